@@ -1,0 +1,22 @@
+// Command ajar finds which ports are open, who opened them, and whether they
+// should be.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ajarsec/ajar/internal/cli"
+)
+
+// version is set at link time: -ldflags "-X main.version=v1.2.3".
+var version string
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Run(ctx, os.Args[1:], &cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Version: cli.Version(version)})
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,92 @@
+package report
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// jsonBuf builds JSON by appending, with no reflection and no allocation per
+// value: the record streams ajar prints can hold tens of thousands of rows.
+type jsonBuf []byte
+
+const hexDigits = "0123456789abcdef"
+
+func (b jsonBuf) str(s string) jsonBuf {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// strOrNull writes s, or null when s is empty.
+func (b jsonBuf) strOrNull(s string) jsonBuf {
+	if s == "" {
+		return append(b, "null"...)
+	}
+	return b.str(s)
+}
+
+func (b jsonBuf) key(k string) jsonBuf {
+	if len(b) > 0 && b[len(b)-1] != '{' {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, k...)
+	return append(b, '"', ':')
+}
+
+func (b jsonBuf) uint(n uint64) jsonBuf { return strconv.AppendUint(b, n, 10) }
+
+func (b jsonBuf) bool(v bool) jsonBuf { return strconv.AppendBool(b, v) }
+
+func (b jsonBuf) strs(ss []string) jsonBuf {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = b.str(s)
+	}
+	return append(b, ']')
+}

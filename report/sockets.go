@@ -1,0 +1,308 @@
+package report
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ajarsec/ajar/sockets"
+)
+
+// WriteSockets writes sockets to w in format f.
+func WriteSockets(w io.Writer, f Format, ss []sockets.Socket, st Style) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var err error
+	switch f {
+	case Table:
+		err = socketsTable(bw, ss, st)
+	case JSON:
+		err = socketsJSON(bw, ss, true)
+	case JSONL:
+		err = socketsJSON(bw, ss, false)
+	case CSV:
+		err = socketsCSV(bw, ss)
+	default:
+		return fmt.Errorf("unknown output format %q", f)
+	}
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// appendSocketJSON writes one socket as a JSON object. Its field names are
+// a stable interface: proto, address, port, state, pid, process, user,
+// exposure, interfaces, cmdline; then peer, dual_stack, device and inode.
+func appendSocketJSON(b jsonBuf, s *sockets.Socket) jsonBuf {
+	b = append(b, '{')
+	b = b.key("proto").str(s.Proto.String())
+	b = b.key("address").str(s.Local.Addr().String())
+	b = b.key("port").uint(uint64(s.Local.Port()))
+	b = b.key("state").str(s.State.String())
+	b = b.key("pid")
+	if s.PID > 0 {
+		b = b.uint(uint64(s.PID))
+	} else {
+		b = append(b, "null"...)
+	}
+	b = b.key("process").strOrNull(s.Process)
+	b = b.key("user").strOrNull(s.User)
+	b = b.key("exposure").str(s.Exposure.String())
+	b = b.key("interfaces").strs(s.Interfaces)
+	b = b.key("cmdline").strOrNull(s.Cmdline)
+	b = b.key("peer")
+	if s.Peer.IsValid() {
+		b = b.str(s.Peer.String())
+	} else {
+		b = append(b, "null"...)
+	}
+	b = b.key("dual_stack").bool(s.DualStack())
+	b = b.key("device").strOrNull(s.Device)
+	b = b.key("inode").uint(s.Inode)
+	return append(b, '}')
+}
+
+func socketsJSON(w *bufio.Writer, ss []sockets.Socket, array bool) error {
+	b := make(jsonBuf, 0, 1024)
+	if array {
+		if len(ss) == 0 {
+			_, err := w.WriteString("[]\n")
+			return err
+		}
+		w.WriteString("[\n")
+	}
+	for i := range ss {
+		b = b[:0]
+		if array {
+			b = append(b, ' ', ' ')
+		}
+		b = appendSocketJSON(b, &ss[i])
+		if array && i < len(ss)-1 {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	if array {
+		_, err := w.WriteString("]\n")
+		return err
+	}
+	return nil
+}
+
+var socketCSVHeader = []string{"proto", "address", "port", "state", "pid", "process", "user",
+	"exposure", "interfaces", "cmdline", "peer", "dual_stack", "device", "inode"}
+
+func socketsCSV(w *bufio.Writer, ss []sockets.Socket) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(socketCSVHeader); err != nil {
+		return err
+	}
+	rec := make([]string, len(socketCSVHeader))
+	for i := range ss {
+		s := &ss[i]
+		rec[0] = s.Proto.String()
+		rec[1] = s.Local.Addr().String()
+		rec[2] = strconv.Itoa(int(s.Local.Port()))
+		rec[3] = s.State.String()
+		rec[4] = ""
+		if s.PID > 0 {
+			rec[4] = strconv.Itoa(s.PID)
+		}
+		rec[5] = s.Process
+		rec[6] = s.User
+		rec[7] = s.Exposure.String()
+		rec[8] = strings.Join(s.Interfaces, ";")
+		rec[9] = s.Cmdline
+		rec[10] = ""
+		if s.Peer.IsValid() {
+			rec[10] = s.Peer.String()
+		}
+		rec[11] = strconv.FormatBool(s.DualStack())
+		rec[12] = s.Device
+		rec[13] = strconv.FormatUint(s.Inode, 10)
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// exposureText is the table's EXPOSURE cell: "loopback", "all",
+// "all (v4+v6)", "all (v6 only)", "interface eth0", "local-link eth0".
+func exposureText(s *sockets.Socket) string {
+	switch s.Exposure {
+	case sockets.ExposureAll:
+		switch {
+		case s.DualStack():
+			return "all (v4+v6)"
+		case s.Local.Addr().Is6():
+			return "all (v6 only)"
+		}
+		return "all"
+	case sockets.ExposureInterface, sockets.ExposureLocalLink:
+		if len(s.Interfaces) == 1 {
+			return s.Exposure.String() + " " + s.Interfaces[0]
+		}
+	}
+	return s.Exposure.String()
+}
+
+func exposureColor(e sockets.Exposure) string {
+	switch e {
+	case sockets.ExposureAll:
+		return ansiBold + ansiRed
+	case sockets.ExposureInterface, sockets.ExposureLocalLink:
+		return ansiYellow
+	case sockets.ExposureLoopback:
+		return ansiGreen
+	}
+	return ""
+}
+
+func socketsTable(w *bufio.Writer, ss []sockets.Socket, st Style) error {
+	showPeer := false
+	for i := range ss {
+		if ss[i].Peer.IsValid() {
+			showPeer = true
+			break
+		}
+	}
+	head := []string{"PROTO", "ADDRESS", "PORT", "STATE"}
+	if showPeer {
+		head = append(head, "PEER")
+	}
+	head = append(head, "PID", "PROCESS", "USER", "EXPOSURE")
+	if st.Verbose {
+		head = append(head, "INTERFACES", "CMDLINE")
+	}
+	t := newTable(head)
+	for i := range ss {
+		s := &ss[i]
+		row := t.row()
+		row = append(row, cell{text: s.Proto.String()}, cell{text: s.Local.Addr().String()},
+			cell{text: strconv.Itoa(int(s.Local.Port())), right: true},
+			cell{text: strings.ToUpper(s.State.String())})
+		if showPeer {
+			p := "-"
+			if s.Peer.IsValid() {
+				p = s.Peer.String()
+			}
+			row = append(row, cell{text: p})
+		}
+		pid := "-"
+		if s.PID > 0 {
+			pid = strconv.Itoa(s.PID)
+		}
+		row = append(row, cell{text: pid, right: true}, cell{text: orDash(s.Process)}, cell{text: orDash(s.User)})
+		c := cell{text: exposureText(s)}
+		if st.Color {
+			c.color = exposureColor(s.Exposure)
+		}
+		row = append(row, c)
+		if st.Verbose {
+			row = append(row, cell{text: orDash(strings.Join(s.Interfaces, ","))}, cell{text: orDash(s.Cmdline), last: true})
+		}
+		t.add(row)
+	}
+	return t.write(w)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// cell is one table cell; color, when set, wraps the padded text.
+type cell struct {
+	text  string
+	color string
+	right bool
+	last  bool // not padded: may be long
+}
+
+// table lays out cells in aligned columns, two spaces apart. Unlike
+// text/tabwriter it aligns coloured text by its visible width.
+type table struct {
+	head  []string
+	rows  [][]cell
+	width []int
+	pool  []cell
+}
+
+func newTable(head []string) *table {
+	t := &table{head: head, width: make([]int, len(head))}
+	for i, h := range head {
+		t.width[i] = len(h)
+	}
+	return t
+}
+
+func (t *table) row() []cell {
+	if len(t.pool) < len(t.head) {
+		t.pool = make([]cell, len(t.head)*256)
+	}
+	r := t.pool[:0:len(t.head)]
+	t.pool = t.pool[len(t.head):]
+	return r
+}
+
+func (t *table) add(r []cell) {
+	for i, c := range r {
+		if n := utf8.RuneCountInString(c.text); n > t.width[i] {
+			t.width[i] = n
+		}
+	}
+	t.rows = append(t.rows, r)
+}
+
+func (t *table) write(w *bufio.Writer) error {
+	hr := make([]cell, len(t.head))
+	for i, h := range t.head {
+		hr[i] = cell{text: h, last: i == len(t.head)-1}
+	}
+	t.writeRow(w, hr)
+	for _, r := range t.rows {
+		t.writeRow(w, r)
+	}
+	return nil
+}
+
+func (t *table) writeRow(w *bufio.Writer, r []cell) {
+	for i, c := range r {
+		if i > 0 {
+			w.WriteString("  ")
+		}
+		pad := t.width[i] - utf8.RuneCountInString(c.text)
+		last := i == len(r)-1
+		if c.right {
+			writeSpaces(w, pad)
+		}
+		if c.color != "" {
+			w.WriteString(c.color)
+		}
+		w.WriteString(c.text)
+		if c.color != "" {
+			w.WriteString(ansiReset)
+		}
+		if !c.right && !last && !c.last {
+			writeSpaces(w, pad)
+		}
+	}
+	w.WriteByte('\n')
+}
+
+func writeSpaces(w *bufio.Writer, n int) {
+	for ; n > 0; n-- {
+		w.WriteByte(' ')
+	}
+}

@@ -1,0 +1,154 @@
+package sockets
+
+import (
+	"net"
+	"net/netip"
+	"slices"
+)
+
+// iface is one network interface and its addresses.
+type iface struct {
+	index int
+	name  string
+	up    bool
+	lo    bool
+	addrs []netip.Addr
+}
+
+// ifaceTable is a snapshot of the interfaces of one network namespace.
+type ifaceTable []iface
+
+// readIfaces reads the interfaces of the calling thread's network namespace.
+func readIfaces() (ifaceTable, error) {
+	nis, err := net.Interfaces()
+	if err != nil {
+		return nil, err
+	}
+	t := make(ifaceTable, 0, len(nis))
+	for _, ni := range nis {
+		ifc := iface{index: ni.Index, name: ni.Name, up: ni.Flags&net.FlagUp != 0, lo: ni.Flags&net.FlagLoopback != 0}
+		addrs, err := ni.Addrs()
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range addrs {
+			if pfx, err := netip.ParsePrefix(a.String()); err == nil {
+				ifc.addrs = append(ifc.addrs, pfx.Addr())
+			}
+		}
+		t = append(t, ifc)
+	}
+	return t, nil
+}
+
+func (t ifaceTable) byIndex(i int) *iface {
+	for k := range t {
+		if t[k].index == i {
+			return &t[k]
+		}
+	}
+	return nil
+}
+
+func (t ifaceTable) byAddr(a netip.Addr) *iface {
+	a = a.WithZone("")
+	for k := range t {
+		if slices.Contains(t[k].addrs, a) {
+			return &t[k]
+		}
+	}
+	return nil
+}
+
+// exposer works out sockets' exposure against one interface table, caching
+// the interface lists of wildcard sockets, which all share a handful of
+// values.
+type exposer struct {
+	t ifaceTable
+	// the interfaces reachable through a wildcard bound to IPv4 only,
+	// IPv6 only, or both.
+	all4, all6, allBoth []string
+}
+
+func newExposer(t ifaceTable) *exposer {
+	e := &exposer{t: t}
+	for _, ifc := range t {
+		if !ifc.up {
+			continue
+		}
+		has4 := slices.ContainsFunc(ifc.addrs, netip.Addr.Is4)
+		has6 := slices.ContainsFunc(ifc.addrs, netip.Addr.Is6)
+		if has4 {
+			e.all4 = append(e.all4, ifc.name)
+		}
+		if has6 {
+			e.all6 = append(e.all6, ifc.name)
+		}
+		if has4 || has6 {
+			e.allBoth = append(e.allBoth, ifc.name)
+		}
+	}
+	return e
+}
+
+// set fills s.Exposure and s.Interfaces from s.Local, s.Device and s.V6Only.
+// ifIndex is the device the socket is bound to (SO_BINDTODEVICE or the
+// scope of a link-local address), 0 for none.
+func (e *exposer) set(s *Socket, ifIndex int) {
+	addr := s.Local.Addr().Unmap()
+	if ifIndex != 0 {
+		if ifc := e.t.byIndex(ifIndex); ifc != nil {
+			s.Device = ifc.name
+			s.Interfaces = []string{ifc.name}
+			switch {
+			case ifc.lo || addr.IsLoopback():
+				s.Exposure = ExposureLoopback
+			case addr.IsLinkLocalUnicast():
+				s.Exposure = ExposureLocalLink
+			default:
+				s.Exposure = ExposureInterface
+			}
+			return
+		}
+	}
+	switch {
+	case addr.IsLoopback():
+		s.Exposure = ExposureLoopback
+		if ifc := e.t.byAddr(addr); ifc != nil {
+			s.Interfaces = []string{ifc.name}
+		} else if lo := e.loopbackName(); lo != "" {
+			s.Interfaces = []string{lo} // 127.0.0.0/8 all routes to lo
+		}
+	case addr.IsUnspecified():
+		s.Exposure = ExposureAll
+		switch {
+		case addr.Is4():
+			s.Interfaces = e.all4
+		case s.V6Only:
+			s.Interfaces = e.all6
+		default:
+			s.Interfaces = e.allBoth
+		}
+	default:
+		if addr.IsLinkLocalUnicast() {
+			s.Exposure = ExposureLocalLink
+		} else {
+			s.Exposure = ExposureInterface
+		}
+		if ifc := e.t.byAddr(addr); ifc != nil {
+			s.Interfaces = []string{ifc.name}
+			if ifc.lo {
+				s.Exposure = ExposureLoopback
+			}
+		}
+	}
+}
+
+func (e *exposer) loopbackName() string {
+	for _, ifc := range e.t {
+		if ifc.lo {
+			return ifc.name
+		}
+	}
+	return ""
+}
