@@ -257,7 +257,9 @@ func (t *table) row() []cell {
 }
 
 func (t *table) add(r []cell) {
-	for i, c := range r {
+	for i := range r {
+		r[i].text = printable(r[i].text)
+		c := r[i]
 		if n := utf8.RuneCountInString(c.text); n > t.width[i] {
 			t.width[i] = n
 		}
@@ -305,4 +307,29 @@ func writeSpaces(w *bufio.Writer, n int) {
 	for ; n > 0; n-- {
 		w.WriteByte(' ')
 	}
+}
+
+// printable escapes control characters, so that a process name or command
+// line cannot move the cursor or recolour a user's terminal.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

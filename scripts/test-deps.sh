@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what ajar's tests need on Debian: the programs the tests compare
+# against or drive (ss and ip from iproute2). Run as root it installs missing
+# packages with apt-get; otherwise it says what is missing, and the tests
+# that need them skip (or fail, under CI=true).
+set -euo pipefail
+
+# command -> Debian package
+declare -A need=(
+  [ss]=iproute2
+  [ip]=iproute2
+)
+
+missing=()
+for cmd in "${!need[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test-deps: missing Debian packages: $pkgs" >&2
+  echo "test-deps: run 'sudo apt-get install $pkgs' (or make test as root); tests that need them will skip" >&2
+  exit 0
+fi
+# Never let package installs start daemons on this host.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+fi
+echo "test-deps: installing $pkgs" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
