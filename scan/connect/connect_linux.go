@@ -1,0 +1,293 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ajarsec/ajar/scan"
+)
+
+// sock is one non-blocking TCP socket, registered once with Go's poller and
+// reused from probe to probe: after a refusal or an ICMP error Linux lets
+// the same socket connect again, which saves the socket() and close() that
+// cost most of a probe.
+type sock struct {
+	f  *os.File
+	rc syscall.RawConn
+}
+
+// worker keeps one socket per address family, and the state of the probe
+// under way, so that a probe allocates nothing.
+type worker struct {
+	v4, v6 *sock
+	sa4    unix.SockaddrInet4
+	sa6    unix.SockaddrInet6
+
+	// the probe under way, read by the poller callback
+	sa      unix.Sockaddr
+	start   time.Time
+	waiting bool
+	keep    bool
+	out     scan.Outcome
+	step    func(fd uintptr) bool
+}
+
+func newWorker() *worker {
+	w := &worker{}
+	w.step = w.connectStep
+	return w
+}
+
+func (w *worker) Close() error {
+	for _, s := range []*sock{w.v4, w.v6} {
+		if s != nil {
+			s.f.Close()
+		}
+	}
+	w.v4, w.v6 = nil, nil
+	return nil
+}
+
+func newSock(v6 bool) (*sock, error) {
+	family, level, opt := unix.AF_INET, unix.IPPROTO_IP, unix.IP_RECVERR
+	if v6 {
+		family, level, opt = unix.AF_INET6, unix.IPPROTO_IPV6, unix.IPV6_RECVERR
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	// ICMP errors go to the error queue too, where their type and code
+	// tell "port unreachable" from a reset and "prohibited" from
+	// "unreachable". A zero linger makes close send a reset: no
+	// TIME-WAIT socket is left behind by an open port.
+	if err := unix.SetsockoptInt(fd, level, opt, 1); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("setsockopt", err)
+	}
+	if err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1}); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("setsockopt", err)
+	}
+	f := os.NewFile(uintptr(fd), "probe")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &sock{f: f, rc: rc}, nil
+}
+
+// setDst points the worker's sockaddr at dst and says whether it is IPv6.
+func (w *worker) setDst(dst netip.AddrPort) bool {
+	a := dst.Addr()
+	if a.Is4() || a.Is4In6() {
+		w.sa4.Port, w.sa4.Addr = int(dst.Port()), a.Unmap().As4()
+		w.sa = &w.sa4
+		return false
+	}
+	w.sa6.Port, w.sa6.Addr, w.sa6.ZoneId = int(dst.Port()), a.As16(), 0
+	if z := a.Zone(); z != "" {
+		if ifi, err := net.InterfaceByName(z); err == nil {
+			w.sa6.ZoneId = uint32(ifi.Index)
+		}
+	}
+	w.sa = &w.sa6
+	return true
+}
+
+// cancelAfter is the shortest wait worth watching ctx for: a shorter one
+// ends soon enough by itself when a scan is stopped.
+const cancelAfter = 250 * time.Millisecond
+
+// Probe connects to dst once and classifies the answer.
+func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Duration) scan.Outcome {
+	slot := &w.v4
+	if w.setDst(dst) {
+		slot = &w.v6
+	}
+	if *slot == nil {
+		s, err := newSock(slot == &w.v6)
+		if err != nil {
+			return scan.Outcome{Err: err}
+		}
+		*slot = s
+	}
+	s := *slot
+	w.start = time.Now()
+	if err := s.f.SetWriteDeadline(w.start.Add(timeout)); err != nil {
+		return w.drop(slot, scan.Outcome{Err: err})
+	}
+	if timeout > cancelAfter {
+		stop := context.AfterFunc(ctx, func() { s.f.SetWriteDeadline(time.Unix(1, 0)) })
+		defer stop()
+	}
+	w.waiting, w.keep, w.out = false, false, scan.Outcome{}
+	werr := s.rc.Write(w.step)
+	if werr != nil {
+		if ctx.Err() != nil {
+			return w.drop(slot, scan.Outcome{Err: ctx.Err()})
+		}
+		if !errors.Is(werr, os.ErrDeadlineExceeded) {
+			return w.drop(slot, scan.Outcome{Err: werr})
+		}
+		// The wait ran out, but the answer may have come while this
+		// goroutine waited for a CPU: ask the socket itself once more.
+		// Silence is what the kernel saw, not what we were late to see.
+		late := false
+		cerr := s.rc.Control(func(fd uintptr) { late = w.connectStep(fd) })
+		if cerr != nil || !late {
+			return w.drop(slot, scan.Outcome{NoAnswer: true})
+		}
+	}
+	if !w.keep {
+		return w.drop(slot, w.out)
+	}
+	return w.out
+}
+
+// connectStep runs in the poller's callback. The first connect starts the
+// handshake; once the socket wakes, a second connect reports how it ended
+// and readies the socket for reuse.
+func (w *worker) connectStep(fd uintptr) bool {
+	err := unix.Connect(int(fd), w.sa)
+	if !w.waiting && err == unix.EINPROGRESS {
+		w.waiting = true
+		return false
+	}
+	if w.waiting && (err == unix.EALREADY || err == unix.EINPROGRESS) {
+		return false // woken early: still connecting
+	}
+	w.out, w.keep = classify(int(fd), err, time.Since(w.start))
+	return true
+}
+
+// drop closes the socket in slot (a reset, for a connected one): a socket
+// still connecting or connected cannot be reused.
+func (w *worker) drop(slot **sock, out scan.Outcome) scan.Outcome {
+	if *slot != nil {
+		(*slot).f.Close()
+		*slot = nil
+	}
+	return out
+}
+
+// classify turns the result of a connect into a port state, or a local
+// error, and says whether the socket can be used again.
+func classify(fd int, err error, rtt time.Duration) (out scan.Outcome, reusable bool) {
+	switch err {
+	case nil, unix.EISCONN:
+		if selfConnected(fd) {
+			// The kernel picked dst's own port as the source port and
+			// the SYN met itself: nothing listens there.
+			return scan.Outcome{State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: rtt}, false
+		}
+		return scan.Outcome{State: scan.Open, Reason: scan.ReasonConnected, RTT: rtt}, false
+	case unix.ECONNREFUSED:
+		if r, ok := icmpReason(fd); ok {
+			return scan.Outcome{State: scan.Filtered, Reason: r, RTT: rtt}, true
+		}
+		return scan.Outcome{State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: rtt}, true
+	case unix.EHOSTUNREACH, unix.ENETUNREACH:
+		if r, ok := icmpReason(fd); ok {
+			return scan.Outcome{State: scan.Filtered, Reason: r, RTT: rtt}, true
+		}
+		r := scan.ReasonHostUnreach
+		if err == unix.ENETUNREACH {
+			r = scan.ReasonNetUnreach
+		}
+		return scan.Outcome{State: scan.Filtered, Reason: r, RTT: rtt}, true
+	case unix.ETIMEDOUT:
+		return scan.Outcome{NoAnswer: true}, false
+	}
+	// EACCES and EPERM (this machine's own firewall), EADDRNOTAVAIL (no
+	// ephemeral port left), ENOBUFS, ...: nothing learnt of the port.
+	return scan.Outcome{Err: os.NewSyscallError("connect", err)}, false
+}
+
+func selfConnected(fd int) bool {
+	local, err1 := unix.Getsockname(fd)
+	peer, err2 := unix.Getpeername(fd)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	switch l := local.(type) {
+	case *unix.SockaddrInet4:
+		p, ok := peer.(*unix.SockaddrInet4)
+		return ok && l.Port == p.Port && l.Addr == p.Addr
+	case *unix.SockaddrInet6:
+		p, ok := peer.(*unix.SockaddrInet6)
+		return ok && l.Port == p.Port && l.Addr == p.Addr
+	}
+	return false
+}
+
+// icmpReason reads the socket's error queue for the ICMP message that
+// failed the connect.
+func icmpReason(fd int) (scan.Reason, bool) {
+	var buf [8]byte
+	var oob [256]byte
+	_, oobn, _, _, err := unix.Recvmsg(fd, buf[:], oob[:], unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
+	if err != nil {
+		return "", false
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil {
+		return "", false
+	}
+	for _, m := range msgs {
+		isV4 := m.Header.Level == unix.SOL_IP && m.Header.Type == unix.IP_RECVERR
+		isV6 := m.Header.Level == unix.SOL_IPV6 && m.Header.Type == unix.IPV6_RECVERR
+		if (!isV4 && !isV6) || len(m.Data) < int(unsafe.Sizeof(unix.SockExtendedErr{})) {
+			continue
+		}
+		ee := (*unix.SockExtendedErr)(unsafe.Pointer(&m.Data[0]))
+		switch {
+		case ee.Origin == unix.SO_EE_ORIGIN_ICMP:
+			return icmp4Reason(ee.Type, ee.Code), true
+		case ee.Origin == unix.SO_EE_ORIGIN_ICMP6:
+			return icmp6Reason(ee.Type, ee.Code), true
+		}
+	}
+	return "", false
+}
+
+func icmp4Reason(typ, code uint8) scan.Reason {
+	if typ != 3 { // destination unreachable
+		return scan.ReasonHostUnreach
+	}
+	switch code {
+	case 0, 6, 11: // net unreachable, net unknown, net for TOS
+		return scan.ReasonNetUnreach
+	case 2:
+		return scan.ReasonProtoUnreach
+	case 3:
+		return scan.ReasonPortUnreach
+	case 9, 10, 13: // net, host, communication administratively prohibited
+		return scan.ReasonAdminProhibited
+	}
+	return scan.ReasonHostUnreach
+}
+
+func icmp6Reason(typ, code uint8) scan.Reason {
+	if typ != 1 { // destination unreachable
+		return scan.ReasonHostUnreach
+	}
+	switch code {
+	case 0: // no route
+		return scan.ReasonNetUnreach
+	case 1, 5, 6: // administratively prohibited, source policy, reject route
+		return scan.ReasonAdminProhibited
+	case 4:
+		return scan.ReasonPortUnreach
+	}
+	return scan.ReasonHostUnreach
+}

@@ -1,0 +1,48 @@
+//go:build !linux
+
+package connect
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"github.com/ajarsec/ajar/scan"
+)
+
+// worker connects with the standard library's dialer. ICMP reasons are not
+// available here: refusals are "closed", unreachables "filtered".
+type worker struct{}
+
+func newWorker() *worker { return &worker{} }
+
+func (*worker) Close() error { return nil }
+
+func (*worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Duration) scan.Outcome {
+	start := time.Now()
+	d := net.Dialer{Timeout: timeout}
+	c, err := d.DialContext(ctx, "tcp", dst.String())
+	rtt := time.Since(start)
+	if err == nil {
+		c.Close()
+		return scan.Outcome{State: scan.Open, Reason: scan.ReasonConnected, RTT: rtt}
+	}
+	if ctx.Err() != nil {
+		return scan.Outcome{Err: ctx.Err()}
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return scan.Outcome{State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: rtt}
+	case errors.Is(err, syscall.EHOSTUNREACH):
+		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonHostUnreach, RTT: rtt}
+	case errors.Is(err, syscall.ENETUNREACH):
+		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonNetUnreach, RTT: rtt}
+	case errors.Is(err, syscall.ETIMEDOUT), errors.As(err, &ne) && ne.Timeout():
+		return scan.Outcome{NoAnswer: true}
+	}
+	return scan.Outcome{Err: err}
+}

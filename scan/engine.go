@@ -1,0 +1,315 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Targets is the host space a scan walks: addresses by index, never
+// expanded into a list.
+type Targets interface {
+	Len() uint64
+	At(i uint64) netip.Addr
+}
+
+// Namer is implemented by Targets that remember the hostname an address
+// came from.
+type Namer interface {
+	Name(netip.Addr) string
+}
+
+// Order is a bijection of [0, n): the order the (host, port) index space is
+// probed in.
+type Order interface {
+	At(i uint64) uint64
+}
+
+// Config tunes the engine. The zero value is a sensible default for every
+// field.
+type Config struct {
+	// Ports are the ports probed on every host, each once.
+	Ports []uint16
+	// Order permutes the index space; nil probes in order (host-major).
+	Order Order
+	// Shard, Shards: probe only the indices i of the permuted space with
+	// i % Shards == Shard (0-based). Shards 0 or 1 means the whole space.
+	Shard, Shards uint64
+	// Rate caps probes sent per second (retries included); 0 is no cap.
+	Rate float64
+	// MaxParallel caps probes in flight; 0 picks a limit from the file
+	// descriptors available.
+	MaxParallel int
+	// Retries is how many more times a silent port is probed; 0 is one
+	// retry, a negative value none.
+	Retries int
+	// MinTimeout, MaxTimeout bound the wait for an answer; InitialTimeout
+	// is the wait before any round-trip time is known. Defaults 100 ms,
+	// 3 s and 1 s.
+	MinTimeout, MaxTimeout, InitialTimeout time.Duration
+}
+
+const (
+	defaultMinTimeout     = 100 * time.Millisecond
+	defaultMaxTimeout     = 3 * time.Second
+	defaultInitialTimeout = time.Second
+	// warmup probes go out before the first answer sets the timeouts.
+	warmup = 32
+	// fdReserve file descriptors are left for everything but probes.
+	fdReserve = 512
+	// defaultMaxParallel caps probes in flight when nothing else does.
+	defaultMaxParallel = 16384
+)
+
+// Progress is how far a scan has come.
+type Progress struct {
+	Done, Total, Open uint64
+}
+
+// Engine runs one scan. Make it with New, run it once with Run; Progress
+// may be called at any time from any goroutine.
+type Engine struct {
+	targets Targets
+	prober  Prober
+	cfg     Config
+	total   uint64 // probes (host, port pairs) in this shard
+	space   uint64 // size of the whole index space
+	done    atomic.Uint64
+	open    atomic.Uint64
+	timing  *timing
+	par     int // the most probes in flight
+	workers int // workers started, up to par
+}
+
+// New checks cfg and makes an engine.
+func New(targets Targets, prober Prober, cfg Config) (*Engine, error) {
+	if targets == nil || targets.Len() == 0 {
+		return nil, errors.New("scan: no targets")
+	}
+	if len(cfg.Ports) == 0 {
+		return nil, errors.New("scan: no ports")
+	}
+	if cfg.Shards == 0 {
+		cfg.Shards = 1
+	}
+	if cfg.Shard >= cfg.Shards {
+		return nil, fmt.Errorf("scan: shard %d of %d", cfg.Shard+1, cfg.Shards)
+	}
+	if cfg.Rate < 0 || cfg.MaxParallel < 0 {
+		return nil, errors.New("scan: negative rate or parallelism")
+	}
+	n := targets.Len()
+	np := uint64(len(cfg.Ports))
+	if n > ^uint64(0)/np {
+		return nil, fmt.Errorf("scan: %d hosts × %d ports is too many probes", n, np)
+	}
+	if cfg.MinTimeout <= 0 {
+		cfg.MinTimeout = defaultMinTimeout
+	}
+	if cfg.MaxTimeout <= 0 {
+		cfg.MaxTimeout = max(defaultMaxTimeout, cfg.MinTimeout)
+	}
+	if cfg.InitialTimeout <= 0 {
+		cfg.InitialTimeout = min(max(defaultInitialTimeout, cfg.MinTimeout), cfg.MaxTimeout)
+	}
+	if cfg.Retries == 0 {
+		cfg.Retries = 1
+	} else if cfg.Retries < 0 {
+		cfg.Retries = 0
+	}
+	e := &Engine{targets: targets, prober: prober, cfg: cfg, space: n * np}
+	e.total = e.space / cfg.Shards
+	if cfg.Shard < e.space%cfg.Shards {
+		e.total++
+	}
+	e.timing = newTiming(n, cfg.MinTimeout, cfg.MaxTimeout, cfg.InitialTimeout)
+	return e, nil
+}
+
+// Progress reports the probes done, the total, and open ports found.
+func (e *Engine) Progress() Progress {
+	return Progress{Done: e.done.Load(), Total: e.total, Open: e.open.Load()}
+}
+
+// Parallelism is the number of probes the engine keeps in flight, known
+// once Run has started.
+func (e *Engine) Parallelism() int { return e.par }
+
+type job struct {
+	host uint64
+	addr netip.Addr
+	port uint16
+}
+
+// Run probes every (host, port) pair of its shard once (plus retries) and
+// calls emit with each result, from one goroutine, as results arrive. When
+// ctx is cancelled it stops sending, drops the probes in flight, and
+// returns ctx's error after emitting everything already learnt.
+func (e *Engine) Run(ctx context.Context, emit func(*Result)) error {
+	limit, err := raiseNoFile()
+	if err != nil {
+		return fmt.Errorf("raising the open-file limit: %w", err)
+	}
+	e.par = e.cfg.MaxParallel
+	if e.par == 0 {
+		e.par = defaultMaxParallel
+	}
+	if limit > 0 {
+		e.par = min(e.par, max(int(limit)-fdReserve, 1))
+	}
+	e.par = int(min(uint64(e.par), e.total))
+	if e.par == 0 {
+		return nil
+	}
+
+	var limiter *rate.Limiter
+	if e.cfg.Rate > 0 {
+		limiter = rate.NewLimiter(rate.Limit(e.cfg.Rate), max(1, int(e.cfg.Rate/100)))
+	}
+	var namer Namer
+	if nm, ok := e.targets.(Namer); ok {
+		namer = nm
+	}
+
+	jobs := make(chan job)
+	results := make(chan Result, 4096)
+	var wg sync.WaitGroup
+	worker := func() {
+		defer wg.Done()
+		w := e.prober.NewWorker()
+		defer w.Close()
+		for j := range jobs {
+			r, ok := e.probe(ctx, w, limiter, j)
+			if !ok {
+				continue // cancelled: nothing learnt
+			}
+			if namer != nil {
+				r.Hostname = namer.Name(j.addr)
+			}
+			results <- r
+		}
+	}
+	// Workers are started as they are needed, up to e.par: when answers
+	// come at once (loopback) a few suffice, and each one costs a socket.
+	spawn := func() bool {
+		if e.workers >= e.par {
+			return false
+		}
+		e.workers++
+		wg.Add(1)
+		go worker()
+		return true
+	}
+	go func() {
+		e.feed(ctx, jobs, spawn)
+		close(jobs)
+		wg.Wait()
+		close(results)
+	}()
+	for r := range results {
+		e.done.Add(1)
+		if r.State == Open {
+			e.open.Add(1)
+		}
+		emit(&r)
+	}
+	return ctx.Err()
+}
+
+// feed walks this shard's part of the permuted index space.
+func (e *Engine) feed(ctx context.Context, jobs chan<- job, spawn func() bool) {
+	np := uint64(len(e.cfg.Ports))
+	sent := 0
+	for i := e.cfg.Shard; i < e.space; i += e.cfg.Shards {
+		if sent == warmup {
+			// Hold the rest until the first answer sets the timeouts, so
+			// that a first wave of silent ports does not each wait the
+			// initial timeout.
+			t := time.NewTimer(e.cfg.InitialTimeout)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-e.timing.warm:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		idx := i
+		if e.cfg.Order != nil {
+			idx = e.cfg.Order.At(i)
+		}
+		h := idx / np
+		j := job{host: h, addr: e.targets.At(h), port: e.cfg.Ports[idx%np]}
+		select {
+		case jobs <- j:
+			sent++
+			continue
+		default:
+		}
+		spawn()
+		select {
+		case jobs <- j:
+			sent++
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// probe runs one probe with its retries.
+func (e *Engine) probe(ctx context.Context, w Worker, limiter *rate.Limiter, j job) (Result, bool) {
+	dst := netip.AddrPortFrom(j.addr, j.port)
+	r := Result{Host: j.addr, Port: j.port, Proto: e.prober.Proto()}
+	backoff := time.Millisecond
+	for attempt := 0; attempt <= e.cfg.Retries; {
+		if limiter != nil {
+			if err := limiter.Wait(ctx); err != nil {
+				return r, false
+			}
+		}
+		if ctx.Err() != nil {
+			return r, false
+		}
+		out := w.Probe(ctx, dst, e.timing.timeout(j.host, attempt))
+		switch {
+		case out.Err != nil:
+			if ctx.Err() != nil {
+				return r, false
+			}
+			// A local shortage: wait and try the same attempt again.
+			select {
+			case <-ctx.Done():
+				return r, false
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 500*time.Millisecond)
+			runtime.Gosched()
+			continue
+		case out.NoAnswer:
+			attempt++
+			continue
+		}
+		if out.RTT > 0 {
+			e.timing.add(j.host, out.RTT)
+		}
+		r.State, r.Reason, r.RTT = out.State, out.Reason, out.RTT
+		return r, true
+	}
+	r.State, r.Reason = e.silentState(), ReasonNoResponse
+	return r, true
+}
+
+func (e *Engine) silentState() State {
+	if e.prober.Proto() == UDP {
+		return OpenFiltered
+	}
+	return Filtered
+}
