@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -83,23 +84,45 @@ func (ns *NS) Command(name string, args ...string) *exec.Cmd {
 
 // Do runs fn on an OS thread inside the namespace: sockets fn opens belong
 // to the namespace and stay there after fn returns. The thread is thrown
-// away afterwards, never reused in the wrong namespace.
+// away afterwards, never reused in the wrong namespace. A panic in fn is
+// raised again in the caller's goroutine, so the test's cleanups still run.
 func (ns *NS) Do(fn func() error) error {
 	f, err := os.Open(ns.Path())
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	errc := make(chan error, 1)
+	type result struct {
+		err   error
+		panic string // fn's panic and the stack it came from
+	}
+	done := make(chan result, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread dies with this goroutine
+		panicked := true
+		defer func() {
+			if panicked {
+				v := recover()
+				if v == nil {
+					v = "fn exited its goroutine (t.FailNow inside Do?)"
+				}
+				done <- result{panic: fmt.Sprintf("%v\n%s", v, debug.Stack())}
+			}
+		}()
 		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", ns.Name, err)
+			panicked = false
+			done <- result{err: fmt.Errorf("setns %s: %w", ns.Name, err)}
 			return
 		}
-		errc <- fn()
+		err := fn()
+		panicked = false
+		done <- result{err: err}
 	}()
-	return <-errc
+	r := <-done
+	if r.panic != "" {
+		panic("in namespace " + ns.Name + ": " + r.panic)
+	}
+	return r.err
 }
 
 func run(t testing.TB, name string, args ...string) string {
