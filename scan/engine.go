@@ -86,6 +86,23 @@ type Engine struct {
 	timing  *timing
 	par     int // the most probes in flight
 	workers int // workers started, up to par
+
+	// failed is set, once, to a local error that keeps probes from being
+	// sent at all (a firewall on this machine, say): it stops the scan.
+	failOnce sync.Once
+	failed   error
+	stop     context.CancelFunc
+}
+
+// maxLocalFails is how often one probe may fail on this machine's side
+// (no buffer, no port, no permission) before the scan gives up.
+const maxLocalFails = 10
+
+func (e *Engine) fail(err error) {
+	e.failOnce.Do(func() {
+		e.failed = err
+		e.stop()
+	})
 }
 
 // New checks cfg and makes an engine.
@@ -152,7 +169,10 @@ type job struct {
 // calls emit with each result, from one goroutine, as results arrive. When
 // ctx is cancelled it stops sending, drops the probes in flight, and
 // returns ctx's error after emitting everything already learnt.
-func (e *Engine) Run(ctx context.Context, emit func(*Result)) error {
+func (e *Engine) Run(parent context.Context, emit func(*Result)) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	e.stop = cancel
 	limit, err := raiseNoFile()
 	if err != nil {
 		return fmt.Errorf("raising the open-file limit: %w", err)
@@ -220,7 +240,10 @@ func (e *Engine) Run(ctx context.Context, emit func(*Result)) error {
 		}
 		emit(&r)
 	}
-	return ctx.Err()
+	if e.failed != nil {
+		return e.failed
+	}
+	return parent.Err()
 }
 
 // feed walks this shard's part of the permuted index space.
@@ -269,6 +292,7 @@ func (e *Engine) probe(ctx context.Context, w Worker, limiter *rate.Limiter, j j
 	dst := netip.AddrPortFrom(j.addr, j.port)
 	r := Result{Host: j.addr, Port: j.port, Proto: e.prober.Proto()}
 	backoff := time.Millisecond
+	localFails := 0
 	for attempt := 0; attempt <= e.cfg.Retries; {
 		if limiter != nil {
 			if err := limiter.Wait(ctx); err != nil {
@@ -282,6 +306,10 @@ func (e *Engine) probe(ctx context.Context, w Worker, limiter *rate.Limiter, j j
 		switch {
 		case out.Err != nil:
 			if ctx.Err() != nil {
+				return r, false
+			}
+			if localFails++; localFails > maxLocalFails {
+				e.fail(fmt.Errorf("probing %v: %w", dst, out.Err))
 				return r, false
 			}
 			// A local shortage: wait and try the same attempt again.

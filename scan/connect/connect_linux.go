@@ -164,10 +164,25 @@ func (w *worker) connectStep(fd uintptr) bool {
 		return false
 	}
 	if w.waiting && (err == unix.EALREADY || err == unix.EINPROGRESS) {
-		return false // woken early: still connecting
+		// Still connecting, or an ICMP error came while connect() held
+		// the socket (on a fast link it does): the kernel keeps that one
+		// only as a soft error, and would resend the SYN a second later.
+		soErr, gerr := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
+		if gerr != nil || soErr == 0 {
+			return false // woken early
+		}
+		err = unix.Errno(soErr)
 	}
-	w.out, w.keep = classify(int(fd), err, time.Since(w.start))
+	w.out, w.keep = classify(int(fd), err, time.Since(w.start), w.port())
 	return true
+}
+
+// port is the destination port of the probe under way.
+func (w *worker) port() int {
+	if w.sa == unix.Sockaddr(&w.sa6) {
+		return w.sa6.Port
+	}
+	return w.sa4.Port
 }
 
 // drop closes the socket in slot (a reset, for a connected one): a socket
@@ -181,8 +196,9 @@ func (w *worker) drop(slot **sock, out scan.Outcome) scan.Outcome {
 }
 
 // classify turns the result of a connect into a port state, or a local
-// error, and says whether the socket can be used again.
-func classify(fd int, err error, rtt time.Duration) (out scan.Outcome, reusable bool) {
+// error, and says whether the socket can be used again: only after a plain
+// reset, which leaves nothing behind in it.
+func classify(fd int, err error, rtt time.Duration, port int) (out scan.Outcome, reusable bool) {
 	switch err {
 	case nil, unix.EISCONN:
 		if selfConnected(fd) {
@@ -191,25 +207,23 @@ func classify(fd int, err error, rtt time.Duration) (out scan.Outcome, reusable 
 			return scan.Outcome{State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: rtt}, false
 		}
 		return scan.Outcome{State: scan.Open, Reason: scan.ReasonConnected, RTT: rtt}, false
-	case unix.ECONNREFUSED:
-		if r, ok := icmpReason(fd); ok {
-			return scan.Outcome{State: scan.Filtered, Reason: r, RTT: rtt}, true
-		}
-		return scan.Outcome{State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: rtt}, true
-	case unix.EHOSTUNREACH, unix.ENETUNREACH:
-		if r, ok := icmpReason(fd); ok {
-			return scan.Outcome{State: scan.Filtered, Reason: r, RTT: rtt}, true
-		}
-		r := scan.ReasonHostUnreach
-		if err == unix.ENETUNREACH {
-			r = scan.ReasonNetUnreach
-		}
-		return scan.Outcome{State: scan.Filtered, Reason: r, RTT: rtt}, true
 	case unix.ETIMEDOUT:
 		return scan.Outcome{NoAnswer: true}, false
 	}
-	// EACCES and EPERM (this machine's own firewall), EADDRNOTAVAIL (no
-	// ephemeral port left), ENOBUFS, ...: nothing learnt of the port.
+	if r, ok := icmpReason(fd, port); ok {
+		return scan.Outcome{State: scan.Filtered, Reason: r, RTT: rtt}, false
+	}
+	switch err {
+	case unix.ECONNREFUSED:
+		return scan.Outcome{State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: rtt}, true
+	case unix.EHOSTUNREACH:
+		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonHostUnreach, RTT: rtt}, false
+	case unix.ENETUNREACH:
+		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonNetUnreach, RTT: rtt}, false
+	}
+	// EACCES and EPERM with no ICMP behind them (this machine's own
+	// firewall), EADDRNOTAVAIL (no ephemeral port left), ENOBUFS, ...:
+	// nothing learnt of the port.
 	return scan.Outcome{Err: os.NewSyscallError("connect", err)}, false
 }
 
@@ -230,34 +244,50 @@ func selfConnected(fd int) bool {
 	return false
 }
 
-// icmpReason reads the socket's error queue for the ICMP message that
-// failed the connect.
-func icmpReason(fd int) (scan.Reason, bool) {
+// icmpReason reads the socket's error queue for an ICMP error about a
+// packet to port, draining what else is queued.
+func icmpReason(fd int, port int) (scan.Reason, bool) {
 	var buf [8]byte
 	var oob [256]byte
-	_, oobn, _, _, err := unix.Recvmsg(fd, buf[:], oob[:], unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
-	if err != nil {
-		return "", false
-	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil {
-		return "", false
-	}
-	for _, m := range msgs {
-		isV4 := m.Header.Level == unix.SOL_IP && m.Header.Type == unix.IP_RECVERR
-		isV6 := m.Header.Level == unix.SOL_IPV6 && m.Header.Type == unix.IPV6_RECVERR
-		if (!isV4 && !isV6) || len(m.Data) < int(unsafe.Sizeof(unix.SockExtendedErr{})) {
+	for range 8 {
+		_, oobn, _, from, err := unix.Recvmsg(fd, buf[:], oob[:], unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
+		if err != nil {
+			return "", false // EAGAIN: the queue is empty
+		}
+		if !sameport(from, port) {
 			continue
 		}
-		ee := (*unix.SockExtendedErr)(unsafe.Pointer(&m.Data[0]))
-		switch {
-		case ee.Origin == unix.SO_EE_ORIGIN_ICMP:
-			return icmp4Reason(ee.Type, ee.Code), true
-		case ee.Origin == unix.SO_EE_ORIGIN_ICMP6:
-			return icmp6Reason(ee.Type, ee.Code), true
+		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err != nil {
+			continue
+		}
+		for _, m := range msgs {
+			isV4 := m.Header.Level == unix.SOL_IP && m.Header.Type == unix.IP_RECVERR
+			isV6 := m.Header.Level == unix.SOL_IPV6 && m.Header.Type == unix.IPV6_RECVERR
+			if (!isV4 && !isV6) || len(m.Data) < int(unsafe.Sizeof(unix.SockExtendedErr{})) {
+				continue
+			}
+			ee := (*unix.SockExtendedErr)(unsafe.Pointer(&m.Data[0]))
+			switch ee.Origin {
+			case unix.SO_EE_ORIGIN_ICMP:
+				return icmp4Reason(ee.Type, ee.Code), true
+			case unix.SO_EE_ORIGIN_ICMP6:
+				return icmp6Reason(ee.Type, ee.Code), true
+			}
 		}
 	}
 	return "", false
+}
+
+// sameport reports whether a queued error was about a packet to port.
+func sameport(from unix.Sockaddr, port int) bool {
+	switch a := from.(type) {
+	case *unix.SockaddrInet4:
+		return a.Port == port
+	case *unix.SockaddrInet6:
+		return a.Port == port
+	}
+	return true // no address given: take the kernel's word
 }
 
 func icmp4Reason(typ, code uint8) scan.Reason {
