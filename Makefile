@@ -37,6 +37,7 @@ gotest:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	./bench/sockets.sh
+	./bench/scan.sh
 
 fuzz:
 	$(GO) test ./portspec -run '^$$' -fuzz FuzzParseRanges -fuzztime 30s

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"net/netip"
 	"strconv"
 	"unicode/utf8"
 )
@@ -89,4 +90,25 @@ func (b jsonBuf) strs(ss []string) jsonBuf {
 		b = b.str(s)
 	}
 	return append(b, ']')
+}
+
+// addr writes an address as a JSON string without allocating. Only a zone
+// (an interface name) could need escaping; those go through str.
+func (b jsonBuf) addr(a netip.Addr) jsonBuf {
+	if a.Zone() != "" || !a.IsValid() {
+		return b.str(a.String())
+	}
+	b = append(b, '"')
+	b = a.AppendTo(b)
+	return append(b, '"')
+}
+
+// addrPort is addr for an address and port: "192.0.2.1:80", "[::1]:80".
+func (b jsonBuf) addrPort(ap netip.AddrPort) jsonBuf {
+	if ap.Addr().Zone() != "" {
+		return b.str(ap.String())
+	}
+	b = append(b, '"')
+	b = ap.AppendTo(b)
+	return append(b, '"')
 }

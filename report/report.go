@@ -1,5 +1,6 @@
 // Package report writes ajar's records in the formats a user asks for:
-// aligned tables for people, JSON, JSON Lines and CSV for programs.
+// aligned tables for people, JSON, JSON Lines and CSV for programs, and
+// nmap-compatible XML for scan results.
 package report
 
 import (
@@ -18,18 +19,30 @@ const (
 	CSV   Format = "csv"
 )
 
+// XML is nmap's XML output format; only scan results are written in it.
+const XML Format = "xml"
+
 // Formats lists the formats, for help texts and errors.
 var Formats = []Format{Table, JSON, JSONL, CSV}
 
+// ScanFormats lists the formats scan results can be written in: Formats
+// and XML.
+var ScanFormats = []Format{Table, JSON, JSONL, CSV, XML}
+
 // ParseFormat checks a format name given by a user.
-func ParseFormat(s string) (Format, error) {
-	for _, f := range Formats {
+func ParseFormat(s string) (Format, error) { return parseFormat(s, Formats) }
+
+// ParseScanFormat checks a format name given by a user for scan results.
+func ParseScanFormat(s string) (Format, error) { return parseFormat(s, ScanFormats) }
+
+func parseFormat(s string, fs []Format) (Format, error) {
+	for _, f := range fs {
 		if string(f) == strings.ToLower(s) {
 			return f, nil
 		}
 	}
-	names := make([]string, len(Formats))
-	for i, f := range Formats {
+	names := make([]string, len(fs))
+	for i, f := range fs {
 		names[i] = string(f)
 	}
 	return "", fmt.Errorf("unknown output format %q (want one of %s)", s, strings.Join(names, ", "))

@@ -40,7 +40,7 @@ func WriteSockets(w io.Writer, f Format, ss []sockets.Socket, st Style) error {
 func appendSocketJSON(b jsonBuf, s *sockets.Socket) jsonBuf {
 	b = append(b, '{')
 	b = b.key("proto").str(s.Proto.String())
-	b = b.key("address").str(s.Local.Addr().String())
+	b = b.key("address").addr(s.Local.Addr())
 	b = b.key("port").uint(uint64(s.Local.Port()))
 	b = b.key("state").str(s.State.String())
 	b = b.key("pid")
@@ -56,7 +56,7 @@ func appendSocketJSON(b jsonBuf, s *sockets.Socket) jsonBuf {
 	b = b.key("cmdline").strOrNull(s.Cmdline)
 	b = b.key("peer")
 	if s.Peer.IsValid() {
-		b = b.str(s.Peer.String())
+		b = b.addrPort(s.Peer)
 	} else {
 		b = append(b, "null"...)
 	}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what ajar's tests need on Debian: the programs the tests compare
-# against or drive (ss and ip from iproute2). Run as root it installs missing
+# against or drive: ss and ip (iproute2), nft (nftables) for the test bed's
+# firewall, ndiff and xsltproc with nmap's stylesheet (nmap-common) to check
+# our nmap XML, python3-lxml to validate it against nmap's DTD. Run as root it installs missing
 # packages with apt-get; otherwise it says what is missing, and the tests
 # that need them skip (or fail, under CI=true).
 set -euo pipefail
@@ -9,11 +11,19 @@ set -euo pipefail
 declare -A need=(
   [ss]=iproute2
   [ip]=iproute2
+  [nft]=nftables
+  [ndiff]=ndiff
+  [xsltproc]=xsltproc
+  [/usr/share/nmap/nmap.xsl]=nmap-common
+  [/usr/lib/python3/dist-packages/lxml]=python3-lxml
 )
 
 missing=()
 for cmd in "${!need[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
+  case "$cmd" in
+    /*) [ -e "$cmd" ] || missing+=("${need[$cmd]}") ;;
+    *) command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}") ;;
+  esac
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')

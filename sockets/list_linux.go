@@ -41,8 +41,24 @@ func list(ctx context.Context, opts Options) (Snapshot, error) {
 		return Snapshot{}, err
 	}
 
-	var socks []diagSocket
-	collect := func(ds *diagSocket) { socks = append(socks, *ds) }
+	// Sockets are gathered in fixed-size chunks and copied once into a
+	// slice of the exact size: append's doubling would allocate about
+	// five times the final size, and hold twice it at once.
+	const chunkLen = 1024
+	exp := newExposer(ifaces)
+	var (
+		chunks [][]Socket
+		total  int
+	)
+	collect := func(ds *diagSocket) {
+		if len(chunks) == 0 || len(chunks[len(chunks)-1]) == chunkLen {
+			chunks = append(chunks, make([]Socket, 0, chunkLen))
+		}
+		exp.set(&ds.Socket, ds.ifIndex)
+		c := &chunks[len(chunks)-1]
+		*c = append(*c, ds.Socket)
+		total++
+	}
 	type query struct {
 		proto  uint8
 		states uint32
@@ -70,13 +86,11 @@ func list(ctx context.Context, opts Options) (Snapshot, error) {
 		}
 	}
 
-	snap := Snapshot{Sockets: make([]Socket, len(socks))}
-	exp := newExposer(ifaces)
-	for i := range socks {
-		snap.Sockets[i] = socks[i].Socket
-		exp.set(&snap.Sockets[i], socks[i].ifIndex)
+	snap := Snapshot{Sockets: make([]Socket, 0, total)}
+	for i, c := range chunks {
+		snap.Sockets = append(snap.Sockets, c...)
+		chunks[i] = nil // the garbage collector may have it now
 	}
-	socks = nil
 	if err := ctx.Err(); err != nil {
 		return Snapshot{}, err
 	}

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command sockhold holds loopback TCP sockets open for the sockets
 // benchmark (bench/sockets.sh): listeners on consecutive ports, and
 // established connections to a listener of its own.

@@ -80,7 +80,10 @@ open, who opened them, and should they be?
   ajar sockets        what listens on this machine: process, user, exposure
   ajar sockets -a     every socket, in every state
   ajar sockets --exposed
-                      only the listeners other hosts can reach`,
+                      only the listeners other hosts can reach
+  ajar scan 127.0.0.1 which TCP ports of a host are open, closed or filtered
+  ajar scan -p- 10.0.0.0/24 --save xml:scan.xml
+                      every port of a network, also saved as nmap XML`,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
@@ -92,7 +95,7 @@ open, who opened them, and should they be?
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%s: %v", c.CommandPath(), err)
 	})
-	root.AddCommand(newVersionCmd(env), newSocketsCmd(env))
+	root.AddCommand(newVersionCmd(env), newSocketsCmd(env), newScanCmd(env))
 	return root
 }
 
@@ -100,7 +103,7 @@ open, who opened them, and should they be?
 // code. ctx is cancelled by SIGINT or SIGTERM.
 func Run(ctx context.Context, args []string, env *Env) int {
 	root := NewRoot(env)
-	root.SetArgs(args)
+	root.SetArgs(rewriteNmapFlags(args))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK

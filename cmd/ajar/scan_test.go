@@ -1,0 +1,338 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"maps"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ajarsec/ajar/internal/netnstest"
+)
+
+type scanRecord struct {
+	Host   string  `json:"host"`
+	Port   int     `json:"port"`
+	Proto  string  `json:"proto"`
+	State  string  `json:"state"`
+	Reason string  `json:"reason"`
+	RTT    float64 `json:"rtt_ms"`
+}
+
+// parseJSONL reads one scan record a line.
+func parseJSONL(t *testing.T, out string) []scanRecord {
+	t.Helper()
+	var recs []scanRecord
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r scanRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+// byPort checks that each port of 1-65535 is reported exactly once and
+// returns the states.
+func byPort(t *testing.T, recs []scanRecord) map[int]scanRecord {
+	t.Helper()
+	m := make(map[int]scanRecord, len(recs))
+	for _, r := range recs {
+		if _, dup := m[r.Port]; dup {
+			t.Errorf("port %d reported twice", r.Port)
+		}
+		m[r.Port] = r
+	}
+	if len(m) != 65535 {
+		t.Errorf("%d ports reported, want 65535", len(m))
+	}
+	return m
+}
+
+// TestScanLoopbackFull scans every port of 127.0.0.1 at default settings
+// and checks each port's state against the listeners the test opened.
+func TestScanLoopbackFull(t *testing.T) {
+	open := map[int]bool{}
+	for range 20 {
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		open[l.Addr().(*net.TCPAddr).Port] = true
+	}
+	others := hostListeners(t, open)
+	out, stderr, code := ajar(t, "scan", "-p-", "--all-ports", "-o", "jsonl", "127.0.0.1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for p, r := range byPort(t, parseJSONL(t, out)) {
+		switch {
+		case open[p]:
+			if r.State != "open" || r.Reason != "connected" {
+				t.Errorf("port %d: %s (%s), want open", p, r.State, r.Reason)
+			}
+		case others[p]:
+			// another process's listener: not the test's truth
+		case r.State != "closed" || r.Reason != "conn-refused":
+			t.Errorf("port %d: %s (%s), want closed: nothing listens there", p, r.State, r.Reason)
+		}
+	}
+}
+
+// hostListeners returns TCP ports other processes listen on, from ajar's
+// own socket listing.
+func hostListeners(t *testing.T, ours map[int]bool) map[int]bool {
+	t.Helper()
+	out, stderr, code := ajar(t, "sockets", "--tcp", "-o", "json")
+	if code != 0 {
+		t.Fatalf("ajar sockets: %d %s", code, stderr)
+	}
+	m := map[int]bool{}
+	for _, r := range jsonRecords(t, out) {
+		if !ours[r.Port] {
+			m[r.Port] = true
+		}
+	}
+	return m
+}
+
+// bedTruth is the test bed's layout: 20 open ports, a band rejected with
+// ICMP admin-prohibited, a band rejected with ICMP port-unreachable, a
+// band reset by the firewall, 20000-65535 dropped, the rest closed by the
+// kernel.
+type bedTruth struct {
+	open []uint16
+}
+
+func (bt bedTruth) state(p int) string {
+	switch {
+	case slices.Contains(bt.open, uint16(p)):
+		return "open"
+	case p >= 20000, p >= 5000 && p < 5100, p >= 6000 && p < 6100:
+		return "filtered"
+	}
+	return "closed" // also 7000-7099, reset by the firewall
+}
+
+func newScanBed(t *testing.T) (*netnstest.Bed, bedTruth) {
+	t.Helper()
+	bed := netnstest.NewBed(t)
+	bt := bedTruth{open: []uint16{21, 22, 25, 53, 80, 110, 143, 443, 445, 993, 1433, 3306, 3389, 4999, 5100, 5432, 6379, 8080, 9200, 19999}}
+	bed.ListenTCP(bt.open...)
+	bed.Firewall(
+		netnstest.Rule{Proto: "tcp", Ports: "5000-5099", Action: "icmp-admin-prohibited"},
+		netnstest.Rule{Proto: "tcp", Ports: "6000-6099", Action: "icmp-port-unreachable"},
+		netnstest.Rule{Proto: "tcp", Ports: "7000-7099", Action: "reset"},
+		netnstest.Rule{Proto: "tcp", Ports: "20000-65535", Action: "drop"},
+	)
+	return bed, bt
+}
+
+// scanIn runs ajar scan inside the bed's scanner namespace.
+func scanIn(t *testing.T, bed *netnstest.Bed, args ...string) string {
+	t.Helper()
+	cmd := bed.Scanner.Command(ajarBin, append([]string{"scan"}, args...)...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	// A scan that hangs fails here, with time left for the namespaces'
+	// cleanup, instead of at go test's own timeout.
+	timer := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("ajar scan %v: %v\n%s", args, err, e.String())
+	}
+	return o.String()
+}
+
+func checkBed(t *testing.T, name string, bt bedTruth, recs []scanRecord) map[int]string {
+	t.Helper()
+	states := map[int]string{}
+	bad := 0
+	for p, r := range byPort(t, recs) {
+		states[p] = r.State
+		if want := bt.state(p); r.State != want {
+			if bad++; bad <= 20 {
+				t.Errorf("%s: port %d: %s (%s), want %s", name, p, r.State, r.Reason, want)
+			}
+		}
+	}
+	if bad > 20 {
+		t.Errorf("%s: %d ports wrong in all", name, bad)
+	}
+	return states
+}
+
+// TestScanBedFull scans all ports of the target namespace at default
+// settings, over IPv4 and IPv6, and checks every port's state.
+func TestScanBedFull(t *testing.T) {
+	bed, bt := newScanBed(t)
+	for _, addr := range []string{bed.TargetAddr4.String(), bed.TargetAddr6.String()} {
+		out := scanIn(t, bed, "-p-", "--all-ports", "-o", "jsonl", "-q", addr)
+		checkBed(t, addr, bt, parseJSONL(t, out))
+	}
+}
+
+// TestScanBedSeeds repeats the full scan with five seeds: the same states
+// every time.
+func TestScanBedSeeds(t *testing.T) {
+	bed, bt := newScanBed(t)
+	var first map[int]string
+	for seed := 1; seed <= 5; seed++ {
+		out := scanIn(t, bed, "-p-", "--all-ports", "-o", "jsonl", "-q", "--seed", strconv.Itoa(seed), bed.TargetAddr4.String())
+		states := checkBed(t, fmt.Sprintf("seed %d", seed), bt, parseJSONL(t, out))
+		if first == nil {
+			first = states
+		} else if !maps.Equal(first, states) {
+			t.Errorf("seed %d: results differ from seed 1", seed)
+		}
+	}
+}
+
+// TestScanBedReasons lifts the target's ICMP rate limit, so that every
+// rejected probe is answered, and checks that each ICMP band gets its
+// reason and the reset band is closed.
+func TestScanBedReasons(t *testing.T) {
+	bed, _ := newScanBed(t)
+	bed.Target.Sysctl("net.ipv4.icmp_ratelimit", "0")
+	bed.Target.Sysctl("net.ipv6.icmp.ratelimit", "0")
+	for _, addr := range []string{bed.TargetAddr4.String(), bed.TargetAddr6.String()} {
+		out := scanIn(t, bed, "-p", "4990-5010,5990-6010,6990-7010", "--all-ports", "-o", "jsonl", "-q", addr)
+		for _, r := range parseJSONL(t, out) {
+			var want string
+			switch {
+			case r.Port == 4999:
+				want = "open/connected"
+			case r.Port >= 5000 && r.Port < 5100:
+				want = "filtered/admin-prohibited"
+			case r.Port >= 6000 && r.Port < 6100:
+				want = "filtered/port-unreach"
+			default:
+				want = "closed/conn-refused"
+			}
+			if got := r.State + "/" + r.Reason; got != want {
+				t.Errorf("%s port %d: %s, want %s", addr, r.Port, got, want)
+			}
+		}
+	}
+}
+
+// TestScanInterrupt stops a scan with SIGINT: exit 130, and the saved files
+// hold what was found, the XML still complete.
+func TestScanInterrupt(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	openPort := l.Addr().(*net.TCPAddr).Port
+	dir := t.TempDir()
+	xmlPath, jsonlPath := filepath.Join(dir, "scan.xml"), filepath.Join(dir, "scan.jsonl")
+	// 300 probes a second over every port: minutes, unless stopped. The
+	// open port comes first in the list, so it is found at once.
+	cmd := exec.Command(ajarBin, "scan", "-p", strconv.Itoa(openPort)+",1-65535", "--rate", "300", "--seed", "1",
+		"--save", "xml:"+xmlPath, "--save", "jsonl:"+jsonlPath, "-o", "jsonl", "127.0.0.1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the open port shows in the streamed JSON Lines file.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		b, _ := os.ReadFile(jsonlPath)
+		if bytes.Contains(b, []byte(`"port":`+strconv.Itoa(openPort)+",")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("open port %d never reported; stderr: %s", openPort, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling a file another process writes
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v, want 130; stderr: %s", err, stderr.String())
+	}
+	b, err := os.ReadFile(xmlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run struct {
+		XMLName xml.Name `xml:"nmaprun"`
+		Hosts   []struct {
+			Ports []struct {
+				PortID int `xml:"portid,attr"`
+				State  struct {
+					State string `xml:"state,attr"`
+				} `xml:"state"`
+			} `xml:"ports>port"`
+		} `xml:"host"`
+		Finished struct {
+			Exit string `xml:"exit,attr"`
+		} `xml:"runstats>finished"`
+	}
+	if err := xml.Unmarshal(b, &run); err != nil {
+		t.Fatalf("interrupted scan left invalid XML: %v\n%s", err, b)
+	}
+	found := false
+	for _, h := range run.Hosts {
+		for _, p := range h.Ports {
+			found = found || (p.PortID == openPort && p.State.State == "open")
+		}
+	}
+	if !found || run.Finished.Exit != "error" {
+		t.Errorf("XML after Ctrl-C: open port found %v, exit %q\n%s", found, run.Finished.Exit, b)
+	}
+	if !strings.Contains(stdout.String(), `"port":`+strconv.Itoa(openPort)+",") {
+		t.Errorf("stdout lost the open port: %s", stdout.String())
+	}
+}
+
+func TestScanBadInput(t *testing.T) {
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"scan", "10.0.0.0/33"}, "prefix length 33"},
+		{[]string{"scan", "-p", "70000", "127.0.0.1"}, "out of range"},
+		{[]string{"scan", "-o", "yaml", "127.0.0.1"}, `unknown output format "yaml"`},
+		{[]string{"scan", "-iL", "/nonexistent/targets.txt"}, "cannot read targets"},
+		{[]string{"scan"}, "no targets"},
+		{[]string{"scan", "-p", "sshh", "127.0.0.1"}, "unknown service name"},
+		{[]string{"scan", "--shard", "3/2", "127.0.0.1"}, "shard"},
+		{[]string{"scan", "--save", "xml", "127.0.0.1"}, "FORMAT:PATH"},
+		{[]string{"scan", "--save", "xml:/nonexistent/dir/x.xml", "127.0.0.1"}, "cannot write"},
+		{[]string{"scan", "-F", "--top-ports", "5", "127.0.0.1"}, "only one of"},
+	}
+	for _, tt := range tests {
+		stdout, stderr, code := ajar(t, tt.args...)
+		if code != 2 {
+			t.Errorf("ajar %v: exit %d, want 2 (stderr %q)", tt.args, code, stderr)
+		}
+		if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "ajar: ") || !strings.Contains(stderr, tt.msg) {
+			t.Errorf("ajar %v: stderr %q, want one line mentioning %q", tt.args, stderr, tt.msg)
+		}
+		if stdout != "" {
+			t.Errorf("ajar %v: stdout %q", tt.args, stdout)
+		}
+	}
+}

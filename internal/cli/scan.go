@@ -1,0 +1,388 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ajarsec/ajar/portspec"
+	"github.com/ajarsec/ajar/report"
+	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/scan/connect"
+	"github.com/ajarsec/ajar/target"
+	"github.com/ajarsec/ajar/target/perm"
+)
+
+type scanFlags struct {
+	ports, excludePorts    string
+	topPorts               int
+	fast                   bool
+	inputFile              string
+	exclude, excludeFile   string
+	allAddresses           bool
+	connect                bool
+	rate                   float64
+	maxParallel, retries   int
+	minTimeout, maxTimeout time.Duration
+	initialTimeout         time.Duration
+	seed                   uint64
+	shard                  string
+	output                 string
+	saves                  []string
+	allPorts, quiet        bool
+}
+
+// nmapFlags are nmap's multi-letter single-dash flags, which pflag cannot
+// take, rewritten to ajar's long names before parsing.
+var nmapFlags = map[string]string{
+	"-sT": "--connect",
+	"-iL": "--input-file",
+	"-p-": "--ports=-",
+}
+
+func rewriteNmapFlags(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if long, ok := nmapFlags[a]; ok {
+			a = long
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func newScanCmd(env *Env) *cobra.Command {
+	var f scanFlags
+	cmd := &cobra.Command{
+		Use:   "scan [flags] TARGET...",
+		Short: "Scan hosts for open, closed and filtered TCP ports",
+		Long: `Scan hosts for open, closed and filtered TCP ports with connect(): no
+privileges needed. Every (host, port) pair is probed once, in a pseudo-random
+order, with timeouts adapted to each host's measured round-trip time; silent
+ports are retried, and are "filtered" when they stay silent. A port that
+answers with a reset is "closed"; an ICMP error gives a filtered port its
+reason (admin-prohibited, port-unreach, host-unreach, net-unreach).
+
+Targets: addresses (192.0.2.1, 2001:db8::1), CIDR blocks (10.0.0.0/24),
+ranges (10.0.0.1-20, 10.0.0.1-10.0.1.5) and hostnames, on the command line
+or one per line in a file (-iL FILE, # starts a comment).
+
+Ports: -p 22,80,1000-2000, -p- for all, -p ssh,https by service name;
+--top-ports N or -F (the 100 most common) from ajar's own table. The default
+is the top 1000.
+
+Ctrl-C stops the scan: what was found is written, files stay valid, and ajar
+exits with 130.`,
+		Example: `  ajar scan 127.0.0.1                      the 1000 most common ports
+  ajar scan -p- 192.0.2.10                 every port
+  ajar scan -p 22,80,443 10.0.0.0/24 --exclude 10.0.0.1
+  ajar scan -F -iL hosts.txt -o jsonl      stream open ports as JSON lines
+  ajar scan -p- host --save xml:scan.xml --save jsonl:scan.jsonl
+  ndiff yesterday.xml scan.xml             compare with nmap's ndiff`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runScan(cmd, env, &f, args) },
+	}
+	fl := cmd.Flags()
+	fl.SortFlags = false
+	fl.StringVarP(&f.ports, "ports", "p", "", "ports to scan: 22,80,1000-2000, - for all, or service names")
+	fl.IntVar(&f.topPorts, "top-ports", 0, "scan the `N` most common ports")
+	fl.BoolVarP(&f.fast, "fast", "F", false, "scan the 100 most common ports")
+	fl.StringVar(&f.excludePorts, "exclude-ports", "", "ports never to scan")
+	fl.StringVar(&f.inputFile, "input-file", "", "read targets from `FILE`, one per line (nmap's -iL)")
+	fl.StringVar(&f.exclude, "exclude", "", "targets never to scan, comma separated")
+	fl.StringVar(&f.excludeFile, "exclude-file", "", "read targets never to scan from `FILE`")
+	fl.BoolVar(&f.allAddresses, "all-addresses", false, "scan every address a hostname resolves to, not just the first")
+	fl.BoolVar(&f.connect, "connect", false, "TCP connect scan (nmap's -sT; the only technique so far)")
+	fl.Float64Var(&f.rate, "rate", 0, "send at most `N` probes a second (0: no limit)")
+	fl.IntVar(&f.maxParallel, "max-parallel", 0, "keep at most `N` probes in flight (0: as many as open files allow)")
+	fl.IntVar(&f.retries, "retries", 1, "probe a silent port `N` more times")
+	fl.DurationVar(&f.minTimeout, "min-timeout", 100*time.Millisecond, "shortest wait for an answer")
+	fl.DurationVar(&f.maxTimeout, "max-timeout", 3*time.Second, "longest wait for an answer")
+	fl.DurationVar(&f.initialTimeout, "initial-timeout", time.Second, "wait for an answer before any round-trip time is known")
+	fl.Uint64Var(&f.seed, "seed", 0, "seed of the probe order: the same seed, the same order (default: random)")
+	fl.StringVar(&f.shard, "shard", "", "scan only shard `I/N` of the probes (shards 1/N..N/N together are the whole scan)")
+	fl.StringVarP(&f.output, "output", "o", "table", "output `FORMAT` on stdout: table, json, jsonl, csv or xml")
+	fl.StringArrayVar(&f.saves, "save", nil, "also write `FORMAT:PATH`, e.g. xml:scan.xml (repeatable)")
+	fl.BoolVar(&f.allPorts, "all-ports", false, "write closed and filtered ports too, not only open ones")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress or notes on stderr")
+	return cmd
+}
+
+// scanPorts works out the TCP ports to scan from the flags.
+func scanPorts(cmd *cobra.Command, f *scanFlags) ([]uint16, string, error) {
+	fl := cmd.Flags()
+	chosen := 0
+	for _, n := range []string{"ports", "top-ports", "fast"} {
+		if fl.Changed(n) {
+			chosen++
+		}
+	}
+	if chosen > 1 {
+		return nil, "", usageErrorf("give only one of -p, --top-ports and -F")
+	}
+	var spec portspec.Spec
+	var err error
+	switch {
+	case fl.Changed("ports"):
+		spec, err = portspec.ParseSpec(f.ports, portspec.TCP)
+	case fl.Changed("top-ports"):
+		spec, err = portspec.TopSpec(f.topPorts, portspec.TCP)
+	case f.fast:
+		spec, err = portspec.TopSpec(portspec.TopFast, portspec.TCP)
+	default:
+		spec, err = portspec.TopSpec(portspec.TopDefault, portspec.TCP)
+	}
+	if err != nil {
+		return nil, "", usageErrorf("bad ports: %v", err)
+	}
+	if !spec.UDP.IsEmpty() {
+		return nil, "", usageErrorf("UDP ports (U:) need a UDP scan, which ajar cannot do yet")
+	}
+	if f.excludePorts != "" {
+		ex, err := portspec.ParseSpec(f.excludePorts, portspec.TCP)
+		if err != nil {
+			return nil, "", usageErrorf("bad --exclude-ports: %v", err)
+		}
+		spec = spec.Exclude(ex)
+	}
+	if spec.TCP.IsEmpty() {
+		return nil, "", usageErrorf("no ports left to scan")
+	}
+	return slices.Collect(spec.TCP.All()), spec.TCP.String(), nil
+}
+
+// scanTargets parses, resolves and excludes the targets.
+func scanTargets(ctx context.Context, env *Env, f *scanFlags, args []string) (target.Set, error) {
+	specs, err := target.ParseList(strings.Join(args, " "))
+	if err != nil {
+		return target.Set{}, usageErrorf("%v", err)
+	}
+	if f.inputFile != "" {
+		more, err := readTargetFile(f.inputFile)
+		if err != nil {
+			return target.Set{}, err
+		}
+		specs = append(specs, more...)
+	}
+	if len(specs) == 0 {
+		return target.Set{}, usageErrorf("no targets: give addresses, networks or hostnames, or -iL FILE")
+	}
+	var exSpecs []target.Spec
+	if f.exclude != "" {
+		if exSpecs, err = target.ParseList(f.exclude); err != nil {
+			return target.Set{}, usageErrorf("bad --exclude: %v", err)
+		}
+	}
+	if f.excludeFile != "" {
+		more, err := readTargetFile(f.excludeFile)
+		if err != nil {
+			return target.Set{}, err
+		}
+		exSpecs = append(exSpecs, more...)
+	}
+	set, err := target.Resolve(ctx, specs, target.ResolveOptions{AllAddresses: f.allAddresses})
+	if err != nil {
+		var le *target.LookupError
+		if !errors.As(err, &le) || set.Len() == 0 {
+			return target.Set{}, usageErrorf("%v", err)
+		}
+		warnf(env, f, "%v (scanning the other targets)", err)
+	}
+	if len(exSpecs) > 0 {
+		ex, err := target.Resolve(ctx, exSpecs, target.ResolveOptions{AllAddresses: true})
+		if err != nil {
+			return target.Set{}, usageErrorf("resolving exclusions: %v", err)
+		}
+		set = set.Exclude(ex)
+	}
+	if set.Len() == 0 {
+		return target.Set{}, usageErrorf("no targets left to scan after exclusions")
+	}
+	if err := set.CheckLen(); err != nil {
+		return target.Set{}, usageErrorf("%v", err)
+	}
+	return set, nil
+}
+
+func readTargetFile(path string) ([]target.Spec, error) {
+	var r io.Reader = os.Stdin
+	if path != "-" {
+		fh, err := os.Open(path)
+		if err != nil {
+			return nil, usageErrorf("cannot read targets: %v", err)
+		}
+		defer fh.Close()
+		r = fh
+	}
+	specs, err := target.ReadFile(r, path)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	return specs, nil
+}
+
+func warnf(env *Env, f *scanFlags, format string, a ...any) {
+	if !f.quiet {
+		fmt.Fprintf(env.Stderr, "ajar: warning: "+format+"\n", a...)
+	}
+}
+
+// outputs opens every writer the flags ask for: stdout, then each --save.
+type outputs struct {
+	w     report.ResultWriter
+	files []*os.File
+}
+
+func openOutputs(env *Env, f *scanFlags) (*outputs, error) {
+	format, err := report.ParseScanFormat(f.output)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	opts := report.ResultOptions{AllPorts: f.allPorts, Style: report.Style{Color: colorWanted(env.Stdout)}}
+	stdout, err := report.NewResultWriter(format, env.Stdout, opts)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	o := &outputs{}
+	ws := []report.ResultWriter{stdout}
+	for _, s := range f.saves {
+		sf, path, err := report.ParseSave(s)
+		if err != nil {
+			o.close()
+			return nil, usageErrorf("%v", err)
+		}
+		fh, err := os.Create(path)
+		if err != nil {
+			o.close()
+			return nil, usageErrorf("cannot write %s: %v", path, err)
+		}
+		o.files = append(o.files, fh)
+		w, err := report.NewResultWriter(sf, fh, report.ResultOptions{AllPorts: f.allPorts})
+		if err != nil {
+			o.close()
+			return nil, usageErrorf("%v", err)
+		}
+		ws = append(ws, w)
+	}
+	o.w = report.MultiWriter(ws...)
+	return o, nil
+}
+
+func (o *outputs) close() error {
+	var errs []error
+	for _, fh := range o.files {
+		if err := fh.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
+	ctx := cmd.Context()
+	ports, portsText, err := scanPorts(cmd, f)
+	if err != nil {
+		return err
+	}
+	var shard perm.Shard
+	if f.shard != "" {
+		if shard, err = perm.ParseShard(f.shard); err != nil {
+			return usageErrorf("bad --shard: %v", err)
+		}
+	}
+	if f.rate < 0 || f.maxParallel < 0 || f.retries < 0 {
+		return usageErrorf("--rate, --max-parallel and --retries take numbers of 0 or more")
+	}
+	if f.minTimeout <= 0 || f.maxTimeout < f.minTimeout || f.initialTimeout <= 0 {
+		return usageErrorf("timeouts must be positive, with --min-timeout at most --max-timeout")
+	}
+	set, err := scanTargets(ctx, env, f, args)
+	if err != nil {
+		return err
+	}
+	seed := f.seed
+	if !cmd.Flags().Changed("seed") {
+		var b [8]byte
+		rand.Read(b[:])
+		seed = binary.LittleEndian.Uint64(b[:])
+	}
+	space := set.Len() * uint64(len(ports))
+	cfg := scan.Config{
+		Ports:          ports,
+		Order:          perm.New(space, seed),
+		Rate:           f.rate,
+		MaxParallel:    f.maxParallel,
+		Retries:        f.retries,
+		MinTimeout:     f.minTimeout,
+		MaxTimeout:     f.maxTimeout,
+		InitialTimeout: f.initialTimeout,
+	}
+	if f.retries == 0 {
+		cfg.Retries = -1
+	}
+	if shard.N > 1 {
+		cfg.Shard, cfg.Shards = shard.I-1, shard.N
+	}
+	engine, err := scan.New(set, connect.Prober{}, cfg)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	out, err := openOutputs(env, f)
+	if err != nil {
+		return err
+	}
+
+	info := report.RunInfo{
+		Args: append([]string{"ajar"}, os.Args[1:]...), Start: time.Now(), ScanType: "connect",
+		Protocols: []scan.Proto{scan.TCP}, Ports: portsText, NumPorts: len(ports),
+		Shards: int(shard.N), Version: env.Version,
+	}
+	if err := out.w.Begin(info); err != nil {
+		out.close()
+		return failure(err)
+	}
+	var bar *progressBar
+	if !f.quiet && isTerminal(env.Stderr) {
+		fmt.Fprintf(env.Stderr, "ajar: TCP connect scan of %d host(s) × %d port(s)\n", set.Len(), len(ports))
+		bar = startProgress(env.Stderr, func() (uint64, uint64, uint64) {
+			p := engine.Progress()
+			return p.Done, p.Total, p.Open
+		})
+	}
+	var writeErr error
+	runErr := engine.Run(ctx, func(r *scan.Result) {
+		if r.State == scan.Open {
+			if name := portspec.ServiceName(r.Port, portspec.TCP); name != "" {
+				r.Service = &scan.Service{Name: name, Method: "port-table", Confidence: 3}
+			}
+		}
+		if err := out.w.Write(r); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	})
+	bar.Stop()
+	interrupted := runErr != nil && ctx.Err() != nil
+	endErr := out.w.End(report.RunStats{End: time.Now(), HostsTotal: int(min(set.Len(), 1<<31)), Interrupted: interrupted})
+	closeErr := out.close()
+	switch {
+	case interrupted:
+		return ctx.Err()
+	case runErr != nil:
+		return failure(runErr)
+	}
+	if err := errors.Join(writeErr, endErr, closeErr); err != nil {
+		return failure(fmt.Errorf("writing results: %w", err))
+	}
+	return nil
+}
