@@ -219,7 +219,9 @@ func (e *Engine) Run(parent context.Context, emit func(*Result)) error {
 	// Workers are started as they are needed, up to e.par: when answers
 	// come at once (loopback) a few suffice, and each one costs a socket.
 	spawn := func() bool {
-		if e.workers >= e.par {
+		// No new worker while results wait to be written: the bottleneck
+		// is then the consumer, and more workers would only pile up.
+		if e.workers >= e.par || len(results) > cap(results)/2 {
 			return false
 		}
 		e.workers++

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"os"
@@ -335,4 +336,88 @@ func TestScanBadInput(t *testing.T) {
 			t.Errorf("ajar %v: stdout %q", tt.args, stdout)
 		}
 	}
+}
+
+// TestScanNdiff scans the bed twice, a listener opened in between, and
+// checks that nmap's ndiff reads both XML files and reports the new port.
+func TestScanNdiff(t *testing.T) {
+	if _, err := exec.LookPath("ndiff"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("ndiff (Debian package ndiff) is needed and missing")
+		}
+		t.Skip("needs ndiff (Debian package ndiff)")
+	}
+	bed, _ := newScanBed(t)
+	dir := t.TempDir()
+	before, after := filepath.Join(dir, "before.xml"), filepath.Join(dir, "after.xml")
+	addr := bed.TargetAddr4.String()
+	scanIn(t, bed, "-p", "1-2000", "-q", "--save", "xml:"+before, addr)
+	bed.ListenTCP(1234)
+	scanIn(t, bed, "-p", "1-2000", "-q", "--save", "xml:"+after, addr)
+	out, err := exec.Command("ndiff", before, after).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("ndiff: %v, want exit 1 (differences)\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "+1234/tcp open") {
+		t.Errorf("ndiff did not report the new port:\n%s", out)
+	}
+}
+
+// TestScanHugeTargetStartsAtOnce starts a scan of 10.0.0.0/8 × 1000 ports in
+// the bed's scanner namespace, where only the bed's own /30 is routed (every
+// other address fails with no route, inside the namespace: nothing leaves
+// it). The first results must come within a second, and memory stay under
+// 100 MB; then Ctrl-C stops it.
+func TestScanHugeTargetStartsAtOnce(t *testing.T) {
+	bed := netnstest.NewBed(t)
+	cmd := bed.Scanner.Command(ajarBin, "scan", "--top-ports", "1000", "--all-ports", "-o", "jsonl", "-q", "10.0.0.0/8")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		cmd.Wait()
+	}()
+	r := bufio.NewReader(stdout)
+	if _, err := r.ReadString('\n'); err != nil {
+		t.Fatalf("no result: %v", err)
+	}
+	first := time.Since(start)
+	if first > time.Second {
+		t.Errorf("first result after %v, want under a second", first)
+	}
+	// Keep reading for a while so the scan is well under way.
+	go io.Copy(io.Discard, r)
+	deadline := time.Now().Add(3 * time.Second)
+	var hwm int
+	for time.Now().Before(deadline) {
+		if kb := peakRSSKB(cmd.Process.Pid); kb > hwm {
+			hwm = kb
+		}
+		time.Sleep(100 * time.Millisecond) // sampling another process's memory
+	}
+	if hwm == 0 || hwm > 100<<10 {
+		t.Errorf("peak RSS %d kB, want under 100 MB", hwm)
+	}
+	t.Logf("10.0.0.0/8 × 1000 ports: first result in %v, peak RSS %d kB", first, hwm)
+}
+
+// peakRSSKB reads VmHWM of a process (of the process ip netns exec became).
+func peakRSSKB(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return n
+		}
+	}
+	return 0
 }
