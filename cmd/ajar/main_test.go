@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ajarsec/ajar/internal/netnstest"
@@ -240,5 +241,44 @@ func TestVersionHelpCompletion(t *testing.T) {
 		if code != 0 || len(out) < 100 {
 			t.Errorf("completion %s: exit %d, %d bytes, %s", sh, code, len(out), stderr)
 		}
+	}
+}
+
+// TestSocketsNotRoot runs ajar as an unprivileged user: root's sockets are
+// listed without their pid, and ajar says once why.
+func TestSocketsNotRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to run ajar as another user")
+	}
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	// The binary must be readable by nobody: copy it out of the private
+	// temporary directory.
+	bin := filepath.Join(os.TempDir(), "ajar-nobody-"+strconv.Itoa(os.Getpid()))
+	data, err := os.ReadFile(ajarBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(bin)
+	cmd := exec.Command(bin, "sockets", "--port", strconv.Itoa(port), "-o", "json")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("ajar as nobody: %v\n%s", err, e.String())
+	}
+	recs := jsonRecords(t, o.String())
+	if len(recs) != 1 || recs[0].PID != nil || recs[0].User == nil || *recs[0].User != "root" {
+		t.Fatalf("as nobody, root's socket: %+v", recs)
+	}
+	if strings.Count(e.String(), "\n") != 1 || !strings.Contains(e.String(), "root sees all owners") {
+		t.Errorf("stderr: %q, want one line saying root sees more", e.String())
 	}
 }
