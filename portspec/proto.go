@@ -2,8 +2,8 @@ package portspec
 
 import "fmt"
 
-// Proto is a transport protocol. Its values match scan.Proto and
-// sockets.Proto, so a conversion between them keeps the meaning.
+// Proto is a transport protocol. scan.Proto and sockets.Proto are this
+// type.
 type Proto uint8
 
 // The protocols a port list can name.

@@ -8,42 +8,19 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"github.com/ajarsec/ajar/portspec"
 )
 
-// Proto is a transport protocol.
-type Proto uint8
+// Proto is a transport protocol: the one portspec defines, so that port
+// specs, scans and sockets speak of the same TCP and UDP.
+type Proto = portspec.Proto
 
 // The scanned protocols.
 const (
-	TCP Proto = iota + 1
-	UDP
+	TCP = portspec.TCP
+	UDP = portspec.UDP
 )
-
-func (p Proto) String() string {
-	switch p {
-	case TCP:
-		return "tcp"
-	case UDP:
-		return "udp"
-	}
-	return fmt.Sprintf("proto(%d)", uint8(p))
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (p Proto) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (p *Proto) UnmarshalText(b []byte) error {
-	switch string(b) {
-	case "tcp":
-		*p = TCP
-	case "udp":
-		*p = UDP
-	default:
-		return fmt.Errorf("unknown protocol %q", b)
-	}
-	return nil
-}
 
 // State is what a probe learnt of a port, with nmap's names.
 type State uint8

@@ -13,42 +13,18 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+
+	"github.com/ajarsec/ajar/portspec"
 )
 
-// Proto is a transport protocol.
-type Proto uint8
+// Proto is a transport protocol: the one portspec defines.
+type Proto = portspec.Proto
 
 // The protocols a socket can have.
 const (
-	TCP Proto = iota + 1
-	UDP
+	TCP = portspec.TCP
+	UDP = portspec.UDP
 )
-
-func (p Proto) String() string {
-	switch p {
-	case TCP:
-		return "tcp"
-	case UDP:
-		return "udp"
-	}
-	return fmt.Sprintf("proto(%d)", uint8(p))
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (p Proto) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (p *Proto) UnmarshalText(b []byte) error {
-	switch string(b) {
-	case "tcp":
-		*p = TCP
-	case "udp":
-		*p = UDP
-	default:
-		return fmt.Errorf("unknown protocol %q", b)
-	}
-	return nil
-}
 
 // State is a socket's state, numbered as the Linux kernel numbers TCP states.
 // An unconnected UDP socket is in state Unconn (the kernel's TCP_CLOSE).
