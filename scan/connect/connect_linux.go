@@ -142,9 +142,18 @@ func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 		// The wait ran out, but the answer may have come while this
 		// goroutine waited for a CPU: ask the socket itself once more.
 		// Silence is what the kernel saw, not what we were late to see.
-		late := false
-		cerr := s.rc.Control(func(fd uintptr) { late = w.connectStep(fd) })
+		late, reset := false, false
+		cerr := s.rc.Control(func(fd uintptr) {
+			if late = w.connectStep(fd); !late {
+				// Still silent: abandon the handshake (no packet is
+				// sent) and keep the socket for the next probe.
+				reset = disconnect(int(fd)) == nil
+			}
+		})
 		if cerr != nil || !late {
+			if reset {
+				return scan.Outcome{NoAnswer: true}
+			}
 			return w.drop(slot, scan.Outcome{NoAnswer: true})
 		}
 	}
@@ -183,6 +192,18 @@ func (w *worker) port() int {
 		return w.sa6.Port
 	}
 	return w.sa4.Port
+}
+
+// disconnect abandons a handshake under way, as connect() to an AF_UNSPEC
+// address does: the socket goes back to its unconnected state, its
+// ephemeral port is released, and it can connect again.
+func disconnect(fd int) error {
+	sa := unix.RawSockaddr{Family: unix.AF_UNSPEC}
+	_, _, e := unix.Syscall(unix.SYS_CONNECT, uintptr(fd), uintptr(unsafe.Pointer(&sa)), unsafe.Sizeof(sa))
+	if e != 0 {
+		return e
+	}
+	return nil
 }
 
 // drop closes the socket in slot (a reset, for a connected one): a socket
