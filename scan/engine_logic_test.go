@@ -1,0 +1,209 @@
+package scan_test
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/target/perm"
+)
+
+// fakeProber answers from a function of the destination and the attempt
+// number; it sends nothing. It exercises the engine's own logic: order,
+// shards, retries, local failures and cancellation.
+type fakeProber struct {
+	answer   func(dst netip.AddrPort, attempt int) scan.Outcome
+	mu       sync.Mutex
+	attempts map[netip.AddrPort]int
+}
+
+func (p *fakeProber) Proto() scan.Proto { return scan.TCP }
+
+func (p *fakeProber) NewWorker() scan.Worker { return fakeWorker{p} }
+
+type fakeWorker struct{ p *fakeProber }
+
+func (w fakeWorker) Close() error { return nil }
+
+func (w fakeWorker) Probe(ctx context.Context, dst netip.AddrPort, _ time.Duration) scan.Outcome {
+	w.p.mu.Lock()
+	if w.p.attempts == nil {
+		w.p.attempts = map[netip.AddrPort]int{}
+	}
+	n := w.p.attempts[dst]
+	w.p.attempts[dst] = n + 1
+	w.p.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return scan.Outcome{Err: err}
+	}
+	return w.p.answer(dst, n)
+}
+
+func closedAll(netip.AddrPort, int) scan.Outcome {
+	return scan.Outcome{State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: time.Microsecond}
+}
+
+func ports(n int) []uint16 {
+	ps := make([]uint16, n)
+	for i := range ps {
+		ps[i] = uint16(i + 1)
+	}
+	return ps
+}
+
+var threeHosts = hostList{netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2"), netip.MustParseAddr("2001:db8::1")}
+
+func collect(t *testing.T, e *scan.Engine) (map[netip.AddrPort]scan.Result, error) {
+	t.Helper()
+	got := map[netip.AddrPort]scan.Result{}
+	err := e.Run(context.Background(), func(r *scan.Result) {
+		k := netip.AddrPortFrom(r.Host, r.Port)
+		if _, dup := got[k]; dup {
+			t.Errorf("%v reported twice", k)
+		}
+		got[k] = *r
+	})
+	return got, err
+}
+
+func TestEngineShards(t *testing.T) {
+	const nports = 97
+	space := threeHosts.Len() * nports
+	all := map[netip.AddrPort]bool{}
+	for shard := range uint64(4) {
+		e, err := scan.New(threeHosts, &fakeProber{answer: closedAll}, scan.Config{
+			Ports: ports(nports), Order: perm.New(space, 42), Shard: shard, Shards: 4,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := collect(t, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := e.Progress(); p.Done != p.Total || p.Total != uint64(len(got)) {
+			t.Errorf("shard %d: progress %+v, %d results", shard, p, len(got))
+		}
+		for k := range got {
+			if all[k] {
+				t.Errorf("%v in two shards", k)
+			}
+			all[k] = true
+		}
+	}
+	if uint64(len(all)) != space {
+		t.Errorf("shards cover %d of %d probes", len(all), space)
+	}
+}
+
+func TestEngineRetries(t *testing.T) {
+	p := &fakeProber{answer: func(dst netip.AddrPort, attempt int) scan.Outcome {
+		switch dst.Port() {
+		case 1: // silent once, then open: a lost packet
+			if attempt == 0 {
+				return scan.Outcome{NoAnswer: true}
+			}
+			return scan.Outcome{State: scan.Open, Reason: scan.ReasonConnected, RTT: time.Microsecond}
+		case 2: // always silent
+			return scan.Outcome{NoAnswer: true}
+		}
+		return closedAll(dst, attempt)
+	}}
+	for _, tc := range []struct {
+		retries  int
+		attempts int // of the silent port
+		port1    scan.State
+	}{
+		{retries: 0, attempts: 2, port1: scan.Open}, // zero value: one retry
+		{retries: 3, attempts: 4, port1: scan.Open},
+		{retries: -1, attempts: 1, port1: scan.Filtered},
+	} {
+		p.attempts = nil
+		e, err := scan.New(hostList{netip.MustParseAddr("192.0.2.1")}, p, scan.Config{Ports: ports(3), Retries: tc.retries})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := collect(t, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		silent := netip.MustParseAddrPort("192.0.2.1:2")
+		if r := got[silent]; r.State != scan.Filtered || r.Reason != scan.ReasonNoResponse || p.attempts[silent] != tc.attempts {
+			t.Errorf("retries %d: silent port %v/%v after %d attempts, want filtered/no-response after %d",
+				tc.retries, r.State, r.Reason, p.attempts[silent], tc.attempts)
+		}
+		if r := got[netip.MustParseAddrPort("192.0.2.1:1")]; r.State != tc.port1 {
+			t.Errorf("retries %d: port lost once is %v, want %v", tc.retries, r.State, tc.port1)
+		}
+	}
+}
+
+// A local failure (here: no permission to send) is never a port state:
+// the probe is tried again, and a failure that persists stops the scan
+// with an error.
+func TestEngineLocalFailure(t *testing.T) {
+	var calls atomic.Int64
+	p := &fakeProber{answer: func(dst netip.AddrPort, attempt int) scan.Outcome {
+		calls.Add(1)
+		if dst.Port() == 5 {
+			return scan.Outcome{Err: syscall.EPERM}
+		}
+		return closedAll(dst, attempt)
+	}}
+	e, err := scan.New(hostList{netip.MustParseAddr("192.0.2.1")}, p, scan.Config{Ports: ports(5), MaxParallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := collect(t, e)
+	if !errors.Is(err, syscall.EPERM) {
+		t.Fatalf("Run: %v, want the local failure", err)
+	}
+	if _, ok := got[netip.MustParseAddrPort("192.0.2.1:5")]; ok {
+		t.Error("a local failure was reported as a port state")
+	}
+}
+
+func TestEngineCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := &fakeProber{answer: closedAll}
+	e, err := scan.New(hostList{netip.MustParseAddr("192.0.2.1")}, p, scan.Config{Ports: ports(65535), MaxParallel: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = e.Run(ctx, func(r *scan.Result) {
+		if n++; n == 100 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: %v, want context.Canceled", err)
+	}
+	if n < 100 || n > 1000 {
+		t.Errorf("%d results after cancelling at 100", n)
+	}
+}
+
+func TestEngineBadConfig(t *testing.T) {
+	one := hostList{netip.MustParseAddr("192.0.2.1")}
+	for name, c := range map[string]struct {
+		targets scan.Targets
+		cfg     scan.Config
+	}{
+		"no targets": {hostList{}, scan.Config{Ports: ports(1)}},
+		"no ports":   {one, scan.Config{}},
+		"bad shard":  {one, scan.Config{Ports: ports(1), Shard: 2, Shards: 2}},
+		"bad rate":   {one, scan.Config{Ports: ports(1), Rate: -1}},
+	} {
+		if _, err := scan.New(c.targets, &fakeProber{answer: closedAll}, c.cfg); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
