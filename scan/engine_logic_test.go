@@ -186,8 +186,10 @@ func TestEngineCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run: %v, want context.Canceled", err)
 	}
-	if n < 100 || n > 1000 {
-		t.Errorf("%d results after cancelling at 100", n)
+	// What was learnt before the cancel is still delivered (a few
+	// thousand results may wait in the engine's buffer), then it stops.
+	if n < 100 || n > 10000 {
+		t.Errorf("%d results of 65535 after cancelling at 100", n)
 	}
 }
 
