@@ -53,7 +53,7 @@ func TestLookupService(t *testing.T) {
 		{"memcached", TCP, []uint16{11211}},
 		{"memcached", UDP, []uint16{11211}},
 		{"elasticsearch", TCP, []uint16{9200}},
-		{"http-alt", TCP, []uint16{591, 8008, 8080}},
+		{"http-alt", TCP, []uint16{591, 8000, 8008, 8080}},
 		{"submission", TCP, []uint16{587}},
 		{"smtps", TCP, []uint16{465}},
 		{"syslog", UDP, []uint16{514}},

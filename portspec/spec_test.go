@@ -24,7 +24,7 @@ func TestParseSpec(t *testing.T) {
 		{in: "22,53", defaults: both, want: "T:22,53,U:22,53"},
 		{in: "ssh,https", want: "T:22,443"},
 		{in: "SSH,Https", want: "T:22,443"},
-		{in: "smb,rdp,http-alt", want: "T:445,591,3389,8008,8080"},
+		{in: "smb,rdp,http-alt", want: "T:445,591,3389,8000,8008,8080"},
 		{in: "T:22,80,U:53,161", want: "T:22,80,U:53,161"},
 		{in: "U:53,161,T:22", want: "T:22,U:53,161"},
 		{in: "t:22,u:53", want: "T:22,U:53"},

@@ -43,6 +43,10 @@ type hostEntry struct {
 	why    uint8 // reason of the first answer
 	srtt   time.Duration
 	rttvar time.Duration
+	// minRTT is the fastest answer: the host's latency as the table
+	// shows it. A probe's round-trip time also holds the scanner's own
+	// delays under load, which the fastest answer mostly escapes.
+	minRTT time.Duration
 	counts []portCount
 	ports  []portRec
 }
@@ -144,6 +148,9 @@ func (h *hostEntry) count(proto scan.Proto, state scan.State, reason uint8, n ui
 // sample updates the smoothed round-trip time and its variation the way
 // TCP does (RFC 6298).
 func (h *hostEntry) sample(rtt time.Duration) {
+	if h.minRTT == 0 || rtt < h.minRTT {
+		h.minRTT = rtt
+	}
 	if h.srtt == 0 {
 		h.srtt, h.rttvar = rtt, rtt/2
 		return

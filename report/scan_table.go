@@ -54,8 +54,8 @@ func (t *tableWriter) host(h upHost) {
 	}
 	name = printable(name)
 	w.WriteString("ajar scan report for " + name + "\n")
-	if h.srtt > 0 {
-		w.WriteString("Host is up (" + seconds2(h.srtt) + "s latency).\n")
+	if h.minRTT > 0 {
+		w.WriteString("Host is up (" + seconds2(h.minRTT) + "s latency).\n")
 	} else {
 		w.WriteString("Host is up.\n")
 	}
