@@ -35,7 +35,8 @@ type Order interface {
 // Config tunes the engine. The zero value is a sensible default for every
 // field.
 type Config struct {
-	// Ports are the ports probed on every host, each once.
+	// Ports are the ports probed on every host, each once, by the prober
+	// given to New. NewPlans takes its ports from its plans instead.
 	Ports []uint16
 	// Order permutes the index space; nil probes in order (host-major).
 	Order Order
@@ -77,7 +78,10 @@ type Progress struct {
 // may be called at any time from any goroutine.
 type Engine struct {
 	targets Targets
-	prober  Prober
+	plans   []Plan
+	// slots flattens the plans' ports: slot i is probed with
+	// plans[slots[i].plan] on port slots[i].port.
+	slots   []slot
 	cfg     Config
 	total   uint64 // probes (host, port pairs) in this shard
 	space   uint64 // size of the whole index space
@@ -105,12 +109,42 @@ func (e *Engine) fail(err error) {
 	})
 }
 
-// New checks cfg and makes an engine.
+// Plan pairs a technique with the ports it probes on every host.
+type Plan struct {
+	Prober Prober
+	Ports  []uint16
+}
+
+type slot struct {
+	plan uint8
+	port uint16
+}
+
+// New checks cfg and makes an engine that probes cfg.Ports with prober.
 func New(targets Targets, prober Prober, cfg Config) (*Engine, error) {
+	return NewPlans(targets, []Plan{{Prober: prober, Ports: cfg.Ports}}, cfg)
+}
+
+// NewPlans makes an engine that runs several techniques in one scan, such
+// as TCP connect on some ports and UDP on others: their probes share one
+// permuted order, one pace and one parallelism limit. cfg.Ports is unused.
+func NewPlans(targets Targets, plans []Plan, cfg Config) (*Engine, error) {
 	if targets == nil || targets.Len() == 0 {
 		return nil, errors.New("scan: no targets")
 	}
-	if len(cfg.Ports) == 0 {
+	if len(plans) == 0 || len(plans) > 255 {
+		return nil, errors.New("scan: no probers, or too many")
+	}
+	var slots []slot
+	for i, p := range plans {
+		if p.Prober == nil {
+			return nil, errors.New("scan: a plan without a prober")
+		}
+		for _, port := range p.Ports {
+			slots = append(slots, slot{plan: uint8(i), port: port})
+		}
+	}
+	if len(slots) == 0 {
 		return nil, errors.New("scan: no ports")
 	}
 	if cfg.Shards == 0 {
@@ -123,7 +157,7 @@ func New(targets Targets, prober Prober, cfg Config) (*Engine, error) {
 		return nil, errors.New("scan: negative rate or parallelism")
 	}
 	n := targets.Len()
-	np := uint64(len(cfg.Ports))
+	np := uint64(len(slots))
 	if n > ^uint64(0)/np {
 		return nil, fmt.Errorf("scan: %d hosts × %d ports is too many probes", n, np)
 	}
@@ -141,7 +175,7 @@ func New(targets Targets, prober Prober, cfg Config) (*Engine, error) {
 	} else if cfg.Retries < 0 {
 		cfg.Retries = 0
 	}
-	e := &Engine{targets: targets, prober: prober, cfg: cfg, space: n * np}
+	e := &Engine{targets: targets, plans: plans, slots: slots, cfg: cfg, space: n * np}
 	e.total = e.space / cfg.Shards
 	if cfg.Shard < e.space%cfg.Shards {
 		e.total++
@@ -163,6 +197,7 @@ type job struct {
 	host uint64
 	addr netip.Addr
 	port uint16
+	plan uint8
 }
 
 // Run probes every (host, port) pair of its shard once (plus retries) and
@@ -203,9 +238,21 @@ func (e *Engine) Run(parent context.Context, emit func(*Result)) error {
 	var wg sync.WaitGroup
 	worker := func() {
 		defer wg.Done()
-		w := e.prober.NewWorker()
-		defer w.Close()
+		// One worker per plan, made when first needed.
+		ws := make([]Worker, len(e.plans))
+		defer func() {
+			for _, w := range ws {
+				if w != nil {
+					w.Close()
+				}
+			}
+		}()
 		for j := range jobs {
+			w := ws[j.plan]
+			if w == nil {
+				w = e.plans[j.plan].Prober.NewWorker()
+				ws[j.plan] = w
+			}
 			r, ok := e.probe(ctx, w, limiter, j)
 			if !ok {
 				continue // cancelled: nothing learnt
@@ -250,7 +297,7 @@ func (e *Engine) Run(parent context.Context, emit func(*Result)) error {
 
 // feed walks this shard's part of the permuted index space.
 func (e *Engine) feed(ctx context.Context, jobs chan<- job, spawn func() bool) {
-	np := uint64(len(e.cfg.Ports))
+	np := uint64(len(e.slots))
 	sent := 0
 	for i := e.cfg.Shard; i < e.space; i += e.cfg.Shards {
 		if sent == warmup {
@@ -272,7 +319,8 @@ func (e *Engine) feed(ctx context.Context, jobs chan<- job, spawn func() bool) {
 			idx = e.cfg.Order.At(i)
 		}
 		h := idx / np
-		j := job{host: h, addr: e.targets.At(h), port: e.cfg.Ports[idx%np]}
+		sl := e.slots[idx%np]
+		j := job{host: h, addr: e.targets.At(h), port: sl.port, plan: sl.plan}
 		select {
 		case jobs <- j:
 			sent++
@@ -292,7 +340,8 @@ func (e *Engine) feed(ctx context.Context, jobs chan<- job, spawn func() bool) {
 // probe runs one probe with its retries.
 func (e *Engine) probe(ctx context.Context, w Worker, limiter *rate.Limiter, j job) (Result, bool) {
 	dst := netip.AddrPortFrom(j.addr, j.port)
-	r := Result{Host: j.addr, Port: j.port, Proto: e.prober.Proto()}
+	proto := e.plans[j.plan].Prober.Proto()
+	r := Result{Host: j.addr, Port: j.port, Proto: proto}
 	backoff := time.Millisecond
 	localFails := 0
 	for attempt := 0; attempt <= e.cfg.Retries; {
@@ -333,13 +382,9 @@ func (e *Engine) probe(ctx context.Context, w Worker, limiter *rate.Limiter, j j
 		r.State, r.Reason, r.RTT = out.State, out.Reason, out.RTT
 		return r, true
 	}
-	r.State, r.Reason = e.silentState(), ReasonNoResponse
-	return r, true
-}
-
-func (e *Engine) silentState() State {
-	if e.prober.Proto() == UDP {
-		return OpenFiltered
+	r.State, r.Reason = Filtered, ReasonNoResponse
+	if proto == UDP {
+		r.State = OpenFiltered // UDP services often answer nothing
 	}
-	return Filtered
+	return r, true
 }

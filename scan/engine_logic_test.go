@@ -3,6 +3,8 @@ package scan_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -18,12 +20,18 @@ import (
 // number; it sends nothing. It exercises the engine's own logic: order,
 // shards, retries, local failures and cancellation.
 type fakeProber struct {
+	proto    scan.Proto // TCP when zero
 	answer   func(dst netip.AddrPort, attempt int) scan.Outcome
 	mu       sync.Mutex
 	attempts map[netip.AddrPort]int
 }
 
-func (p *fakeProber) Proto() scan.Proto { return scan.TCP }
+func (p *fakeProber) Proto() scan.Proto {
+	if p.proto == 0 {
+		return scan.TCP
+	}
+	return p.proto
+}
 
 func (p *fakeProber) NewWorker() scan.Worker { return fakeWorker{p} }
 
@@ -207,5 +215,32 @@ func TestEngineBadConfig(t *testing.T) {
 		if _, err := scan.New(c.targets, &fakeProber{answer: closedAll}, c.cfg); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// Two techniques in one scan: each port is probed by its own plan, and a
+// silent UDP port is open|filtered where a silent TCP port is filtered.
+func TestEnginePlans(t *testing.T) {
+	silent := func(netip.AddrPort, int) scan.Outcome { return scan.Outcome{NoAnswer: true} }
+	tcp := &fakeProber{answer: silent}
+	udp := &fakeProber{proto: scan.UDP, answer: silent}
+	host := hostList{netip.MustParseAddr("192.0.2.1")}
+	e, err := scan.NewPlans(host, []scan.Plan{{Prober: tcp, Ports: []uint16{22, 53}}, {Prober: udp, Ports: []uint16{53, 161}}},
+		scan.Config{Order: perm.New(4, 7)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]scan.State{}
+	if err := e.Run(context.Background(), func(r *scan.Result) {
+		got[fmt.Sprintf("%d/%v", r.Port, r.Proto)] = r.State
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]scan.State{"22/tcp": scan.Filtered, "53/tcp": scan.Filtered, "53/udp": scan.OpenFiltered, "161/udp": scan.OpenFiltered}
+	if !maps.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if len(tcp.attempts) != 2 || len(udp.attempts) != 2 {
+		t.Errorf("tcp probed %v, udp probed %v", tcp.attempts, udp.attempts)
 	}
 }
