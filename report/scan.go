@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,10 @@ type RunInfo struct {
 	Ports string
 	// NumPorts is how many ports each host is probed on, per protocol.
 	NumPorts int
+	// Scans, when set, describe each technique of a scan that runs
+	// several (TCP connect on some ports, UDP on others), and take the
+	// place of ScanType, Protocols, Ports and NumPorts.
+	Scans []ScanInfo
 	// Shards is how many shards the scan space is split in: 0 or 1 for a
 	// whole scan. A sharded run probes only part of each host's ports.
 	Shards int
@@ -175,12 +180,30 @@ func ParseSave(s string) (Format, string, error) {
 	return f, path, nil
 }
 
-// protocols is ri.Protocols, or TCP when none is given.
-func (ri *RunInfo) protocols() []scan.Proto {
-	if len(ri.Protocols) == 0 {
-		return []scan.Proto{scan.TCP}
+// ScanInfo is one technique of a scan and the ports it probes, as nmap's
+// <scaninfo> element says it.
+type ScanInfo struct {
+	Type     string // "connect", "syn", "udp"
+	Proto    scan.Proto
+	Ports    string // canonical port list
+	NumPorts int
+}
+
+// scans is ri.Scans, or the one technique the other fields describe (for
+// each of its protocols; TCP when none is given).
+func (ri *RunInfo) scans() []ScanInfo {
+	if len(ri.Scans) > 0 {
+		return ri.Scans
 	}
-	return ri.Protocols
+	protos := ri.Protocols
+	if len(protos) == 0 {
+		protos = []scan.Proto{scan.TCP}
+	}
+	out := make([]ScanInfo, len(protos))
+	for i, p := range protos {
+		out[i] = ScanInfo{Type: cmp.Or(ri.ScanType, "connect"), Proto: p, Ports: ri.Ports, NumPorts: ri.NumPorts}
+	}
+	return out
 }
 
 // hostsSummary is nmap's "2 IP addresses (1 host up)".

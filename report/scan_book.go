@@ -196,11 +196,15 @@ func (b *book) finish(ri *RunInfo, st *RunStats) []upHost {
 		}
 	}
 	slices.SortFunc(hs, func(x, y upHost) int { return x.addr.Compare(y.addr) })
-	protos := ri.protocols()
-	complete := !st.Interrupted && ri.NumPorts > 0 && ri.Shards <= 1
+	scans := ri.scans()
+	var numPorts uint64
+	for _, si := range scans {
+		numPorts += uint64(si.NumPorts)
+	}
+	complete := !st.Interrupted && numPorts > 0 && ri.Shards <= 1
 	for _, h := range hs {
 		if h.lost && complete {
-			b.fillIn(h.hostEntry, uint64(ri.NumPorts)*uint64(len(protos)), protos[0])
+			b.fillIn(h.hostEntry, numPorts, scans[0].Proto)
 		}
 		slices.SortFunc(h.ports, func(x, y portRec) int {
 			return cmp.Or(cmp.Compare(x.port, y.port), cmp.Compare(x.proto, y.proto))

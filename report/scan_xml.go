@@ -52,12 +52,12 @@ func (x *xmlWriter) Begin(ri RunInfo) error {
 	x.attr("version", cmp.Or(ri.Version, "dev"))
 	x.attr("xmloutputversion", xmlOutputVersion)
 	w.WriteString(">\n")
-	for _, p := range ri.protocols() {
+	for _, si := range ri.scans() {
 		w.WriteString("<scaninfo")
-		x.attr("type", cmp.Or(ri.ScanType, "connect"))
-		x.attr("protocol", p.String())
-		x.attrInt("numservices", int64(ri.NumPorts))
-		x.attr("services", ri.Ports)
+		x.attr("type", si.Type)
+		x.attr("protocol", si.Proto.String())
+		x.attrInt("numservices", int64(si.NumPorts))
+		x.attr("services", si.Ports)
 		w.WriteString("/>\n")
 	}
 	w.WriteString("<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n")
