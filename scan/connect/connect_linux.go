@@ -291,9 +291,9 @@ func icmpReason(fd int, port int) (scan.Reason, bool) {
 			ee := (*unix.SockExtendedErr)(unsafe.Pointer(&m.Data[0]))
 			switch ee.Origin {
 			case unix.SO_EE_ORIGIN_ICMP:
-				return icmp4Reason(ee.Type, ee.Code), true
+				return scan.ICMPv4Reason(ee.Type, ee.Code), true
 			case unix.SO_EE_ORIGIN_ICMP6:
-				return icmp6Reason(ee.Type, ee.Code), true
+				return scan.ICMPv6Reason(ee.Type, ee.Code), true
 			}
 		}
 	}
@@ -309,36 +309,4 @@ func sameport(from unix.Sockaddr, port int) bool {
 		return a.Port == port
 	}
 	return true // no address given: take the kernel's word
-}
-
-func icmp4Reason(typ, code uint8) scan.Reason {
-	if typ != 3 { // destination unreachable
-		return scan.ReasonHostUnreach
-	}
-	switch code {
-	case 0, 6, 11: // net unreachable, net unknown, net for TOS
-		return scan.ReasonNetUnreach
-	case 2:
-		return scan.ReasonProtoUnreach
-	case 3:
-		return scan.ReasonPortUnreach
-	case 9, 10, 13: // net, host, communication administratively prohibited
-		return scan.ReasonAdminProhibited
-	}
-	return scan.ReasonHostUnreach
-}
-
-func icmp6Reason(typ, code uint8) scan.Reason {
-	if typ != 1 { // destination unreachable
-		return scan.ReasonHostUnreach
-	}
-	switch code {
-	case 0: // no route
-		return scan.ReasonNetUnreach
-	case 1, 5, 6: // administratively prohibited, source policy, reject route
-		return scan.ReasonAdminProhibited
-	case 4:
-		return scan.ReasonPortUnreach
-	}
-	return scan.ReasonHostUnreach
 }
