@@ -330,6 +330,8 @@ func TestScanBadInput(t *testing.T) {
 		{[]string{"scan", "--save", "xml", "127.0.0.1"}, "FORMAT:PATH"},
 		{[]string{"scan", "--save", "xml:/nonexistent/dir/x.xml", "127.0.0.1"}, "cannot write"},
 		{[]string{"scan", "-F", "--top-ports", "5", "127.0.0.1"}, "only one of"},
+		{[]string{"scan", "-p", "U:53", "127.0.0.1"}, "add -sU"},
+		{[]string{"scan", "-sU", "-p", "T:22", "127.0.0.1"}, "add -sT"},
 	}
 	for _, tt := range tests {
 		stdout, stderr, code := ajar(t, tt.args...)
@@ -427,4 +429,55 @@ func peakRSSKB(pid int) int {
 		}
 	}
 	return 0
+}
+
+// TestScanBedUDP runs ajar scan -sU, and -sT -sU together, in the bed: UDP
+// echo services are open, a dropped band open|filtered, a prohibited band
+// filtered, and the rest closed (with the target's ICMP limits lifted, so
+// that every closed port is answered).
+func TestScanBedUDP(t *testing.T) {
+	bed := netnstest.NewBed(t)
+	bed.ListenUDP(53, 161, 7000)
+	bed.ListenTCP(22)
+	bed.Firewall(
+		netnstest.Rule{Proto: "udp", Ports: "3000-3009", Action: "drop"},
+		netnstest.Rule{Proto: "udp", Ports: "4000-4004", Action: "icmp-admin-prohibited"},
+	)
+	for k, v := range map[string]string{
+		"net.ipv4.icmp_ratelimit": "0", "net.ipv6.icmp.ratelimit": "0",
+		"net.ipv4.icmp_msgs_per_sec": "100000", "net.ipv4.icmp_msgs_burst": "100000",
+	} {
+		bed.Target.Sysctl(k, v)
+	}
+	want := func(p int) string {
+		switch {
+		case p == 53 || p == 161 || p == 7000:
+			return "open"
+		case p >= 3000 && p <= 3009:
+			return "open|filtered"
+		case p >= 4000 && p <= 4004:
+			return "filtered"
+		}
+		return "closed"
+	}
+	for _, addr := range []string{bed.TargetAddr4.String(), bed.TargetAddr6.String()} {
+		out := scanIn(t, bed, "-sU", "-p", "50-60,150-165,2995-3015,3995-4010,6995-7005", "--all-ports", "-o", "jsonl", "-q", addr)
+		recs := parseJSONL(t, out)
+		if len(recs) != 11+16+21+16+11 {
+			t.Errorf("%s: %d results", addr, len(recs))
+		}
+		for _, r := range recs {
+			if r.Proto != "udp" || r.State != want(r.Port) {
+				t.Errorf("%s: %d/%s %s (%s), want %s", addr, r.Port, r.Proto, r.State, r.Reason, want(r.Port))
+			}
+		}
+	}
+	out := scanIn(t, bed, "-sT", "-sU", "-p", "T:22,53,U:53", "--all-ports", "-o", "jsonl", "-q", bed.TargetAddr4.String())
+	got := map[string]string{}
+	for _, r := range parseJSONL(t, out) {
+		got[fmt.Sprintf("%d/%s", r.Port, r.Proto)] = r.State
+	}
+	if !maps.Equal(got, map[string]string{"22/tcp": "open", "53/tcp": "closed", "53/udp": "open"}) {
+		t.Errorf("-sT -sU: %v", got)
+	}
 }

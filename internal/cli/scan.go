@@ -18,6 +18,7 @@ import (
 	"github.com/ajarsec/ajar/report"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/scan/connect"
+	"github.com/ajarsec/ajar/scan/udp"
 	"github.com/ajarsec/ajar/target"
 	"github.com/ajarsec/ajar/target/perm"
 )
@@ -29,7 +30,7 @@ type scanFlags struct {
 	inputFile              string
 	exclude, excludeFile   string
 	allAddresses           bool
-	connect                bool
+	connect, udp           bool
 	rate                   float64
 	maxParallel, retries   int
 	minTimeout, maxTimeout time.Duration
@@ -45,6 +46,7 @@ type scanFlags struct {
 // take, rewritten to ajar's long names before parsing.
 var nmapFlags = map[string]string{
 	"-sT": "--connect",
+	"-sU": "--udp",
 	"-iL": "--input-file",
 	"-p-": "--ports=-",
 }
@@ -67,7 +69,7 @@ func newScanCmd(env *Env) *cobra.Command {
 	var f scanFlags
 	cmd := &cobra.Command{
 		Use:   "scan [flags] TARGET...",
-		Short: "Scan hosts for open, closed and filtered TCP ports",
+		Short: "Scan hosts for open, closed and filtered TCP and UDP ports",
 		Long: `Scan hosts for open, closed and filtered TCP ports with connect(): no
 privileges needed. Every (host, port) pair is probed once, in a pseudo-random
 order, with timeouts adapted to each host's measured round-trip time; silent
@@ -75,13 +77,21 @@ ports are retried, and are "filtered" when they stay silent. A port that
 answers with a reset is "closed"; an ICMP error gives a filtered port its
 reason (admin-prohibited, port-unreach, host-unreach, net-unreach).
 
+-sU scans UDP, also without privileges: each port gets a datagram the service
+behind it answers (DNS, NTP, SNMP, SSDP, NetBIOS, mDNS, memcached, SIP, TFTP,
+IKE, OpenVPN; empty for others). A reply means "open", ICMP port unreachable
+"closed", other ICMP errors "filtered", and silence "open|filtered". Hosts
+send few ICMP errors (Linux: about one a second), so silent ports of a UDP
+scan are often closed ones whose answer was rate limited.
+
 Targets: addresses (192.0.2.1, 2001:db8::1), CIDR blocks (10.0.0.0/24),
 ranges (10.0.0.1-20, 10.0.0.1-10.0.1.5) and hostnames, on the command line
 or one per line in a file (-iL FILE, # starts a comment).
 
-Ports: -p 22,80,1000-2000, -p- for all, -p ssh,https by service name;
---top-ports N or -F (the 100 most common) from ajar's own table. The default
-is the top 1000.
+Ports: -p 22,80,1000-2000, -p- for all, -p ssh,https by service name,
+-p T:22,80,U:53,161 to pick per protocol; --top-ports N or -F (the 100 most
+common) from ajar's own tables. The default is the top 1000 of each protocol
+scanned.
 
 Ctrl-C stops the scan: what was found is written, files stay valid, and ajar
 exits with 130.`,
@@ -89,6 +99,8 @@ exits with 130.`,
   ajar scan -p- 192.0.2.10                 every port
   ajar scan -p 22,80,443 10.0.0.0/24 --exclude 10.0.0.1
   ajar scan -F -iL hosts.txt -o jsonl      stream open ports as JSON lines
+  ajar scan -sU -p 53,123,161 192.0.2.10   UDP
+  ajar scan -sT -sU -p T:22,U:53 host      both at once
   ajar scan -p- host --save xml:scan.xml --save jsonl:scan.jsonl
   ndiff yesterday.xml scan.xml             compare with nmap's ndiff`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runScan(cmd, env, &f, args) },
@@ -103,7 +115,8 @@ exits with 130.`,
 	fl.StringVar(&f.exclude, "exclude", "", "targets never to scan, comma separated")
 	fl.StringVar(&f.excludeFile, "exclude-file", "", "read targets never to scan from `FILE`")
 	fl.BoolVar(&f.allAddresses, "all-addresses", false, "scan every address a hostname resolves to, not just the first")
-	fl.BoolVar(&f.connect, "connect", false, "TCP connect scan (nmap's -sT; the only technique so far)")
+	fl.BoolVar(&f.connect, "connect", false, "TCP connect scan (nmap's -sT; the default)")
+	fl.BoolVar(&f.udp, "udp", false, "UDP scan (nmap's -sU); with -sT, both")
 	fl.Float64Var(&f.rate, "rate", 0, "send at most `N` probes a second (0: no limit)")
 	fl.IntVar(&f.maxParallel, "max-parallel", 0, "keep at most `N` probes in flight (0: as many as open files allow)")
 	fl.IntVar(&f.retries, "retries", 1, "probe a silent port `N` more times")
@@ -119,8 +132,8 @@ exits with 130.`,
 	return cmd
 }
 
-// scanPorts works out the TCP ports to scan from the flags.
-func scanPorts(cmd *cobra.Command, f *scanFlags) ([]uint16, string, error) {
+// scanPorts works out the ports to scan, per protocol, from the flags.
+func scanPorts(cmd *cobra.Command, f *scanFlags) (portspec.Spec, error) {
 	fl := cmd.Flags()
 	chosen := 0
 	for _, n := range []string{"ports", "top-ports", "fast"} {
@@ -129,37 +142,65 @@ func scanPorts(cmd *cobra.Command, f *scanFlags) ([]uint16, string, error) {
 		}
 	}
 	if chosen > 1 {
-		return nil, "", usageErrorf("give only one of -p, --top-ports and -F")
+		return portspec.Spec{}, usageErrorf("give only one of -p, --top-ports and -F")
+	}
+	// Ports without a T: or U: prefix go to every technique asked for.
+	var protos []portspec.Proto
+	if f.connect || !f.udp {
+		protos = append(protos, portspec.TCP)
+	}
+	if f.udp {
+		protos = append(protos, portspec.UDP)
 	}
 	var spec portspec.Spec
 	var err error
 	switch {
 	case fl.Changed("ports"):
-		spec, err = portspec.ParseSpec(f.ports, portspec.TCP)
+		spec, err = portspec.ParseSpec(f.ports, protos...)
 	case fl.Changed("top-ports"):
-		spec, err = portspec.TopSpec(f.topPorts, portspec.TCP)
+		spec, err = portspec.TopSpec(f.topPorts, protos...)
 	case f.fast:
-		spec, err = portspec.TopSpec(portspec.TopFast, portspec.TCP)
+		spec, err = portspec.TopSpec(portspec.TopFast, protos...)
 	default:
-		spec, err = portspec.TopSpec(portspec.TopDefault, portspec.TCP)
+		spec, err = portspec.TopSpec(portspec.TopDefault, protos...)
 	}
 	if err != nil {
-		return nil, "", usageErrorf("bad ports: %v", err)
+		return portspec.Spec{}, usageErrorf("bad ports: %v", err)
 	}
-	if !spec.UDP.IsEmpty() {
-		return nil, "", usageErrorf("UDP ports (U:) need a UDP scan, which ajar cannot do yet")
+	if !spec.UDP.IsEmpty() && !f.udp {
+		return portspec.Spec{}, usageErrorf("UDP ports (U:) need a UDP scan: add -sU")
+	}
+	if !spec.TCP.IsEmpty() && f.udp && !f.connect {
+		return portspec.Spec{}, usageErrorf("TCP ports (T:) need a TCP scan: add -sT")
 	}
 	if f.excludePorts != "" {
-		ex, err := portspec.ParseSpec(f.excludePorts, portspec.TCP)
+		ex, err := portspec.ParseSpec(f.excludePorts, portspec.TCP, portspec.UDP)
 		if err != nil {
-			return nil, "", usageErrorf("bad --exclude-ports: %v", err)
+			return portspec.Spec{}, usageErrorf("bad --exclude-ports: %v", err)
 		}
 		spec = spec.Exclude(ex)
 	}
-	if spec.TCP.IsEmpty() {
-		return nil, "", usageErrorf("no ports left to scan")
+	if spec.IsEmpty() {
+		return portspec.Spec{}, usageErrorf("no ports left to scan")
 	}
-	return slices.Collect(spec.TCP.All()), spec.TCP.String(), nil
+	return spec, nil
+}
+
+// scanPlans pairs each protocol's ports with its prober, and describes
+// them for the outputs.
+func scanPlans(spec portspec.Spec) ([]scan.Plan, []report.ScanInfo) {
+	var plans []scan.Plan
+	var infos []report.ScanInfo
+	add := func(pr scan.Prober, typ string, ports portspec.Ranges) {
+		if ports.IsEmpty() {
+			return
+		}
+		plans = append(plans, scan.Plan{Prober: pr, Ports: slices.Collect(ports.All())})
+		infos = append(infos, report.ScanInfo{Type: typ, Proto: pr.Proto(), Ports: ports.String(), NumPorts: ports.Len()})
+	}
+	add(connect.Prober{}, "connect", spec.TCP)
+	add(udp.Prober{}, "udp", spec.UDP)
+	return plans, infos
 }
 
 // scanTargets parses, resolves and excludes the targets.
@@ -291,10 +332,11 @@ func (o *outputs) close() error {
 
 func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	ctx := cmd.Context()
-	ports, portsText, err := scanPorts(cmd, f)
+	spec, err := scanPorts(cmd, f)
 	if err != nil {
 		return err
 	}
+	plans, scanInfos := scanPlans(spec)
 	var shard perm.Shard
 	if f.shard != "" {
 		if shard, err = perm.ParseShard(f.shard); err != nil {
@@ -317,9 +359,8 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 		rand.Read(b[:])
 		seed = binary.LittleEndian.Uint64(b[:])
 	}
-	space := set.Len() * uint64(len(ports))
+	space := set.Len() * uint64(spec.Len())
 	cfg := scan.Config{
-		Ports:          ports,
 		Order:          perm.New(space, seed),
 		Rate:           f.rate,
 		MaxParallel:    f.maxParallel,
@@ -334,7 +375,7 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	if shard.N > 1 {
 		cfg.Shard, cfg.Shards = shard.I-1, shard.N
 	}
-	engine, err := scan.New(set, connect.Prober{}, cfg)
+	engine, err := scan.NewPlans(set, plans, cfg)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
@@ -344,9 +385,8 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	}
 
 	info := report.RunInfo{
-		Args: append([]string{"ajar"}, os.Args[1:]...), Start: time.Now(), ScanType: "connect",
-		Protocols: []scan.Proto{scan.TCP}, Ports: portsText, NumPorts: len(ports),
-		Shards: int(shard.N), Version: env.Version,
+		Args: append([]string{"ajar"}, os.Args[1:]...), Start: time.Now(),
+		Scans: scanInfos, Shards: int(shard.N), Version: env.Version,
 	}
 	if err := out.w.Begin(info); err != nil {
 		out.close()
@@ -354,7 +394,7 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	}
 	var bar *progressBar
 	if !f.quiet && isTerminal(env.Stderr) {
-		fmt.Fprintf(env.Stderr, "ajar: TCP connect scan of %d host(s) × %d port(s)\n", set.Len(), len(ports))
+		fmt.Fprintf(env.Stderr, "ajar: %s of %d host(s) × %d port(s)\n", techniques(scanInfos), set.Len(), spec.Len())
 		bar = startProgress(env.Stderr, func() (uint64, uint64, uint64) {
 			p := engine.Progress()
 			return p.Done, p.Total, p.Open
@@ -362,8 +402,8 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	}
 	var writeErr error
 	runErr := engine.Run(ctx, func(r *scan.Result) {
-		if r.State == scan.Open {
-			if name := portspec.ServiceName(r.Port, portspec.TCP); name != "" {
+		if r.State == scan.Open || r.State == scan.OpenFiltered {
+			if name := portspec.ServiceName(r.Port, r.Proto); name != "" {
 				r.Service = &scan.Service{Name: name, Method: "port-table", Confidence: 3}
 			}
 		}
@@ -385,4 +425,19 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 		return failure(fmt.Errorf("writing results: %w", err))
 	}
 	return nil
+}
+
+// techniques names the scan's techniques for a note: "TCP connect scan",
+// "UDP scan", "TCP connect and UDP scan".
+func techniques(infos []report.ScanInfo) string {
+	names := make([]string, len(infos))
+	for i, si := range infos {
+		switch si.Type {
+		case "connect":
+			names[i] = "TCP connect"
+		default:
+			names[i] = strings.ToUpper(si.Type)
+		}
+	}
+	return strings.Join(names, " and ") + " scan"
 }
