@@ -481,3 +481,28 @@ func TestScanBedUDP(t *testing.T) {
 		t.Errorf("-sT -sU: %v", got)
 	}
 }
+
+// TestScanBedUDPRateLimit scans closed UDP ports of a target that keeps
+// Linux's default ICMP rate limit: most closed ports go silent, and ajar
+// measures the limit and says so.
+func TestScanBedUDPRateLimit(t *testing.T) {
+	bed := netnstest.NewBed(t)
+	cmd := bed.Scanner.Command(ajarBin, "scan", "-sU", "-p", "8000-8099", "--all-ports", "-o", "jsonl", bed.TargetAddr4.String())
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	timer := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\n%s", err, e.String())
+	}
+	states := map[string]int{}
+	for _, r := range parseJSONL(t, o.String()) {
+		states[r.State]++
+	}
+	if states["closed"] == 0 || states["open|filtered"] == 0 || states["closed"]+states["open|filtered"] != 100 {
+		t.Fatalf("states %v: want some closed, the rate-limited rest open|filtered", states)
+	}
+	if !strings.Contains(e.String(), "limits ICMP port unreachables") || !strings.Contains(e.String(), "--rate") {
+		t.Errorf("no rate-limit note on stderr: %q", e.String())
+	}
+}

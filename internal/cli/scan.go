@@ -132,6 +132,10 @@ exits with 130.`,
 	return cmd
 }
 
+// maxLimitHosts is how many hosts of a UDP scan get their ICMP rate limit
+// measured, when their silent ports may be closed ones.
+const maxLimitHosts = 8
+
 // scanPorts works out the ports to scan, per protocol, from the flags.
 func scanPorts(cmd *cobra.Command, f *scanFlags) (portspec.Spec, error) {
 	fl := cmd.Flags()
@@ -401,7 +405,14 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 		})
 	}
 	var writeErr error
+	var limits *udp.LimitWatch
+	if !spec.UDP.IsEmpty() && !f.quiet {
+		limits = udp.NewLimitWatch(maxLimitHosts)
+	}
 	runErr := engine.Run(ctx, func(r *scan.Result) {
+		if limits != nil {
+			limits.Observe(r)
+		}
 		if r.State == scan.Open || r.State == scan.OpenFiltered {
 			if name := portspec.ServiceName(r.Port, r.Proto); name != "" {
 				r.Service = &scan.Service{Name: name, Method: "port-table", Confidence: 3}
@@ -413,8 +424,16 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	})
 	bar.Stop()
 	interrupted := runErr != nil && ctx.Err() != nil
+
 	endErr := out.w.End(report.RunStats{End: time.Now(), HostsTotal: int(min(set.Len(), 1<<31)), Interrupted: interrupted})
 	closeErr := out.close()
+	if limits != nil && runErr == nil {
+		// The results are written; now see whether silent UDP ports
+		// may be closed ones whose answers the host rate limited.
+		for _, h := range limits.Hints(ctx, 3*time.Second) {
+			fmt.Fprintln(env.Stderr, "ajar: note: "+h)
+		}
+	}
 	switch {
 	case interrupted:
 		return ctx.Err()

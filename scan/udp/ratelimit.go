@@ -63,10 +63,14 @@ func (l ICMPLimit) Hint(openFiltered int) string {
 	}
 	host := l.Port.Addr()
 	if r := l.Rate(); r > 0 {
-		return fmt.Sprintf("%v limits ICMP port unreachables to about %.1f a second after a burst of %d: "+
+		burst := ""
+		if l.Burst > 0 {
+			burst = fmt.Sprintf(" after a burst of %d", l.Burst)
+		}
+		return fmt.Sprintf("%v limits ICMP port unreachables to about %.1f a second%s: "+
 			"many of its %d open|filtered UDP ports may be closed. Rescan them alone with --rate %d, "+
 			"or read open|filtered as unknown.",
-			host, r, l.Burst, openFiltered, max(1, int(math.Floor(r))))
+			host, r, burst, openFiltered, max(1, int(math.Floor(r))))
 	}
 	return fmt.Sprintf("%v sent %d ICMP port unreachables, then none in %v: "+
 		"many of its %d open|filtered UDP ports may be closed; read open|filtered as unknown.",
