@@ -65,8 +65,10 @@ const (
 	warmup = 32
 	// fdReserve file descriptors are left for everything but probes.
 	fdReserve = 512
-	// defaultMaxParallel caps probes in flight when nothing else does.
-	defaultMaxParallel = 16384
+	// defaultMaxParallel caps probes in flight when nothing else does:
+	// each costs a goroutine and a socket (about 8 KiB in all), and this
+	// many keep a scan under 100 MB while silent ports hold them.
+	defaultMaxParallel = 10000
 )
 
 // Progress is how far a scan has come.

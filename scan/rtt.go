@@ -70,7 +70,10 @@ func (t *timing) timeout(host uint64, attempt int) time.Duration {
 	rto, ok := t.hosts[host%uint64(len(t.hosts))].rto(host)
 	if !ok {
 		if rto, ok = t.global.rto(0); !ok {
-			rto = t.initial
+			// Nothing has answered yet: the initial timeout is already a
+			// generous guess, and doubling it for a retry would only
+			// slow down a scan of silent ports.
+			return t.initial
 		}
 	}
 	rto = max(rto, t.min) << min(attempt, 6)
