@@ -61,6 +61,11 @@ const (
 	defaultMinTimeout     = 100 * time.Millisecond
 	defaultMaxTimeout     = 3 * time.Second
 	defaultInitialTimeout = time.Second
+	// loopbackParallel caps probes in flight to this machine's loopback:
+	// they are answered inside the kernel at once, and more in flight
+	// would only add scheduling (measured: 256 scan all ports of
+	// 127.0.0.1 in two thirds of the time 10,000 take).
+	loopbackParallel = 256
 	// warmup probes go out before the first answer sets the timeouts.
 	warmup = 32
 	// fdReserve file descriptors are left for everything but probes.
@@ -217,6 +222,9 @@ func (e *Engine) Run(parent context.Context, emit func(*Result)) error {
 	e.par = e.cfg.MaxParallel
 	if e.par == 0 {
 		e.par = defaultMaxParallel
+		if allLoopback(e.targets) {
+			e.par = loopbackParallel
+		}
 	}
 	if limit > 0 {
 		e.par = min(e.par, max(int(limit)-fdReserve, 1))
@@ -389,4 +397,19 @@ func (e *Engine) probe(ctx context.Context, w Worker, limiter *rate.Limiter, j j
 		r.State = OpenFiltered // UDP services often answer nothing
 	}
 	return r, true
+}
+
+// allLoopback reports whether every target is a loopback address; it
+// looks at no more than 65,536 of them, and says no for larger sets.
+func allLoopback(t Targets) bool {
+	n := t.Len()
+	if n == 0 || n > 1<<16 {
+		return false
+	}
+	for i := range n {
+		if !t.At(i).Unmap().IsLoopback() {
+			return false
+		}
+	}
+	return true
 }
