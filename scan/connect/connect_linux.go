@@ -3,33 +3,27 @@ package connect
 import (
 	"context"
 	"errors"
-	"net"
 	"net/netip"
 	"os"
-	"syscall"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/scan/internal/probesock"
 )
 
-// sock is one non-blocking TCP socket, registered once with Go's poller and
-// reused from probe to probe: after a refusal or an ICMP error Linux lets
-// the same socket connect again, which saves the socket() and close() that
-// cost most of a probe.
-type sock struct {
-	f  *os.File
-	rc syscall.RawConn
-}
+// A worker's sockets are reused from probe to probe: after a refusal or an
+// ICMP error Linux lets the same socket connect again, which saves the
+// socket() and close() that cost most of a probe.
+type sock = probesock.Sock
 
 // worker keeps one socket per address family, and the state of the probe
 // under way, so that a probe allocates nothing.
 type worker struct {
 	v4, v6 *sock
-	sa4    unix.SockaddrInet4
-	sa6    unix.SockaddrInet6
+	dst    probesock.Dst
 
 	// the probe under way, read by the poller callback
 	sa      unix.Sockaddr
@@ -49,7 +43,7 @@ func newWorker() *worker {
 func (w *worker) Close() error {
 	for _, s := range []*sock{w.v4, w.v6} {
 		if s != nil {
-			s.f.Close()
+			s.F.Close()
 		}
 	}
 	w.v4, w.v6 = nil, nil
@@ -57,51 +51,17 @@ func (w *worker) Close() error {
 }
 
 func newSock(v6 bool) (*sock, error) {
-	family, level, opt := unix.AF_INET, unix.IPPROTO_IP, unix.IP_RECVERR
-	if v6 {
-		family, level, opt = unix.AF_INET6, unix.IPPROTO_IPV6, unix.IPV6_RECVERR
-	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	s, err := probesock.Open(v6, unix.SOCK_STREAM, "tcp-probe")
 	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
-	}
-	// ICMP errors go to the error queue too, where their type and code
-	// tell "port unreachable" from a reset and "prohibited" from
-	// "unreachable". A zero linger makes close send a reset: no
-	// TIME-WAIT socket is left behind by an open port.
-	if err := unix.SetsockoptInt(fd, level, opt, 1); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("setsockopt", err)
-	}
-	if err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1}); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("setsockopt", err)
-	}
-	f := os.NewFile(uintptr(fd), "probe")
-	rc, err := f.SyscallConn()
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
-	return &sock{f: f, rc: rc}, nil
-}
-
-// setDst points the worker's sockaddr at dst and says whether it is IPv6.
-func (w *worker) setDst(dst netip.AddrPort) bool {
-	a := dst.Addr()
-	if a.Is4() || a.Is4In6() {
-		w.sa4.Port, w.sa4.Addr = int(dst.Port()), a.Unmap().As4()
-		w.sa = &w.sa4
-		return false
+	// A zero linger makes close send a reset: no TIME-WAIT socket is left
+	// behind by an open port.
+	if err := unix.SetsockoptLinger(s.FD, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1}); err != nil {
+		s.F.Close()
+		return nil, os.NewSyscallError("setsockopt", err)
 	}
-	w.sa6.Port, w.sa6.Addr, w.sa6.ZoneId = int(dst.Port()), a.As16(), 0
-	if z := a.Zone(); z != "" {
-		if ifi, err := net.InterfaceByName(z); err == nil {
-			w.sa6.ZoneId = uint32(ifi.Index)
-		}
-	}
-	w.sa = &w.sa6
-	return true
+	return s, nil
 }
 
 // cancelAfter is the shortest wait worth watching ctx for: a shorter one
@@ -111,7 +71,8 @@ const cancelAfter = 250 * time.Millisecond
 // Probe connects to dst once and classifies the answer.
 func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Duration) scan.Outcome {
 	slot := &w.v4
-	if w.setDst(dst) {
+	var v6 bool
+	if w.sa, v6 = w.dst.Set(dst); v6 {
 		slot = &w.v6
 	}
 	if *slot == nil {
@@ -123,15 +84,15 @@ func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 	}
 	s := *slot
 	w.start = time.Now()
-	if err := s.f.SetWriteDeadline(w.start.Add(timeout)); err != nil {
+	if err := s.F.SetWriteDeadline(w.start.Add(timeout)); err != nil {
 		return w.drop(slot, scan.Outcome{Err: err})
 	}
 	if timeout > cancelAfter {
-		stop := context.AfterFunc(ctx, func() { s.f.SetWriteDeadline(time.Unix(1, 0)) })
+		stop := context.AfterFunc(ctx, func() { s.F.SetWriteDeadline(time.Unix(1, 0)) })
 		defer stop()
 	}
 	w.waiting, w.keep, w.out = false, false, scan.Outcome{}
-	werr := s.rc.Write(w.step)
+	werr := s.RC.Write(w.step)
 	if werr != nil {
 		if ctx.Err() != nil {
 			return w.drop(slot, scan.Outcome{Err: ctx.Err()})
@@ -143,7 +104,7 @@ func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 		// goroutine waited for a CPU: ask the socket itself once more.
 		// Silence is what the kernel saw, not what we were late to see.
 		late, reset := false, false
-		cerr := s.rc.Control(func(fd uintptr) {
+		cerr := s.RC.Control(func(fd uintptr) {
 			if late = w.connectStep(fd); !late {
 				// Still silent: abandon the handshake (no packet is
 				// sent) and keep the socket for the next probe.
@@ -187,12 +148,7 @@ func (w *worker) connectStep(fd uintptr) bool {
 }
 
 // port is the destination port of the probe under way.
-func (w *worker) port() int {
-	if w.sa == unix.Sockaddr(&w.sa6) {
-		return w.sa6.Port
-	}
-	return w.sa4.Port
-}
+func (w *worker) port() int { return w.dst.Port(w.sa) }
 
 // disconnect abandons a handshake under way, as connect() to an AF_UNSPEC
 // address does: the socket goes back to its unconnected state, its
@@ -210,7 +166,7 @@ func disconnect(fd int) error {
 // still connecting or connected cannot be reused.
 func (w *worker) drop(slot **sock, out scan.Outcome) scan.Outcome {
 	if *slot != nil {
-		(*slot).f.Close()
+		(*slot).F.Close()
 		*slot = nil
 	}
 	return out

@@ -3,33 +3,28 @@ package udp
 import (
 	"context"
 	"errors"
-	"net"
 	"net/netip"
 	"os"
-	"syscall"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/scan/internal/probesock"
 )
 
-// sock is one non-blocking UDP socket, registered once with Go's poller
-// and reused from probe to probe: connect() again points it at the next
-// port, and it keeps the local port the first connect gave it.
-type sock struct {
-	f  *os.File
-	rc syscall.RawConn
-	fd int // owned by f; used for the calls that never wait
-}
+// A worker's sockets are reused from probe to probe: connect() again points
+// one at the next port, and it keeps the local port the first connect gave
+// it.
+type sock = probesock.Sock
 
 // worker keeps one socket per address family, and the state of the probe
 // under way, so that a probe allocates nothing.
 type worker struct {
-	v4, v6 *sock
-	sa4    unix.SockaddrInet4
-	sa6    unix.SockaddrInet6
+	v4, v6  *sock
+	target  probesock.Dst // the probe's destination
+	connDst probesock.Dst // what the socket is connected to (port 0: any)
 
 	// the probe under way, read by the poller callback
 	sa    unix.Sockaddr // dst, for sendto when pl.otherPort is set
@@ -60,7 +55,7 @@ func (w *worker) Close() error {
 	var errs []error
 	for _, s := range []*sock{w.v4, w.v6} {
 		if s != nil {
-			errs = append(errs, s.f.Close())
+			errs = append(errs, s.F.Close())
 		}
 	}
 	w.v4, w.v6 = nil, nil
@@ -68,48 +63,21 @@ func (w *worker) Close() error {
 }
 
 func newSock(v6 bool) (*sock, error) {
-	family, level, opt := unix.AF_INET, unix.IPPROTO_IP, unix.IP_RECVERR
-	if v6 {
-		family, level, opt = unix.AF_INET6, unix.IPPROTO_IPV6, unix.IPV6_RECVERR
-	}
-	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, os.NewSyscallError("socket", err)
-	}
 	// Every ICMP error about the socket's datagrams goes to its error
-	// queue, with its type, code and sender; without this option a UDP
-	// socket hears only port unreachable, and only as an errno.
-	if err := unix.SetsockoptInt(fd, level, opt, 1); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("setsockopt", err)
-	}
-	f := os.NewFile(uintptr(fd), "udp-probe")
-	rc, err := f.SyscallConn()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &sock{f: f, rc: rc, fd: fd}, nil
+	// queue, with its type, code and sender; without that a UDP socket
+	// hears only port unreachable, and only as an errno.
+	return probesock.Open(v6, unix.SOCK_DGRAM, "udp-probe")
 }
 
-// setDst points the worker's sockaddr at dst and says whether it is IPv6.
+// setDst points the worker at dst and says whether it is IPv6.
 func (w *worker) setDst(dst netip.AddrPort) bool {
-	a := dst.Addr()
-	if a.Is4() || a.Is4In6() {
-		w.sa4.Port, w.sa4.Addr = int(dst.Port()), a.Unmap().As4()
-		w.sa = &w.sa4
-		w.dst = netip.AddrPortFrom(a.Unmap(), dst.Port())
-		return false
-	}
-	w.sa6.Port, w.sa6.Addr, w.sa6.ZoneId = int(dst.Port()), a.As16(), 0
-	if z := a.Zone(); z != "" {
-		if ifi, err := net.InterfaceByName(z); err == nil {
-			w.sa6.ZoneId = uint32(ifi.Index)
-		}
-	}
-	w.sa = &w.sa6
+	var v6 bool
+	w.sa, v6 = w.target.Set(dst)
 	w.dst = dst
-	return true
+	if !v6 {
+		w.dst = netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port())
+	}
+	return v6
 }
 
 // cancelAfter is the shortest wait worth watching ctx for: a shorter one
@@ -139,24 +107,24 @@ func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 	}
 	s := *slot
 	w.pl = payloadFor(dst.Port())
-	if out, ok := w.associate(s.fd); !ok {
+	if out, ok := w.associate(s.FD); !ok {
 		return out
 	}
-	w.drain(s.fd)
+	w.drain(s.FD)
 
 	w.start = time.Now()
-	if err := s.f.SetReadDeadline(w.start.Add(timeout)); err != nil {
+	if err := s.F.SetReadDeadline(w.start.Add(timeout)); err != nil {
 		return w.drop(slot, scan.Outcome{Err: err})
 	}
-	if out, sent := w.send(s.fd); !sent {
+	if out, sent := w.send(s.FD); !sent {
 		return out
 	}
 	if timeout > cancelAfter {
-		stop := context.AfterFunc(ctx, func() { s.f.SetReadDeadline(time.Unix(1, 0)) })
+		stop := context.AfterFunc(ctx, func() { s.F.SetReadDeadline(time.Unix(1, 0)) })
 		defer stop()
 	}
 	w.out = scan.Outcome{}
-	if err := s.rc.Read(w.step); err != nil {
+	if err := s.RC.Read(w.step); err != nil {
 		if ctx.Err() != nil {
 			return scan.Outcome{Err: ctx.Err()}
 		}
@@ -166,7 +134,7 @@ func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 		// The wait ran out, but the answer may have come while this
 		// goroutine waited for a CPU: ask the socket itself once more.
 		w.found = false
-		if cerr := s.rc.Control(w.late); cerr != nil || !w.found {
+		if cerr := s.RC.Control(w.late); cerr != nil || !w.found {
 			return scan.Outcome{NoAnswer: true}
 		}
 	}
@@ -183,9 +151,8 @@ func (w *worker) associate(fd int) (scan.Outcome, bool) {
 	if w.pl.otherPort != nil {
 		port = 0
 	}
-	w.sa4.Port, w.sa6.Port = port, port
-	err := unix.Connect(fd, w.sa)
-	w.sa4.Port, w.sa6.Port = int(w.dst.Port()), int(w.dst.Port())
+	sa, _ := w.connDst.Set(netip.AddrPortFrom(w.dst.Addr(), uint16(port)))
+	err := unix.Connect(fd, sa)
 	switch err {
 	case nil:
 		return scan.Outcome{}, true
@@ -368,7 +335,7 @@ func (w *worker) nameBytes() []byte {
 // a state the next probe should not inherit.
 func (w *worker) drop(slot **sock, out scan.Outcome) scan.Outcome {
 	if *slot != nil {
-		(*slot).f.Close()
+		(*slot).F.Close()
 		*slot = nil
 	}
 	return out

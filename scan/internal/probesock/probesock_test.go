@@ -1,0 +1,45 @@
+//go:build linux
+
+package probesock
+
+import (
+	"net/netip"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestDstSet(t *testing.T) {
+	var d Dst
+	sa, v6 := d.Set(netip.MustParseAddrPort("[::ffff:192.0.2.1]:80"))
+	s4, ok := sa.(*unix.SockaddrInet4)
+	if v6 || !ok || s4.Port != 80 || s4.Addr != [4]byte{192, 0, 2, 1} || d.Port(sa) != 80 {
+		t.Errorf("mapped v4: %#v v6=%v", sa, v6)
+	}
+	sa, v6 = d.Set(netip.MustParseAddrPort("[2001:db8::1]:53"))
+	s6, ok := sa.(*unix.SockaddrInet6)
+	if !v6 || !ok || s6.Port != 53 || s6.Addr != netip.MustParseAddr("2001:db8::1").As16() || d.Port(sa) != 53 {
+		t.Errorf("v6: %#v v6=%v", sa, v6)
+	}
+	sa, _ = d.Set(netip.MustParseAddrPort("[fe80::1%lo]:22"))
+	if s6 := sa.(*unix.SockaddrInet6); s6.ZoneId == 0 {
+		t.Error("zone lo not turned into an interface index")
+	}
+}
+
+func TestOpen(t *testing.T) {
+	for _, v6 := range []bool{false, true} {
+		s, err := Open(v6, unix.SOCK_DGRAM, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		level, opt := unix.IPPROTO_IP, unix.IP_RECVERR
+		if v6 {
+			level, opt = unix.IPPROTO_IPV6, unix.IPV6_RECVERR
+		}
+		if v, err := unix.GetsockoptInt(s.FD, level, opt); err != nil || v != 1 {
+			t.Errorf("v6=%v: RECVERR %d, %v", v6, v, err)
+		}
+		s.F.Close()
+	}
+}
