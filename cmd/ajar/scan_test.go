@@ -209,8 +209,7 @@ func TestScanBedSeeds(t *testing.T) {
 // reason and the reset band is closed.
 func TestScanBedReasons(t *testing.T) {
 	bed, _ := newScanBed(t)
-	bed.Target.Sysctl("net.ipv4.icmp_ratelimit", "0")
-	bed.Target.Sysctl("net.ipv6.icmp.ratelimit", "0")
+	bed.LiftICMPLimits()
 	for _, addr := range []string{bed.TargetAddr4.String(), bed.TargetAddr6.String()} {
 		out := scanIn(t, bed, "-p", "4990-5010,5990-6010,6990-7010", "--all-ports", "-o", "jsonl", "-q", addr)
 		for _, r := range parseJSONL(t, out) {
@@ -443,12 +442,7 @@ func TestScanBedUDP(t *testing.T) {
 		netnstest.Rule{Proto: "udp", Ports: "3000-3009", Action: "drop"},
 		netnstest.Rule{Proto: "udp", Ports: "4000-4004", Action: "icmp-admin-prohibited"},
 	)
-	for k, v := range map[string]string{
-		"net.ipv4.icmp_ratelimit": "0", "net.ipv6.icmp.ratelimit": "0",
-		"net.ipv4.icmp_msgs_per_sec": "100000", "net.ipv4.icmp_msgs_burst": "100000",
-	} {
-		bed.Target.Sysctl(k, v)
-	}
+	bed.LiftICMPLimits()
 	want := func(p int) string {
 		switch {
 		case p == 53 || p == 161 || p == 7000:

@@ -32,13 +32,6 @@ const icmpWait = 3 * time.Second
 // errNoAnswer stands for a dial or read that timed out.
 var errNoAnswer = errors.New("no answer")
 
-// noICMPRateLimit lets the target answer every probe: by default the
-// kernel sends about one ICMP error a second to the same peer.
-func noICMPRateLimit(b *Bed) {
-	b.Target.Sysctl("net.ipv4.icmp_ratelimit", "0")
-	b.Target.Sysctl("net.ipv6.icmp.ratelimit", "0")
-}
-
 // dialTCP connects once from the scanner to the target's port, and closes
 // the connection if it was made.
 func dialTCP(t *testing.T, b *Bed, network string, port uint16, timeout time.Duration) (took time.Duration, dialErr error) {
@@ -74,7 +67,7 @@ func sameError(got, want error) bool {
 
 func TestBedTCP(t *testing.T) {
 	b := NewBed(t)
-	noICMPRateLimit(b)
+	b.LiftICMPLimits()
 	// Listeners behind every rule: the firewall answers before them.
 	b.ListenTCP(8080, 9000, 9001, 9002, 9003, 9004)
 	b.Firewall(
@@ -144,7 +137,7 @@ func exchangeUDP(t *testing.T, b *Bed, network string, port uint16) (reply strin
 
 func TestBedUDP(t *testing.T) {
 	b := NewBed(t)
-	noICMPRateLimit(b)
+	b.LiftICMPLimits()
 	b.ListenUDP(7000, 7002, 7003, 7004, 7005)
 	b.Firewall(
 		Rule{Proto: "udp", Ports: "7002", Action: "drop"},

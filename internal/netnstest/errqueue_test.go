@@ -274,7 +274,7 @@ const afterRetransmit = 1500 * time.Millisecond
 // ECONNREFUSED? And is the socket then done, or still connecting?
 func TestErrQueueExperiment(t *testing.T) {
 	b := NewBed(t)
-	noICMPRateLimit(b)
+	b.LiftICMPLimits()
 	b.ListenTCP(8080, 9001, 9002, 9003, 9004)
 	b.Firewall(
 		Rule{Proto: "tcp", Ports: "9000", Action: "drop"},

@@ -19,15 +19,6 @@ import (
 // These tests send only inside the namespaces netnstest.NewBed makes, and
 // each sends a bounded number of probes.
 
-// noICMPRateLimit lets the target answer every probe: no limit per peer,
-// and a limit for all peers together (there is no "off") out of reach.
-func noICMPRateLimit(b *netnstest.Bed) {
-	b.Target.Sysctl("net.ipv4.icmp_ratelimit", "0")
-	b.Target.Sysctl("net.ipv6.icmp.ratelimit", "0")
-	b.Target.Sysctl("net.ipv4.icmp_msgs_per_sec", "1000000")
-	b.Target.Sysctl("net.ipv4.icmp_msgs_burst", "1000000")
-}
-
 // tftpServer answers every datagram to port 69 in the target with a TFTP
 // ERROR sent, as RFC 1350 §4 has it, from another port; or with what the
 // function it returns sets.
@@ -100,7 +91,7 @@ func span(from, n int, state scan.State, reason scan.Reason) []expect {
 
 func TestStatesInBed(t *testing.T) {
 	b := netnstest.NewBed(t)
-	noICMPRateLimit(b)
+	b.LiftICMPLimits()
 	// 53 and 161 get protocol payloads (two datagrams to 161, so two
 	// echoes), 7000 an empty datagram; closed 500 gets two datagrams, so
 	// two port unreachables.
@@ -179,7 +170,7 @@ func TestStatesInBed(t *testing.T) {
 // port is answered, and there is nothing to hint.
 func TestICMPLimitOff(t *testing.T) {
 	b := netnstest.NewBed(t)
-	noICMPRateLimit(b)
+	b.LiftICMPLimits()
 	for _, network := range []string{"udp4", "udp6"} {
 		var l udp.ICMPLimit
 		err := b.InScanner(func() error {
