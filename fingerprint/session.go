@@ -1,0 +1,287 @@
+package fingerprint
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ajarsec/ajar/portspec"
+	"github.com/ajarsec/ajar/scan"
+)
+
+// tlsRarity is where the TLS handshake sits among the plugins tried on a
+// port that none of them claims: right after the most common ones.
+const tlsRarity = 2
+
+// session identifies one port, in clear or, nested, inside TLS.
+type session struct {
+	cfg   Config
+	t     Target
+	dial  dialer
+	inTLS bool
+	tls   *scan.TLS
+	// spare is a connection opened and not written to, for the next
+	// plugin.
+	spare *Conn
+	// banner is the first thing the service said unprompted.
+	banner   []byte
+	tried    map[Plugin]bool
+	triedTLS bool
+}
+
+func (s *session) close() {
+	if s.spare != nil {
+		s.spare.Close()
+		s.spare = nil
+	}
+}
+
+// conn hands out the spare connection or dials a new one.
+func (s *session) conn(ctx context.Context) (*Conn, error) {
+	if c := s.spare; c != nil {
+		s.spare = nil
+		return c, nil
+	}
+	dctx, cancel := context.WithTimeout(ctx, s.cfg.ProbeTimeout)
+	defer cancel()
+	return s.dial(dctx)
+}
+
+func (s *session) run(ctx context.Context) (*scan.Service, error) {
+	defer s.close()
+	s.tried = make(map[Plugin]bool)
+	plugins := Plugins(s.t.Proto)
+	if s.t.Proto == portspec.UDP {
+		return s.runUDP(ctx, plugins)
+	}
+	port := s.t.Addr.Port()
+	var hinted []Plugin
+	tlsFirst := false
+	for _, p := range plugins {
+		clear, inTLS := claims(p, port)
+		if clear || (s.inTLS && inTLS) {
+			hinted = append(hinted, p)
+		}
+		tlsFirst = tlsFirst || (inTLS && !s.inTLS)
+	}
+	// 1. Where the port says TLS, and no clear protocol claims it.
+	if tlsFirst && len(hinted) == 0 {
+		if svc, ok := s.tryTLS(ctx); ok {
+			return svc, nil
+		}
+	}
+	// 2. The port's own client-first protocols.
+	for _, p := range hinted {
+		if p.Info().ServerFirst {
+			continue
+		}
+		if svc := s.try(ctx, p); svc != nil {
+			return svc, nil
+		}
+	}
+	// 3. What the server says unprompted.
+	if svc, err := s.listen(ctx, hinted, plugins); svc != nil || err != nil {
+		return svc, err
+	}
+	// 4. The rest, most common first; TLS among them.
+	for _, p := range plugins {
+		in := p.Info()
+		if !s.inTLS && !s.triedTLS && s.banner == nil && in.Rarity >= tlsRarity {
+			if svc, ok := s.tryTLS(ctx); ok {
+				return svc, nil
+			}
+		}
+		if in.ServerFirst || s.tried[p] {
+			continue
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		if svc := s.try(ctx, p); svc != nil {
+			return svc, nil
+		}
+	}
+	return s.unknown()
+}
+
+// unknown is the answer when no plugin recognised the service.
+func (s *session) unknown() (*scan.Service, error) {
+	if s.banner == nil {
+		return nil, ErrNoMatch
+	}
+	return &scan.Service{
+		Name:   "unknown",
+		Method: "probed",
+		Banner: Printable(s.banner, bannerMax),
+	}, nil
+}
+
+// listen waits for a banner on a fresh connection and offers it to the
+// server-first plugins, the port's own first. A connection that fails
+// before a banner ends identification only when nothing can be dialled.
+func (s *session) listen(ctx context.Context, hinted, plugins []Plugin) (*scan.Service, error) {
+	c, err := s.bannerConn(ctx)
+	if err != nil {
+		if errors.Is(err, errNoBanner) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var order []Plugin
+	for _, p := range hinted {
+		if p.Info().ServerFirst {
+			order = append(order, p)
+		}
+	}
+	for _, p := range plugins {
+		if p.Info().ServerFirst && !s.tried[p] && !contains(order, p) {
+			order = append(order, p)
+		}
+	}
+	for _, p := range order {
+		if c == nil || c.wrote {
+			if c != nil {
+				c.Close()
+			}
+			if c, err = s.bannerConn(ctx); err != nil {
+				return nil, nil
+			}
+		}
+		s.tried[p] = true
+		if svc := s.call(ctx, p, c); svc != nil {
+			c.Close()
+			return svc, nil
+		}
+	}
+	if c != nil {
+		c.Close()
+	}
+	return nil, nil
+}
+
+var errNoBanner = errors.New("no banner")
+
+// bannerConn dials and waits for a banner. Without one, the connection is
+// kept as the spare and errNoBanner returned.
+func (s *session) bannerConn(ctx context.Context) (*Conn, error) {
+	c, err := s.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dl, _ := ctx.Deadline()
+	c.readBanner(s.cfg.BannerWait, bannerGap, dl)
+	if c.banner == nil {
+		if ctx.Err() == nil && c.read == 0 {
+			s.spare = c
+		} else {
+			c.Close()
+		}
+		return nil, errNoBanner
+	}
+	if s.banner == nil {
+		s.banner = c.banner
+	}
+	return c, nil
+}
+
+func contains(ps []Plugin, p Plugin) bool {
+	for _, q := range ps {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// try runs a client-first plugin on a connection of its own.
+func (s *session) try(ctx context.Context, p Plugin) *scan.Service {
+	s.tried[p] = true
+	c, err := s.conn(ctx)
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	return s.call(ctx, p, c)
+}
+
+// call runs one plugin within the probe's time, and completes what it
+// found.
+func (s *session) call(ctx context.Context, p Plugin, c *Conn) *scan.Service {
+	pctx, cancel := context.WithTimeout(ctx, s.cfg.ProbeTimeout)
+	defer cancel()
+	dl, _ := pctx.Deadline()
+	c.nc.SetDeadline(dl)
+	stop := context.AfterFunc(pctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	svc, err := p.Identify(pctx, c)
+	if err != nil || svc == nil {
+		return nil
+	}
+	out := *svc
+	out.Method = "probed"
+	if out.Name == "" {
+		out.Name = p.Info().Name
+	}
+	if out.Confidence <= 0 {
+		out.Confidence = 8
+	}
+	if out.Banner == "" && len(c.first) > 0 {
+		out.Banner = Printable(c.first, bannerMax)
+	}
+	if c.tls != nil {
+		out.TLS = c.tls
+	}
+	if s.inTLS {
+		out.Tunnel = "ssl"
+	}
+	return &out
+}
+
+// tryTLS tries a TLS handshake and, when the server takes it, identifies
+// what runs inside.
+func (s *session) tryTLS(ctx context.Context) (*scan.Service, bool) {
+	s.triedTLS = true
+	wrap := s.cfg.tlsDialer(s.t, s.dial)
+	hctx, cancel := context.WithTimeout(ctx, s.cfg.ProbeTimeout)
+	c, err := wrap(hctx)
+	cancel()
+	if err != nil {
+		return nil, false
+	}
+	inner := &session{cfg: s.cfg, t: s.t, dial: wrap, inTLS: true, tls: c.tls, spare: c}
+	svc, err := inner.run(ctx)
+	if err != nil || svc == nil {
+		svc = &scan.Service{Name: "tls", Method: "probed", Confidence: 10}
+		if inner.banner != nil {
+			svc.Banner = Printable(inner.banner, bannerMax)
+		}
+	}
+	svc.Tunnel = "ssl"
+	svc.TLS = c.tls
+	return svc, true
+}
+
+// runUDP offers each plugin a datagram exchange, the port's own first.
+func (s *session) runUDP(ctx context.Context, plugins []Plugin) (*scan.Service, error) {
+	port := s.t.Addr.Port()
+	var order []Plugin
+	for _, p := range plugins {
+		if clear, _ := claims(p, port); clear {
+			order = append(order, p)
+		}
+	}
+	for _, p := range plugins {
+		if !contains(order, p) {
+			order = append(order, p)
+		}
+	}
+	for _, p := range order {
+		if ctx.Err() != nil {
+			break
+		}
+		if svc := s.try(ctx, p); svc != nil {
+			return svc, nil
+		}
+	}
+	return nil, ErrNoMatch
+}
