@@ -101,6 +101,11 @@ func (s *session) run(ctx context.Context) (*scan.Service, error) {
 			return svc, nil
 		}
 	}
+	if !s.inTLS && !s.triedTLS && s.banner == nil && ctx.Err() == nil {
+		if svc, ok := s.tryTLS(ctx); ok {
+			return svc, nil
+		}
+	}
 	return s.unknown()
 }
 

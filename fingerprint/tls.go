@@ -129,7 +129,7 @@ func describeCert(c *x509.Certificate, now time.Time) *scan.Certificate {
 	for _, u := range c.URIs {
 		out.SANs = append(out.SANs, u.String())
 	}
-	if string(c.RawIssuer) == string(c.RawSubject) && c.CheckSignatureFrom(c) == nil {
+	if string(c.RawIssuer) == string(c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil {
 		out.SelfSigned = true
 	}
 	switch k := c.PublicKey.(type) {

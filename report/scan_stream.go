@@ -38,7 +38,10 @@ func appendResultJSON(b jsonBuf, r *scan.Result) jsonBuf {
 		b = b.key("confidence")
 		b = strconv.AppendInt(b, int64(s.Confidence), 10)
 		b = b.key("method").str(s.Method)
-		b = b.optStr("banner", s.Banner)
+		b = b.optStr("banner", s.Banner).optStr("tunnel", s.Tunnel)
+		if s.TLS != nil {
+			b = b.key("tls").tls(s.TLS)
+		}
 		b = append(b, '}')
 	} else {
 		b = append(b, "null"...)
@@ -164,4 +167,32 @@ func (c *csvWriter) End(RunStats) error {
 		return err
 	}
 	return c.w.Flush()
+}
+
+// tls writes a TLS description with the field names of scan.TLS.
+func (b jsonBuf) tls(t *scan.TLS) jsonBuf {
+	b = append(b, '{')
+	b = b.key("version").str(t.Version)
+	b = b.key("cipher_suite").str(t.CipherSuite)
+	b = b.optStr("alpn", t.ALPN).optStr("starttls", t.StartTLS)
+	b = b.key("ja3s").str(t.JA3S)
+	b = b.key("ja3s_string").str(t.JA3SString)
+	if c := t.Cert; c != nil {
+		b = b.key("certificate")
+		b = append(b, '{')
+		b = b.key("subject").str(c.Subject)
+		if len(c.SANs) > 0 {
+			b = b.key("sans").strs(c.SANs)
+		}
+		b = b.key("issuer").str(c.Issuer)
+		b = b.key("not_before").str(c.NotBefore.UTC().Format(time.RFC3339))
+		b = b.key("not_after").str(c.NotAfter.UTC().Format(time.RFC3339))
+		b = b.key("self_signed").bool(c.SelfSigned)
+		b = b.key("expired").bool(c.Expired)
+		b = b.key("key_type").str(c.KeyType)
+		b = b.key("key_bits").uint(uint64(max(c.KeyBits, 0)))
+		b = b.key("sha256").str(c.SHA256)
+		b = append(b, '}')
+	}
+	return append(b, '}')
 }

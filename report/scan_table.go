@@ -108,6 +108,9 @@ func (t *tableWriter) ports(h upHost) {
 		svc := "-"
 		if p.svc != nil && p.svc.Name != "" {
 			svc = p.svc.Name
+			if p.svc.Tunnel != "" {
+				svc = p.svc.Tunnel + "/" + svc
+			}
 		}
 		row = append(row, cell{text: strconv.Itoa(int(p.port)) + "/" + p.proto.String()}, st,
 			cell{text: svc}, cell{text: orDash(string(t.book.reasons[p.reason]))})
@@ -119,8 +122,45 @@ func (t *tableWriter) ports(h upHost) {
 			}
 		}
 		tb.add(row)
+		if p.svc != nil && p.svc.TLS != nil {
+			tb.note("| " + tlsText(p.svc.TLS, t.info.Start))
+		}
 	}
 	tb.write(t.w)
+}
+
+// tlsText sums a TLS session up in one line under its port: version,
+// cipher suite, and what is wrong with the certificate.
+func tlsText(s *scan.TLS, now time.Time) string {
+	var b strings.Builder
+	if s.StartTLS != "" {
+		b.WriteString(s.StartTLS + ": ")
+	}
+	b.WriteString(s.Version + " " + s.CipherSuite)
+	if s.ALPN != "" {
+		b.WriteString(" alpn " + s.ALPN)
+	}
+	if c := s.Cert; c != nil {
+		b.WriteString("; cert " + c.Subject)
+		if len(c.SANs) > 0 {
+			b.WriteString(" (" + strings.Join(c.SANs, ", ") + ")")
+		}
+		b.WriteString(", " + c.KeyType + " " + strconv.Itoa(c.KeyBits))
+		switch {
+		case c.Expired:
+			b.WriteString(", EXPIRED " + c.NotAfter.Format("2006-01-02"))
+		case now.Before(c.NotBefore):
+			b.WriteString(", not valid before " + c.NotBefore.Format("2006-01-02"))
+		default:
+			b.WriteString(", valid until " + c.NotAfter.Format("2006-01-02"))
+		}
+		if c.SelfSigned {
+			b.WriteString(", self-signed")
+		} else {
+			b.WriteString(", issuer " + c.Issuer)
+		}
+	}
+	return b.String()
 }
 
 // versionText is nmap's VERSION column: product, version, (extra info).

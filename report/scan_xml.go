@@ -205,6 +205,9 @@ func (x *xmlWriter) port(p *portRec) {
 				x.attr(a.k, a.v)
 			}
 		}
+		if s.Tunnel != "" {
+			x.attr("tunnel", s.Tunnel)
+		}
 		method := "probed"
 		if s.Method == "port-table" {
 			method = "table"

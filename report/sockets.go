@@ -228,6 +228,9 @@ type cell struct {
 	color string
 	right bool
 	last  bool // not padded: may be long
+	// note is a line of its own under the previous row, outside the
+	// columns.
+	note bool
 }
 
 // table lays out cells in aligned columns, two spaces apart. Unlike
@@ -267,6 +270,12 @@ func (t *table) add(r []cell) {
 	t.rows = append(t.rows, r)
 }
 
+// note adds a line of text under the last row, indented past the first
+// column and not counted in the column widths.
+func (t *table) note(text string) {
+	t.rows = append(t.rows, []cell{{text: printable(text), note: true}})
+}
+
 func (t *table) write(w *bufio.Writer) error {
 	hr := make([]cell, len(t.head))
 	for i, h := range t.head {
@@ -280,6 +289,12 @@ func (t *table) write(w *bufio.Writer) error {
 }
 
 func (t *table) writeRow(w *bufio.Writer, r []cell) {
+	if len(r) == 1 && r[0].note {
+		writeSpaces(w, t.width[0]+2)
+		w.WriteString(r[0].text)
+		w.WriteByte('\n')
+		return
+	}
 	for i, c := range r {
 		if i > 0 {
 			w.WriteString("  ")

@@ -83,7 +83,11 @@ open, who opened them, and should they be?
                       only the listeners other hosts can reach
   ajar scan 127.0.0.1 which TCP ports of a host are open, closed or filtered
   ajar scan -p- 10.0.0.0/24 --save xml:scan.xml
-                      every port of a network, also saved as nmap XML`,
+                      every port of a network, also saved as nmap XML
+  ajar scan -sV 127.0.0.1
+                      and which service and version answers on each open port
+  ajar identify 127.0.0.1:8443
+                      identify the service on ports already known to be open`,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
@@ -95,7 +99,7 @@ open, who opened them, and should they be?
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%s: %v", c.CommandPath(), err)
 	})
-	root.AddCommand(newVersionCmd(env), newSocketsCmd(env), newScanCmd(env))
+	root.AddCommand(newVersionCmd(env), newSocketsCmd(env), newScanCmd(env), newIdentifyCmd(env))
 	return root
 }
 

@@ -40,6 +40,8 @@ type scanFlags struct {
 	output                 string
 	saves                  []string
 	allPorts, quiet        bool
+	service                bool
+	svc                    serviceFlags
 }
 
 // nmapFlags are nmap's multi-letter single-dash flags, which pflag cannot
@@ -47,6 +49,7 @@ type scanFlags struct {
 var nmapFlags = map[string]string{
 	"-sT": "--connect",
 	"-sU": "--udp",
+	"-sV": "--service",
 	"-iL": "--input-file",
 	"-p-": "--ports=-",
 }
@@ -129,6 +132,8 @@ exits with 130.`,
 	fl.StringArrayVar(&f.saves, "save", nil, "also write `FORMAT:PATH`, e.g. xml:scan.xml (repeatable)")
 	fl.BoolVar(&f.allPorts, "all-ports", false, "write closed and filtered ports too, not only open ones")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress or notes on stderr")
+	fl.BoolVar(&f.service, "service", false, "identify the service and version on each open port (nmap's -sV)")
+	f.svc.register(fl)
 	return cmd
 }
 
@@ -353,6 +358,10 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	if f.minTimeout <= 0 || f.maxTimeout < f.minTimeout || f.initialTimeout <= 0 {
 		return usageErrorf("timeouts must be positive, with --min-timeout at most --max-timeout")
 	}
+	svcCfg, err := f.svc.config()
+	if err != nil {
+		return err
+	}
 	set, err := scanTargets(ctx, env, f, args)
 	if err != nil {
 		return err
@@ -409,6 +418,15 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	if !spec.UDP.IsEmpty() && !f.quiet {
 		limits = udp.NewLimitWatch(maxLimitHosts)
 	}
+	write := func(r *scan.Result) {
+		if err := out.w.Write(r); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	}
+	var ident *identifier
+	if f.service {
+		ident = newIdentifier(svcCfg, f.svc.parallel, write)
+	}
 	runErr := engine.Run(ctx, func(r *scan.Result) {
 		if limits != nil {
 			limits.Observe(r)
@@ -418,10 +436,15 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 				r.Service = &scan.Service{Name: name, Method: "port-table", Confidence: 3}
 			}
 		}
-		if err := out.w.Write(r); err != nil && writeErr == nil {
-			writeErr = err
+		if ident != nil {
+			ident.submit(ctx, r)
+			return
 		}
+		write(r)
 	})
+	if ident != nil {
+		ident.wait()
+	}
 	bar.Stop()
 	interrupted := runErr != nil && ctx.Err() != nil
 
