@@ -71,6 +71,13 @@ func sampleResults() []scan.Result {
 		switch p {
 		case 8080:
 			r.State, r.Reason, r.RTT = scan.Open, scan.ReasonConnected, 2*time.Millisecond+345*time.Microsecond
+			r.Service = &scan.Service{Name: "http", Product: "nginx", Version: "1.22.1", Confidence: 10,
+				CPE: []string{"cpe:2.3:a:f5:nginx:1.22.1:*:*:*:*:*:*:*"}, Method: "probed", Tunnel: "ssl",
+				TLS: &scan.TLS{Version: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ALPN: "http/1.1",
+					JA3S: "eb1d94daa7e0344597e756a1fb6e7054", JA3SString: "771,4865,43-51",
+					Cert: &scan.Certificate{Subject: "CN=db.example", SANs: []string{"db.example"}, Issuer: "CN=db.example",
+						NotBefore: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+						SelfSigned: true, Expired: true, KeyType: "ECDSA", KeyBits: 256, SHA256: "00ff"}}}
 		case 22:
 			r.State, r.Reason, r.RTT = scan.Closed, scan.ReasonConnRefused, 2100*time.Microsecond
 		case 25:

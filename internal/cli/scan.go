@@ -87,6 +87,13 @@ IKE, OpenVPN; empty for others). A reply means "open", ICMP port unreachable
 send few ICMP errors (Linux: about one a second), so silent ports of a UDP
 scan are often closed ones whose answer was rate limited.
 
+-sV (--service) names the service and version on each open port with
+ajar's own protocol probes: banners, handshakes, and TLS on any port, with
+the certificate, protocol version, cipher suite and JA3S of TLS services.
+Each port gets at most --service-timeout; ports are identified as the scan
+finds them, --service-parallel at a time. 'ajar identify HOST:PORT' does the
+same without a port scan.
+
 Targets: addresses (192.0.2.1, 2001:db8::1), CIDR blocks (10.0.0.0/24),
 ranges (10.0.0.1-20, 10.0.0.1-10.0.1.5) and hostnames, on the command line
 or one per line in a file (-iL FILE, # starts a comment).
@@ -104,6 +111,7 @@ exits with 130.`,
   ajar scan -F -iL hosts.txt -o jsonl      stream open ports as JSON lines
   ajar scan -sU -p 53,123,161 192.0.2.10   UDP
   ajar scan -sT -sU -p T:22,U:53 host      both at once
+  ajar scan -sV 127.0.0.1                  which service and version on each open port
   ajar scan -p- host --save xml:scan.xml --save jsonl:scan.jsonl
   ndiff yesterday.xml scan.xml             compare with nmap's ndiff`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runScan(cmd, env, &f, args) },
