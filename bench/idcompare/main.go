@@ -58,10 +58,15 @@ func main() {
 	ajarSec := flag.Float64("ajar-seconds", 0, "ajar's wall time")
 	nmapSec := flag.Float64("nmap-seconds", 0, "nmap's wall time")
 	layout := flag.String("layout", "", "the layout's name, for the heading")
+	portsOnly := flag.Bool("ports", false, "only print the truth's ports as T:…,U:… for -p")
 	flag.Parse()
-	var ts []truth
-	if err := readJSON(*truthPath, &ts); err != nil {
+	ts, err := readTruth(*truthPath)
+	if err != nil {
 		fail(err)
+	}
+	if *portsOnly {
+		fmt.Println(portList(ts))
+		return
 	}
 	aj, err := readAjar(*ajarPath)
 	if err != nil {
@@ -150,12 +155,48 @@ func (s *score) add(t truth, a answer) string {
 	return mark
 }
 
-func readJSON(path string, v any) error {
+// readTruth reads the zoo's truth file: {"services": [...]} or a bare
+// list.
+func readTruth(path string) ([]truth, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return json.Unmarshal(b, v)
+	var doc struct {
+		Services []truth `json:"services"`
+	}
+	if err := json.Unmarshal(b, &doc); err == nil && len(doc.Services) > 0 {
+		return doc.Services, nil
+	}
+	var ts []truth
+	if err := json.Unmarshal(b, &ts); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ts, nil
+}
+
+// portList renders the truth's ports for -p: T:22,80,U:53.
+func portList(ts []truth) string {
+	var tcp, udp []string
+	for _, t := range ts {
+		p := strconv.Itoa(int(t.Port))
+		if t.Proto == "udp" {
+			udp = append(udp, p)
+		} else {
+			tcp = append(tcp, p)
+		}
+	}
+	s := ""
+	if len(tcp) > 0 {
+		s = "T:" + strings.Join(tcp, ",")
+	}
+	if len(udp) > 0 {
+		if s != "" {
+			s += ","
+		}
+		s += "U:" + strings.Join(udp, ",")
+	}
+	return s
 }
 
 func readAjar(path string) (map[key]answer, error) {
