@@ -43,6 +43,8 @@ type Conn struct {
 	tls      *scan.TLS
 	tlsConf  *tls.Config
 	now      func() time.Time
+	// deadline is the probe's deadline, which Shorten never passes.
+	deadline time.Time
 }
 
 // NewConn wraps nc for a plugin; it is for tests of plugins, which dial
@@ -81,6 +83,26 @@ func (c *Conn) Host() string {
 // HostPort is Host with the port, as an HTTP Host header wants it.
 func (c *Conn) HostPort() string {
 	return net.JoinHostPort(c.Host(), strconv.Itoa(int(c.addr.Port())))
+}
+
+// LocalAddr is the client's end of the connection, for protocols that
+// name it (a SIP Via header).
+func (c *Conn) LocalAddr() netip.AddrPort {
+	if ap, err := netip.ParseAddrPort(c.nc.LocalAddr().String()); err == nil {
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	return netip.AddrPort{}
+}
+
+// Shorten makes reads give up d from now, never later than the probe's
+// own deadline: for an optional answer that may never come, so that its
+// silence does not cost the whole probe time.
+func (c *Conn) Shorten(d time.Duration) {
+	dl := time.Now().Add(d)
+	if !c.deadline.IsZero() && c.deadline.Before(dl) {
+		dl = c.deadline
+	}
+	c.nc.SetReadDeadline(dl)
 }
 
 // Banner is what the server sent before the client wrote anything; nil

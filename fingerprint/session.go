@@ -215,6 +215,7 @@ func (s *session) call(ctx context.Context, p Plugin, c *Conn) *scan.Service {
 	pctx, cancel := context.WithTimeout(ctx, s.cfg.ProbeTimeout)
 	defer cancel()
 	dl, _ := pctx.Deadline()
+	c.deadline = dl
 	c.nc.SetDeadline(dl)
 	stop := context.AfterFunc(pctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
