@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"time"
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
@@ -69,6 +70,8 @@ func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, e
 		if comm != nil && v3 != nil {
 			break
 		}
+		// One answer is in: the others come as fast or not at all.
+		c.Shorten(250 * time.Millisecond)
 	}
 	if svc := Describe(comm, v3); svc != nil {
 		return svc, nil
