@@ -178,7 +178,11 @@ func (c *Conn) Exchange(req []byte, done func([]byte) bool, max int) ([]byte, er
 // protocol's upgrade command (command names it: STARTTLS, STLS), and
 // records the session's TLS description.
 func (c *Conn) StartTLS(ctx context.Context, command string) error {
-	tc, info, err := handshake(ctx, c.nc, c.tlsConfig(), c.now())
+	// No ALPN after an upgrade: the protocol is already chosen, and some
+	// servers (Exim) refuse a handshake that offers one they lack.
+	conf := c.tlsConfig().Clone()
+	conf.NextProtos = nil
+	tc, info, err := handshake(ctx, c.nc, conf, c.now())
 	if err != nil {
 		return fmt.Errorf("%s: %w", command, err)
 	}

@@ -2,6 +2,8 @@ package fingerprint
 
 import (
 	"context"
+	"crypto/tls"
+	"strings"
 
 	"errors"
 	"fmt"
@@ -122,6 +124,20 @@ func (cfg Config) tlsDialer(t Target, plain dialer) dialer {
 			c.nc.SetDeadline(dl)
 		}
 		tc, info, err := handshake(ctx, c.nc, conf, cfg.Now())
+		if err != nil && isNoALPN(err) {
+			// The server knows no protocol we offered: ask again,
+			// offering none.
+			c.Close()
+			if c, err = plain(ctx); err != nil {
+				return nil, err
+			}
+			if dl, ok := ctx.Deadline(); ok {
+				c.nc.SetDeadline(dl)
+			}
+			bare := conf.Clone()
+			bare.NextProtos = nil
+			tc, info, err = handshake(ctx, c.nc, bare, cfg.Now())
+		}
 		if err != nil {
 			c.Close()
 			return nil, err
@@ -155,4 +171,11 @@ func (cfg Config) Try(ctx context.Context, p Plugin, t Target) (*scan.Service, e
 		return svc, nil
 	}
 	return nil, ErrNoMatch
+}
+
+// isNoALPN reports whether a handshake failed on the server's
+// no_application_protocol alert (120).
+func isNoALPN(err error) bool {
+	var ae tls.AlertError
+	return errors.As(err, &ae) && uint8(ae) == 120 || strings.Contains(err.Error(), "no application protocol")
 }

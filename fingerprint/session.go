@@ -231,8 +231,14 @@ func (s *session) call(ctx context.Context, p Plugin, c *Conn) *scan.Service {
 	if out.Confidence <= 0 {
 		out.Confidence = 8
 	}
-	if out.Banner == "" && len(c.first) > 0 {
-		out.Banner = Printable(c.first, bannerMax)
+	if out.Banner == "" {
+		// What the service said unprompted, else the first it answered.
+		switch {
+		case len(c.banner) > 0:
+			out.Banner = Printable(c.banner, bannerMax)
+		case len(c.first) > 0:
+			out.Banner = Printable(c.first, bannerMax)
+		}
 	}
 	if c.tls != nil {
 		out.TLS = c.tls

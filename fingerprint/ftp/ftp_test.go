@@ -1,0 +1,261 @@
+package ftp
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"io"
+	"math/big"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ajarsec/ajar/fingerprint"
+	"github.com/ajarsec/ajar/fingerprint/fptest"
+	"github.com/ajarsec/ajar/portspec"
+	"github.com/ajarsec/ajar/scan"
+)
+
+// Greetings of real servers.
+const (
+	vsftpd   = "220 (vsFTPd 3.0.3)\r\n"
+	proftpd  = "220 ProFTPD Server (Debian) [::ffff:127.0.0.1]\r\n"
+	pureftpd = "220---------- Welcome to Pure-FTPd [privsep] [TLS] ----------\r\n" +
+		"220-You are user number 1 of 50 allowed.\r\n" +
+		"220-Local time is now 21:00. Server port: 21.\r\n" +
+		"220-This is a private system - No anonymous login\r\n" +
+		"220 You will be disconnected after 15 minutes of inactivity.\r\n"
+	// vsftpd 3.0.3's FEAT with ssl_enable=YES.
+	vsftpdFeat = "211-Features:\r\n AUTH TLS\r\n EPRT\r\n EPSV\r\n MDTM\r\n PASV\r\n PBSZ\r\n PROT\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n211 End\r\n"
+)
+
+// others are what servers of other protocols say first.
+var others = []string{
+	"",
+	"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n",
+	"HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\n\r\n",
+	"\x15\x03\x03\x00\x02\x02\x46",
+	"220 vm ESMTP Exim 4.96 Sat, 21 Nov 2026 20:57:13 +0000\r\n",
+	"220 mail.example.com ESMTP Postfix (Debian/GNU)\r\n",
+	"+OK Dovecot (Debian) ready.\r\n",
+	"* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS AUTH=PLAIN] Dovecot (Debian) ready.\r\n",
+	"200 news.example.com InterNetNews NNRP server INN 2.7.1 ready (posting ok)\r\n",
+	"RFB 003.008\n",
+	"@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n",
+	"\xff\xfb\x25\xff\xfb\x26\xff\xfd\x18\xff\xfd\x20",
+	"d\x00\x00\x00\n5.5.5-10.11.19-MariaDB-0+deb12u1\x00",
+	"220\x01binary\r\n",
+	"421 Service not available\r\n",
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		in   string
+		want *scan.Service
+	}{
+		{vsftpd, &scan.Service{Name: "ftp", Product: "vsftpd", Version: "3.0.3", Confidence: 8,
+			CPE: []string{"cpe:2.3:a:beasts:vsftpd:3.0.3:*:*:*:*:*:*:*"}}},
+		{proftpd, &scan.Service{Name: "ftp", Product: "ProFTPD", Confidence: 8,
+			CPE: []string{"cpe:2.3:a:proftpd:proftpd:*:*:*:*:*:*:*:*"}}},
+		{"220 ProFTPD 1.3.5e Server (Debian) [::ffff:10.0.0.1]\r\n", &scan.Service{Name: "ftp", Product: "ProFTPD",
+			Version: "1.3.5e", Confidence: 8, CPE: []string{"cpe:2.3:a:proftpd:proftpd:1.3.5e:*:*:*:*:*:*:*"}}},
+		{pureftpd, &scan.Service{Name: "ftp", Product: "Pure-FTPd", Confidence: 8,
+			CPE: []string{"cpe:2.3:a:pureftpd:pure-ftpd:*:*:*:*:*:*:*:*"}}},
+		{"220-FileZilla Server 0.9.60 beta\r\n220-written by Tim Kosse (tim.kosse@filezilla-project.org)\r\n220 Please visit https://filezilla-project.org/\r\n",
+			&scan.Service{Name: "ftp", Product: "FileZilla ftpd", Version: "0.9.60", Confidence: 8,
+				CPE: []string{"cpe:2.3:a:filezilla-project:filezilla_server:0.9.60:*:*:*:*:*:*:*"}}},
+		{"220 Microsoft FTP Service\r\n", &scan.Service{Name: "ftp", Product: "Microsoft ftpd", Confidence: 8}},
+		{"220 Welcome to the archive\r\n", &scan.Service{Name: "ftp", Confidence: 5}},
+		{"421 FTP server busy, try later\r\n", &scan.Service{Name: "ftp", Confidence: 8,
+			ExtraInfo: "refusing: FTP server busy, try later"}},
+	}
+	for _, tt := range tests {
+		got, err := Parse([]byte(tt.in))
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.in, err)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
+		}
+	}
+	for _, in := range others {
+		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
+			t.Errorf("Parse(%q) = %+v, %v; want ErrNoMatch", in, got, err)
+		}
+	}
+}
+
+func TestParseIncomplete(t *testing.T) {
+	for _, in := range []string{"220", "220-Welcome\r\n", "220-Welcome\r\n220-more\r\n"} {
+		if _, err := parseGreeting([]byte(in)); !errors.Is(err, errIncomplete) {
+			t.Errorf("parseGreeting(%q): %v, want incomplete", in, err)
+		}
+	}
+}
+
+func TestParseFeatures(t *testing.T) {
+	got, err := ParseFeatures([]byte(vsftpdFeat))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"AUTH TLS", "EPRT", "EPSV", "MDTM", "PASV", "PBSZ", "PROT", "REST STREAM", "SIZE", "TVFS"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("features (-want +got):\n%s", diff)
+	}
+	if got, err := ParseFeatures([]byte("211 No features\r\n")); err != nil || len(got) != 0 {
+		t.Errorf("one-line FEAT: %v, %v", got, err)
+	}
+	r, _ := parseReply([]byte(vsftpdFeat))
+	if !HasAuthTLS(r) {
+		t.Error("AUTH TLS not seen")
+	}
+	for _, in := range append(others, "500 Unknown command.\r\n") {
+		if got, err := ParseFeatures([]byte(in)); err == nil {
+			t.Errorf("ParseFeatures(%q) = %v", in, got)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range append(others, vsftpd, proftpd, pureftpd, vsftpdFeat, "220-a\r\n b\r\n220 c\r\n") {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		svc, err := Parse(b)
+		if (svc == nil) == (err == nil) {
+			t.Fatalf("Parse: service %v with error %v", svc, err)
+		}
+		feats, err := ParseFeatures(b)
+		if err != nil && feats != nil {
+			t.Fatalf("ParseFeatures: %v with error %v", feats, err)
+		}
+	})
+}
+
+// testTLS is a server TLS configuration with a fresh self-signed
+// certificate.
+func testTLS(t testing.TB) *tls.Config {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "ftp.test"},
+		DNSNames:     []string{"ftp.test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+}
+
+// server plays an FTP server: it sends the greeting in parts, then
+// answers each command from replies (500 when missing); after the
+// answer to AUTH TLS it runs a TLS handshake when conf is set.
+func server(replies map[string]string, conf *tls.Config, greeting ...string) func(net.Conn) {
+	return func(c net.Conn) {
+		for i, g := range greeting {
+			if i > 0 {
+				time.Sleep(150 * time.Millisecond) // a server pausing mid-greeting
+			}
+			c.Write([]byte(g))
+		}
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			cmd := strings.TrimSpace(line)
+			ans, ok := replies[cmd]
+			if !ok {
+				ans = "500 Unknown command.\r\n"
+			}
+			c.Write([]byte(ans))
+			if cmd == "AUTH TLS" && conf != nil {
+				tc := tls.Server(c, conf)
+				if tc.Handshake() == nil {
+					io.Copy(io.Discard, tc)
+				}
+				return
+			}
+		}
+	}
+}
+
+func TestIdentifyLive(t *testing.T) {
+	conf := testTLS(t)
+	addr := fptest.Serve(t, server(map[string]string{"FEAT": vsftpdFeat, "AUTH TLS": "234 Proceed with negotiation.\r\n"}, conf, vsftpd))
+	svc := fptest.MustMatch(t, plugin{}, addr)
+	if svc.Product != "vsftpd" || svc.Version != "3.0.3" || svc.Confidence != 10 || svc.Method != "probed" {
+		t.Errorf("vsftpd: got %+v", svc)
+	}
+	if svc.TLS == nil || svc.TLS.StartTLS != "AUTH TLS" || svc.TLS.Cert == nil || svc.TLS.Cert.Subject != "CN=ftp.test" {
+		t.Errorf("vsftpd: TLS %+v", svc.TLS)
+	}
+
+	// A greeting in two parts, a server without FEAT.
+	addr = fptest.Serve(t, server(nil, nil, pureftpd[:63], pureftpd[63:]))
+	svc = fptest.MustMatch(t, plugin{}, addr)
+	if svc.Product != "Pure-FTPd" || svc.Confidence != 8 || svc.TLS != nil {
+		t.Errorf("Pure-FTPd: got %+v", svc)
+	}
+
+	// A greeting that names nothing, confirmed by FEAT.
+	addr = fptest.Serve(t, server(map[string]string{"FEAT": "211-Features:\r\n UTF8\r\n211 End\r\n"}, nil, "220 Welcome\r\n"))
+	if svc = fptest.MustMatch(t, plugin{}, addr); svc.Confidence != 10 {
+		t.Errorf("generic with FEAT: got %+v", svc)
+	}
+
+	// AUTH TLS offered, then the handshake fails: still FTP.
+	addr = fptest.Serve(t, server(map[string]string{"FEAT": vsftpdFeat, "AUTH TLS": "234 Proceed with negotiation.\r\n"}, nil, vsftpd))
+	if svc = fptest.MustMatch(t, plugin{}, addr); svc.Product != "vsftpd" || svc.TLS != nil || svc.ExtraInfo != "AUTH TLS failed" {
+		t.Errorf("failed AUTH TLS: got %+v", svc)
+	}
+}
+
+// TestIdentifyImplicitTLS runs the whole identification against an FTP
+// server inside TLS from the first byte: FTP is found inside, and AUTH
+// TLS is not tried again though FEAT offers it.
+func TestIdentifyImplicitTLS(t *testing.T) {
+	conf := testTLS(t)
+	plain := server(map[string]string{"FEAT": vsftpdFeat}, nil, vsftpd)
+	addr := fptest.Serve(t, func(c net.Conn) { plain(tls.Server(c, conf)) })
+	cfg := fingerprint.Config{Timeout: 5 * time.Second, ProbeTimeout: 2 * time.Second, BannerWait: 300 * time.Millisecond}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	svc, err := cfg.Identify(ctx, fingerprint.Target{Addr: addr, Proto: portspec.TCP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svc.Name != "ftp" || svc.Product != "vsftpd" || svc.Tunnel != "ssl" || svc.TLS == nil || svc.TLS.StartTLS != "" {
+		t.Errorf("got %+v, TLS %+v", svc, svc.TLS)
+	}
+}
+
+func TestIdentifyLiveNoMatch(t *testing.T) {
+	// A mail server with a greeting that names nothing.
+	mail := fptest.Serve(t, server(map[string]string{"FEAT": "500 5.5.1 Command unrecognized: \"FEAT\"\r\n"}, nil, "220 Welcome\r\n"))
+	fptest.MustNotMatch(t, plugin{}, mail)
+	exim := fptest.Serve(t, fptest.Reply([]byte(others[4]), 0))
+	fptest.MustNotMatch(t, plugin{}, exim)
+	ssh := fptest.Serve(t, fptest.Reply([]byte(others[1]), 0))
+	fptest.MustNotMatch(t, plugin{}, ssh)
+	silent := fptest.Serve(t, func(c net.Conn) { c.Read(make([]byte, 10)) })
+	fptest.MustNotMatch(t, plugin{}, silent)
+}

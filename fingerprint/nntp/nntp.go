@@ -1,0 +1,288 @@
+// Package nntp recognises NNTP servers (RFC 3977) by their greeting (200:
+// posting allowed, 201: no posting), reads their CAPABILITIES, and
+// upgrades the session with STARTTLS (RFC 4642) where the server offers
+// it.
+package nntp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+
+	"github.com/ajarsec/ajar/fingerprint"
+	"github.com/ajarsec/ajar/portspec"
+	"github.com/ajarsec/ajar/scan"
+)
+
+func init() { fingerprint.Register(plugin{}) }
+
+type plugin struct{}
+
+func (plugin) Info() fingerprint.Info {
+	return fingerprint.Info{
+		Name:        "nntp",
+		Proto:       portspec.TCP,
+		Ports:       []uint16{119},
+		TLSPorts:    []uint16{563},
+		ServerFirst: true,
+		Rarity:      7,
+	}
+}
+
+const (
+	// lineMax bounds a status line.
+	lineMax = 4 << 10
+	// capsMax bounds the capability list.
+	capsMax = 16 << 10
+)
+
+func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+	banner := c.Banner()
+	if bytes.IndexByte(banner, '\n') < 0 {
+		rest, err := c.ReadUntil(fingerprint.UntilLine, lineMax)
+		if err != nil {
+			return nil, fingerprint.ErrNoMatch
+		}
+		banner = append(append([]byte(nil), banner...), rest...)
+	}
+	g, err := parseGreeting(banner)
+	if err != nil {
+		return nil, fingerprint.ErrNoMatch
+	}
+	svc := g.svc
+	if g.refusing {
+		return svc, nil
+	}
+	b, err := c.Exchange([]byte("CAPABILITIES\r\n"), capsDone, capsMax)
+	code, _, ok := statusLine(b)
+	switch {
+	case err != nil || !ok:
+		if g.generic {
+			return nil, fingerprint.ErrNoMatch
+		}
+		return svc, nil
+	case code != 101:
+		// An NNTP server from before RFC 3977 refuses CAPABILITIES.
+		svc.Confidence = max(svc.Confidence, 7)
+		return svc, nil
+	}
+	caps, err := ParseCapabilities(b)
+	if err != nil {
+		if g.generic {
+			return nil, fingerprint.ErrNoMatch
+		}
+		return svc, nil
+	}
+	svc.Confidence = 10
+	fromCapabilities(svc, caps)
+	if c.TLS() == nil && hasCap(caps, "STARTTLS") {
+		if err := startTLS(ctx, c); err != nil {
+			svc.ExtraInfo = joinInfo(svc.ExtraInfo, "STARTTLS failed")
+		}
+	}
+	return svc, nil
+}
+
+// startTLS upgrades the session with STARTTLS.
+func startTLS(ctx context.Context, c *fingerprint.Conn) error {
+	b, err := c.Exchange([]byte("STARTTLS\r\n"), fingerprint.UntilLine, lineMax)
+	if err != nil {
+		return err
+	}
+	if code, _, _ := statusLine(b); code != 382 {
+		return errors.New("STARTTLS refused")
+	}
+	return c.StartTLS(ctx, "STARTTLS")
+}
+
+// Parse reads an NNTP server's greeting: a 200 or 201 status line, or a
+// 400 or 502 refusal that names a news server.
+func Parse(banner []byte) (*scan.Service, error) {
+	g, err := parseGreeting(banner)
+	if err != nil {
+		return nil, fingerprint.ErrNoMatch
+	}
+	return g.svc, nil
+}
+
+type greeting struct {
+	svc *scan.Service
+	// generic is true when nothing in the greeting names news.
+	generic bool
+	// refusing is true for a 400 or 502 greeting.
+	refusing bool
+}
+
+var errNotNNTP = errors.New("not an NNTP greeting")
+
+func parseGreeting(banner []byte) (greeting, error) {
+	code, text, ok := statusLine(banner)
+	if !ok {
+		return greeting{}, errNotNNTP
+	}
+	newsy := looksNews(text)
+	switch {
+	case code == 200 || code == 201:
+	case (code == 400 || code == 502) && newsy:
+	default:
+		return greeting{}, errNotNNTP
+	}
+	g := greeting{svc: &scan.Service{Name: "nntp", Confidence: 8}, generic: !newsy, refusing: code >= 400}
+	switch {
+	case g.generic:
+		g.svc.Confidence = 6
+	case g.refusing:
+		g.svc.ExtraInfo = "refusing: " + text
+	}
+	switch code {
+	case 200:
+		g.svc.ExtraInfo = "posting ok"
+	case 201:
+		g.svc.ExtraInfo = "no posting"
+	}
+	product(g.svc, text)
+	return g, nil
+}
+
+// statusLine reads the first line of b: a three-digit status code and
+// its text.
+func statusLine(b []byte) (code int, text string, ok bool) {
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return 0, "", false
+	}
+	line := bytes.TrimRight(b[:i], "\r")
+	if len(line) < 3 || line[0] < '1' || line[0] > '5' || !isDigit(line[1]) || !isDigit(line[2]) ||
+		(len(line) > 3 && line[3] != ' ') || !isText(line) {
+		return 0, "", false
+	}
+	code = int(line[0]-'0')*100 + int(line[1]-'0')*10 + int(line[2]-'0')
+	return code, strings.TrimSpace(string(line[3:])), true
+}
+
+// products are the greetings of well-known servers: the pattern's first
+// group, if any, is the version.
+var products = []struct {
+	re                    *regexp.Regexp
+	product, vendor, name string
+}{
+	{regexp.MustCompile(`\bINN ([0-9][\w.]*)`), "INN", "isc", "inn"},
+	{regexp.MustCompile(`\bInterNetNews\b`), "INN", "isc", "inn"},
+	{regexp.MustCompile(`(?i)\bLeafnode NNTP Daemon, version ([0-9][\w.]*)`), "Leafnode", "", ""},
+	{regexp.MustCompile(`(?i)\bLeafnode\b`), "Leafnode", "", ""},
+	{regexp.MustCompile(`\bDIABLO\b`), "Diablo", "", ""},
+}
+
+func product(svc *scan.Service, text string) {
+	for _, p := range products {
+		m := p.re.FindStringSubmatch(text)
+		if m == nil {
+			continue
+		}
+		svc.Product = p.product
+		if len(m) > 1 {
+			svc.Version = m[1]
+		}
+		if p.vendor != "" {
+			svc.CPE = []string{fingerprint.CPE(p.vendor, p.name, svc.Version)}
+		}
+		return
+	}
+}
+
+// looksNews reports whether a greeting names a news server.
+func looksNews(text string) bool {
+	t := strings.ToLower(text)
+	for _, w := range []string{"nntp", "news", "leafnode", "diablo"} {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// capsDone is a ReadUntil test for the answer to CAPABILITIES: a status
+// line, and for 101 the list up to a line holding a dot.
+func capsDone(b []byte) bool {
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return false
+	}
+	if !bytes.HasPrefix(b, []byte("101")) {
+		return true
+	}
+	rest := b[i+1:]
+	return bytes.HasPrefix(rest, []byte(".\r\n")) || bytes.HasPrefix(rest, []byte(".\n")) ||
+		bytes.Contains(rest, []byte("\n.\r\n")) || bytes.Contains(rest, []byte("\n.\n"))
+}
+
+// ParseCapabilities reads the answer to CAPABILITIES: "101", then one
+// capability a line up to a line holding a dot.
+func ParseCapabilities(b []byte) ([]string, error) {
+	if code, _, ok := statusLine(b); !ok || code != 101 {
+		return nil, fingerprint.ErrNoMatch
+	}
+	lines := strings.Split(string(b), "\n")
+	out := []string{}
+	for _, l := range lines[1:] {
+		l = strings.TrimRight(l, "\r")
+		if l == "." {
+			return out, nil
+		}
+		if !isText([]byte(l)) {
+			return nil, fingerprint.ErrNoMatch
+		}
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return nil, fingerprint.ErrNoMatch
+}
+
+func hasCap(caps []string, name string) bool {
+	for _, c := range caps {
+		if f := strings.Fields(c); len(f) > 0 && strings.EqualFold(f[0], name) {
+			return true
+		}
+	}
+	return false
+}
+
+// fromCapabilities takes the product and version from IMPLEMENTATION
+// ("IMPLEMENTATION INN 2.7.1") where the greeting named none.
+func fromCapabilities(svc *scan.Service, caps []string) {
+	for _, c := range caps {
+		f := strings.Fields(c)
+		if len(f) < 2 || !strings.EqualFold(f[0], "IMPLEMENTATION") {
+			continue
+		}
+		impl := strings.Join(f[1:], " ")
+		if svc.Product == "" || svc.Version == "" {
+			before := svc.Product
+			product(svc, impl)
+			if svc.Product == before && before == "" {
+				svc.ExtraInfo = joinInfo(svc.ExtraInfo, impl)
+			}
+		}
+	}
+}
+
+func joinInfo(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+func isDigit(ch byte) bool { return ch >= '0' && ch <= '9' }
+
+func isText(line []byte) bool {
+	for _, ch := range line {
+		if (ch < 0x20 && ch != '\t') || ch == 0x7f {
+			return false
+		}
+	}
+	return true
+}
