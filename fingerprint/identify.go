@@ -36,6 +36,10 @@ type Config struct {
 	BannerWait time.Duration
 	// MaxBytes is the byte budget of one connection (default 64 KiB).
 	MaxBytes int
+	// ProbeParallel is how many probes of one port may run at once, each
+	// on its own connection, once the port's usual protocols and its
+	// banner said nothing (default 4).
+	ProbeParallel int
 	// Dial opens connections; nil uses a net.Dialer.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 	// Now is the clock certificates are judged by; nil is time.Now.
@@ -63,6 +67,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = defaultMaxBytes
+	}
+	if cfg.ProbeParallel <= 0 {
+		cfg.ProbeParallel = 4
 	}
 	if cfg.Dial == nil {
 		var d net.Dialer

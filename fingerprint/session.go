@@ -3,6 +3,7 @@ package fingerprint
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/ajarsec/ajar/portspec"
@@ -83,10 +84,15 @@ func (s *session) run(ctx context.Context) (*scan.Service, error) {
 	if svc, err := s.listen(ctx, hinted, plugins); svc != nil || err != nil {
 		return svc, err
 	}
-	// 4. The rest, most common first; TLS among them.
+	// 4. The rest, most common first, a few at a time; TLS among them.
+	var wave []Plugin
 	for _, p := range plugins {
 		in := p.Info()
-		if !s.inTLS && !s.triedTLS && s.banner == nil && in.Rarity >= tlsRarity {
+		if in.Rarity >= tlsRarity && s.wantTLS() {
+			if svc := s.tryWave(ctx, wave); svc != nil {
+				return svc, nil
+			}
+			wave = wave[:0]
 			if svc, ok := s.tryTLS(ctx); ok {
 				return svc, nil
 			}
@@ -94,19 +100,69 @@ func (s *session) run(ctx context.Context) (*scan.Service, error) {
 		if in.ServerFirst || s.tried[p] {
 			continue
 		}
-		if ctx.Err() != nil {
-			break
-		}
-		if svc := s.try(ctx, p); svc != nil {
-			return svc, nil
+		wave = append(wave, p)
+		if len(wave) == s.cfg.ProbeParallel {
+			if svc := s.tryWave(ctx, wave); svc != nil {
+				return svc, nil
+			}
+			wave = wave[:0]
 		}
 	}
-	if !s.inTLS && !s.triedTLS && s.banner == nil && ctx.Err() == nil {
+	if svc := s.tryWave(ctx, wave); svc != nil {
+		return svc, nil
+	}
+	if s.wantTLS() {
 		if svc, ok := s.tryTLS(ctx); ok {
 			return svc, nil
 		}
 	}
 	return s.unknown()
+}
+
+// wantTLS says whether a TLS handshake is still worth a try: not inside
+// TLS already, not tried, and the service did not speak first (a TLS
+// server never does).
+func (s *session) wantTLS() bool { return !s.inTLS && !s.triedTLS && s.banner == nil }
+
+// tryWave runs client-first plugins at once, each on its connection, and
+// returns the answer of the first in order that recognised the service.
+func (s *session) tryWave(ctx context.Context, wave []Plugin) *scan.Service {
+	if len(wave) == 0 || ctx.Err() != nil {
+		return nil
+	}
+	if len(wave) == 1 {
+		return s.try(ctx, wave[0])
+	}
+	found := make([]*scan.Service, len(wave))
+	conns := make([]*Conn, len(wave))
+	conns[0], s.spare = s.spare, nil
+	var wg sync.WaitGroup
+	for i, p := range wave {
+		s.tried[p] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := conns[i]
+			if c == nil {
+				dctx, cancel := context.WithTimeout(ctx, s.cfg.ProbeTimeout)
+				var err error
+				c, err = s.dial(dctx)
+				cancel()
+				if err != nil {
+					return
+				}
+			}
+			defer c.Close()
+			found[i] = s.call(ctx, p, c)
+		}()
+	}
+	wg.Wait()
+	for _, svc := range found {
+		if svc != nil {
+			return svc
+		}
+	}
+	return nil
 }
 
 // unknown is the answer when no plugin recognised the service.
