@@ -3,7 +3,6 @@ package fingerprint
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/ajarsec/ajar/portspec"
@@ -125,7 +124,9 @@ func (s *session) run(ctx context.Context) (*scan.Service, error) {
 func (s *session) wantTLS() bool { return !s.inTLS && !s.triedTLS && s.banner == nil }
 
 // tryWave runs client-first plugins at once, each on its connection, and
-// returns the answer of the first in order that recognised the service.
+// returns the answer of the first in order that recognised the service,
+// as soon as every plugin before it has given up: the others are cut
+// short.
 func (s *session) tryWave(ctx context.Context, wave []Plugin) *scan.Service {
 	if len(wave) == 0 || ctx.Err() != nil {
 		return nil
@@ -133,33 +134,46 @@ func (s *session) tryWave(ctx context.Context, wave []Plugin) *scan.Service {
 	if len(wave) == 1 {
 		return s.try(ctx, wave[0])
 	}
-	found := make([]*scan.Service, len(wave))
-	conns := make([]*Conn, len(wave))
-	conns[0], s.spare = s.spare, nil
-	var wg sync.WaitGroup
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type answer struct {
+		i   int
+		svc *scan.Service
+	}
+	answers := make(chan answer, len(wave))
+	spare := s.spare
+	s.spare = nil
 	for i, p := range wave {
 		s.tried[p] = true
-		wg.Add(1)
+		c := spare
+		spare = nil
 		go func() {
-			defer wg.Done()
-			c := conns[i]
 			if c == nil {
-				dctx, cancel := context.WithTimeout(ctx, s.cfg.ProbeTimeout)
+				dctx, dcancel := context.WithTimeout(wctx, s.cfg.ProbeTimeout)
 				var err error
 				c, err = s.dial(dctx)
-				cancel()
+				dcancel()
 				if err != nil {
+					answers <- answer{i, nil}
 					return
 				}
 			}
 			defer c.Close()
-			found[i] = s.call(ctx, p, c)
+			answers <- answer{i, s.call(wctx, p, c)}
 		}()
 	}
-	wg.Wait()
-	for _, svc := range found {
-		if svc != nil {
-			return svc
+	found := make([]*scan.Service, len(wave))
+	done := make([]bool, len(wave))
+	for range wave {
+		a := <-answers
+		found[a.i], done[a.i] = a.svc, true
+		for i := range wave {
+			if !done[i] {
+				break
+			}
+			if found[i] != nil {
+				return found[i]
+			}
 		}
 	}
 	return nil

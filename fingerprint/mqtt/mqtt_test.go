@@ -1,0 +1,124 @@
+package mqtt
+
+import (
+	"errors"
+	"io"
+	"net"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ajarsec/ajar/fingerprint"
+	"github.com/ajarsec/ajar/fingerprint/fptest"
+	"github.com/ajarsec/ajar/scan"
+)
+
+var others = []string{
+	"",
+	"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n",
+	"HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\n\r\n",
+	"220 mail.example.org ESMTP Exim 4.96\r\n",
+	"-ERR unknown command\r\n",
+	"\x15\x03\x01\x00\x02\x02\x50",
+	"AMQP\x00\x00\x09\x01",
+	" \x02\x00",             // cut short
+	" \x02\x00\x06",         // no such return code
+	" \x02\x01\x05",         // session present with a refusal
+	" \x03\x00\x87\x05",     // properties longer than the packet
+	" \x03\x00\x42\x00",     // no such reason code
+	"\x90\x03\x00\x01\x00",  // SUBACK
+	" \xff\xff\xff\xff\xff", // length of more than four bytes
+}
+
+func TestParseConnack(t *testing.T) {
+	tests := []struct {
+		in, extra string
+	}{
+		// mosquitto 2.0.11 (Debian 12): anonymous allowed, then not.
+		{" \x02\x00\x00", "MQTT 3.1.1; connection accepted"},
+		{" \x02\x00\x05", "MQTT 3.1.1; not authorized"},
+		{" \x02\x00\x01", "MQTT 3.1.1; unacceptable protocol version"},
+		{" \x02\x01\x00", "MQTT 3.1.1; connection accepted"},
+		// mosquitto's answers to an MQTT 5 CONNECT.
+		{" \t\x00\x00\x06\"\x00\n!\x00\x14", "MQTT 5; connection accepted"},
+		{" \x03\x00\x87\x00", "MQTT 5; not authorized"},
+		{" \x03\x00\x84\x00", "MQTT 5; unsupported protocol version"},
+	}
+	for _, tt := range tests {
+		got, err := ParseConnack([]byte(tt.in))
+		if err != nil {
+			t.Errorf("ParseConnack(%q): %v", tt.in, err)
+			continue
+		}
+		want := &scan.Service{Name: "mqtt", ExtraInfo: tt.extra, Confidence: 10}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("ParseConnack(%q) (-want +got):\n%s", tt.in, diff)
+		}
+	}
+	for _, in := range others {
+		if got, err := ParseConnack([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
+			t.Errorf("ParseConnack(%q) = %+v, %v; want ErrNoMatch", in, got, err)
+		}
+	}
+}
+
+func TestConnect(t *testing.T) {
+	if got, want := string(Connect(4)), "\x10\x10\x00\x04MQTT\x04\x02\x00\x3c\x00\x04ajar"; got != want {
+		t.Errorf("Connect(4) = %q, want %q", got, want)
+	}
+	if got, want := string(Connect(5)), "\x10\x11\x00\x04MQTT\x05\x02\x00\x3c\x00\x00\x04ajar"; got != want {
+		t.Errorf("Connect(5) = %q, want %q", got, want)
+	}
+}
+
+func FuzzParseConnack(f *testing.F) {
+	f.Add([]byte(" \x02\x00\x00"))
+	f.Add([]byte(" \t\x00\x00\x06\"\x00\n!\x00\x14"))
+	for _, o := range others {
+		f.Add([]byte(o))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		svc, err := ParseConnack(b)
+		if (svc == nil) == (err == nil) {
+			t.Fatalf("service %v with error %v", svc, err)
+		}
+		connackDone(b)
+	})
+}
+
+// broker plays an MQTT broker: it reads a CONNECT, answers with answer in
+// two pieces, and reports whether the client said DISCONNECT.
+func broker(answer string, disconnected chan<- bool) func(net.Conn) {
+	return func(c net.Conn) {
+		req := make([]byte, 64)
+		n, _ := io.ReadAtLeast(c, req, len(Connect(4)))
+		if string(req[:n]) != string(Connect(4)) {
+			return
+		}
+		c.Write([]byte(answer[:1]))
+		c.Write([]byte(answer[1:]))
+		rest, _ := io.ReadAll(c)
+		if disconnected != nil {
+			disconnected <- string(rest) == string(disconnect)
+		}
+	}
+}
+
+func TestIdentifyLive(t *testing.T) {
+	bye := make(chan bool, 1)
+	svc := fptest.MustMatch(t, plugin{}, fptest.Serve(t, broker(" \x02\x00\x00", bye)))
+	if svc.Name != "mqtt" || svc.ExtraInfo != "MQTT 3.1.1; connection accepted" || svc.Product != "" {
+		t.Errorf("got %+v", svc)
+	}
+	if !<-bye {
+		t.Error("no DISCONNECT after an accepted CONNECT")
+	}
+	svc = fptest.MustMatch(t, plugin{}, fptest.Serve(t, broker(" \x02\x00\x05", nil)))
+	if svc.ExtraInfo != "MQTT 3.1.1; not authorized" {
+		t.Errorf("got %+v", svc)
+	}
+	http := fptest.Serve(t, fptest.Reply([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"), 8))
+	fptest.MustNotMatch(t, plugin{}, http)
+	silent := fptest.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	fptest.MustNotMatch(t, plugin{}, silent)
+}
