@@ -7,6 +7,8 @@
 # that need them skip (or fail, under CI=true).
 set -euo pipefail
 
+"$(dirname "$0")/zoo-deps.sh" # the daemon zoo (internal/zoo): its own script, its own checks
+
 # command -> Debian package
 declare -A need=(
   [ss]=iproute2
@@ -14,6 +16,7 @@ declare -A need=(
   [nft]=nftables
   [ndiff]=ndiff
   [xsltproc]=xsltproc
+  [tcpdump]=tcpdump
   [/usr/share/nmap/nmap.xsl]=nmap-common
   [/usr/lib/python3/dist-packages/lxml]=python3-lxml
 )

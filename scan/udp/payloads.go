@@ -47,6 +47,7 @@ var payloadList = []*payload{
 	{service: "mdns", ports: []uint16{5353}, datagrams: [][]byte{mdnsServices()}},
 	{service: "memcache", ports: []uint16{11211}, datagrams: [][]byte{memcachedVersion()}},
 	{service: "tftp", ports: []uint16{69}, datagrams: [][]byte{tftpReadRequest()}, otherPort: isTFTPReply},
+	{service: "rpcbind", ports: []uint16{111}, datagrams: [][]byte{rpcbindNull()}},
 }
 
 // byPort indexes payloadList. Read-only after init.
@@ -454,6 +455,24 @@ func memcachedVersion() []byte {
 	b = be16(b, 1)
 	b = be16(b, 0)
 	return append(b, "version\r\n"...)
+}
+
+// ONC RPC (RFC 5531 §9) --------------------------------------------------
+
+// rpcbindNull is a NULL call (procedure 0) to the portmapper, program
+// 100000 version 2 (RFC 1833 §3), with no credentials: every portmapper
+// answers it with an accepted reply.
+func rpcbindNull() []byte {
+	b := be32(nil, dnsQueryID<<16|0x7262) // xid
+	b = be32(b, 0)                        // CALL
+	b = be32(b, 2)                        // RPC version
+	b = be32(b, 100000)                   // program: portmapper
+	b = be32(b, 2)                        // its version
+	b = be32(b, 0)                        // procedure NULL
+	b = be32(b, 0)                        // credentials: AUTH_NONE, empty
+	b = be32(b, 0)
+	b = be32(b, 0) // verifier: AUTH_NONE, empty
+	return be32(b, 0)
 }
 
 // TFTP (RFC 1350 §5) -----------------------------------------------------

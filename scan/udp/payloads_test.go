@@ -505,6 +505,7 @@ var checks = map[string][]func(*testing.T, []byte){
 	"ssdp":        {checkSSDP},
 	"sip":         {checkSIP},
 	"memcache":    {checkMemcached},
+	"rpcbind":     {checkRPCNull},
 	"tftp":        {checkTFTP},
 	"stun":        {checkSTUN},
 	"nat-pmp":     {checkNATPMP},
@@ -536,7 +537,7 @@ func TestPayloadPorts(t *testing.T) {
 	wantPorts := map[uint16]string{
 		53: "domain", 69: "tftp", 123: "ntp", 137: "netbios-ns", 161: "snmp", 500: "isakmp",
 		1194: "openvpn", 1900: "ssdp", 3478: "stun", 4500: "ipsec-nat-t", 5060: "sip",
-		5351: "nat-pmp", 5353: "mdns", 11211: "memcache",
+		5351: "nat-pmp", 5353: "mdns", 11211: "memcache", 111: "rpcbind",
 	}
 	ports := PayloadPorts()
 	want(t, "ports", len(ports), len(wantPorts))
@@ -584,4 +585,22 @@ func FuzzIsTFTPReply(f *testing.F) {
 			t.Errorf("%q taken for a TFTP reply", b)
 		}
 	})
+}
+
+func checkRPCNull(t *testing.T, d []byte) {
+	if len(d) != 40 {
+		t.Fatalf("%d bytes, want 40", len(d))
+	}
+	words := make([]uint32, 10)
+	for i := range words {
+		words[i] = binary.BigEndian.Uint32(d[4*i:])
+	}
+	want(t, "call", words[1], uint32(0))
+	want(t, "rpc version", words[2], uint32(2))
+	want(t, "program", words[3], uint32(100000))
+	want(t, "program version", words[4], uint32(2))
+	want(t, "procedure", words[5], uint32(0))
+	for i := 6; i < 10; i++ {
+		want(t, fmt.Sprint("auth word ", i), words[i], uint32(0))
+	}
 }
