@@ -14,6 +14,10 @@ import (
 const (
 	oidSysDescr    = "1.3.6.1.2.1.1.1.0"
 	oidSysObjectID = "1.3.6.1.2.1.1.2.0"
+	// oidVersionTag is UCD-SNMP-MIB::versionTag.0, net-snmp's own
+	// version. It is asked for only in SNMPv2c, where an object the agent
+	// lacks fails alone (noSuchObject) rather than the whole request.
+	oidVersionTag = "1.3.6.1.4.1.2021.100.2.0"
 	// netSNMPPrefix is the net-snmp enterprise (8072): its agents' sysObjectID
 	// is netSnmpAgentOIDs (1.3.6.1.4.1.8072.3.2.N).
 	netSNMPPrefix     = "1.3.6.1.4.1.8072."
@@ -28,10 +32,14 @@ const (
 )
 
 // GetRequest is a community-based (version Version1 or Version2c) GET of
-// sysDescr.0 and sysObjectID.0.
+// sysDescr.0 and sysObjectID.0, and in SNMPv2c of net-snmp's versionTag.0.
 func GetRequest(version int, community string, requestID int32) []byte {
 	var vbs []byte
-	for _, oid := range []string{oidSysDescr, oidSysObjectID} {
+	oids := []string{oidSysDescr, oidSysObjectID}
+	if version == Version2c {
+		oids = append(oids, oidVersionTag)
+	}
+	for _, oid := range oids {
 		vb := tlv(nil, tagOID, berOID(oid))
 		vb = tlv(vb, tagNull, nil)
 		vbs = tlv(vbs, tagSequence, vb)
@@ -83,6 +91,8 @@ type Reply struct {
 	ErrorStatus int64
 	Descr       string
 	ObjectID    string
+	// AgentVersion is net-snmp's versionTag, when the agent gave it.
+	AgentVersion string
 	// EngineID is the SNMPv3 authoritative engine ID.
 	EngineID []byte
 }
@@ -162,6 +172,8 @@ func (r *Reply) parsePDU(pdu []byte) error {
 			r.Descr = string(val.content)
 		case oid == oidSysObjectID && val.tag == tagOID:
 			r.ObjectID, _ = oidString(val.content)
+		case oid == oidVersionTag && val.tag == tagOctetString && isVersion(val.content):
+			r.AgentVersion = string(val.content)
 		}
 	}
 	return nil
@@ -264,7 +276,10 @@ func Describe(community, v3 *Reply) *scan.Service {
 	}
 	if netSNMP {
 		svc.Product = "net-snmp"
-		svc.CPE = []string{fingerprint.CPE("net-snmp", "net-snmp", "")}
+		if community != nil {
+			svc.Version = community.AgentVersion
+		}
+		svc.CPE = []string{fingerprint.CPE("net-snmp", "net-snmp", svc.Version)}
 	}
 	svc.ExtraInfo = strings.Join(info, "; ")
 	return svc
@@ -280,4 +295,17 @@ func Parse(b []byte) (*scan.Service, error) {
 		return Describe(nil, r), nil
 	}
 	return Describe(r, nil), nil
+}
+
+// isVersion accepts a short dotted version string such as 5.9.3.
+func isVersion(b []byte) bool {
+	if len(b) == 0 || len(b) > 32 {
+		return false
+	}
+	for _, c := range b {
+		if (c < '0' || c > '9') && c != '.' && (c < 'a' || c > 'z') && c != '-' && c != '_' {
+			return false
+		}
+	}
+	return b[0] >= '0' && b[0] <= '9'
 }

@@ -85,9 +85,30 @@ func report(id int64) []byte {
 }
 
 func TestRequests(t *testing.T) {
+	// SNMPv2c asks for net-snmp's versionTag.0 (1.3.6.1.4.1.2021.100.2.0)
+	// too; SNMPv1, where one missing object fails the request, does not.
 	if got, want := hex.EncodeToString(GetRequest(Version2c, "public", 0x1234)),
-		"303502010104067075626c6963a02802021234020100020100301c300c06082b060102010101000500300c06082b060102010102000500"; got != want {
+		"304502010104067075626c6963a03802021234020100020100302c300c06082b060102010101000500300c06082b060102010102000500300e060a2b060104018f656402000500"; got != want {
 		t.Errorf("GetRequest = %s, want %s", got, want)
+	}
+	if got, want := hex.EncodeToString(GetRequest(Version1, "public", 0x1234)),
+		"303502010004067075626c6963a02802021234020100020100301c300c06082b060102010101000500300c06082b060102010102000500"; got != want {
+		t.Errorf("GetRequest v1 = %s, want %s", got, want)
+	}
+	// An agent's answer with the versionTag gives net-snmp's version.
+	vbs := tlv(nil, tagSequence, append(tlv(nil, tagOID, berOID(oidSysDescr)), tlv(nil, tagOctetString, []byte("Linux zoo"))...))
+	vbs = tlv(vbs, tagSequence, append(tlv(nil, tagOID, berOID(oidSysObjectID)), tlv(nil, tagOID, berOID("1.3.6.1.4.1.8072.3.2.10"))...))
+	vbs = tlv(vbs, tagSequence, append(tlv(nil, tagOID, berOID(oidVersionTag)), tlv(nil, tagOctetString, []byte("5.9.3"))...))
+	pdu := tlv(nil, tagInteger, []byte{0x12, 0x34})
+	pdu = tlv(pdu, tagInteger, []byte{0})
+	pdu = tlv(pdu, tagInteger, []byte{0})
+	pdu = tlv(pdu, tagSequence, vbs)
+	msg := tlv(nil, tagInteger, []byte{Version2c})
+	msg = tlv(msg, tagOctetString, []byte("public"))
+	msg = tlv(msg, 0xa2, pdu)
+	svc, err := Parse(tlv(nil, tagSequence, msg))
+	if err != nil || svc.Product != "net-snmp" || svc.Version != "5.9.3" {
+		t.Errorf("versionTag answer: %+v, %v", svc, err)
 	}
 	if got, want := hex.EncodeToString(report(0x1236)), netSNMPv3; got != want {
 		t.Errorf("report = %s, want the capture %s", got, want)
