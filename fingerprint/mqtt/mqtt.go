@@ -6,6 +6,7 @@ package mqtt
 
 import (
 	"context"
+	"time"
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
@@ -50,6 +51,19 @@ func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, e
 		return nil, perr
 	}
 	if accepted {
+		// Brokers that let us in may say who they are in $SYS; the
+		// answer is optional, so it gets a short wait.
+		if c.Write(subscribeVersion()) == nil {
+			c.Shorten(500 * time.Millisecond)
+			if b, _ := c.ReadUntil(versionDone, 4096); len(b) > 0 {
+				if product, version, err := ParseSysVersion(b); err == nil {
+					svc.Product, svc.Version = product, version
+					if product == "Mosquitto" {
+						svc.CPE = []string{fingerprint.CPE("eclipse", "mosquitto", version)}
+					}
+				}
+			}
+		}
 		// Best effort: the broker has answered, the identification is
 		// done whether or not it hears the goodbye.
 		_ = c.Write(disconnect)

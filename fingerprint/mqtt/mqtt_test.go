@@ -87,8 +87,9 @@ func FuzzParseConnack(f *testing.F) {
 }
 
 // broker plays an MQTT broker: it reads a CONNECT, answers with answer in
-// two pieces, and reports whether the client said DISCONNECT.
-func broker(answer string, disconnected chan<- bool) func(net.Conn) {
+// two pieces, answers a SUBSCRIBE to $SYS/broker/version with sysVersion
+// when it has one, and reports whether the client said DISCONNECT.
+func broker(answer, sysVersion string, disconnected chan<- bool) func(net.Conn) {
 	return func(c net.Conn) {
 		req := make([]byte, 64)
 		n, _ := io.ReadAtLeast(c, req, len(Connect(4)))
@@ -97,6 +98,19 @@ func broker(answer string, disconnected chan<- bool) func(net.Conn) {
 		}
 		c.Write([]byte(answer[:1]))
 		c.Write([]byte(answer[1:]))
+		sub := subscribeVersion()
+		got := make([]byte, len(sub))
+		if answer[3] == 0 {
+			if _, err := io.ReadFull(c, got); err != nil || string(got) != string(sub) {
+				return
+			}
+			c.Write([]byte{0x90, 0x03, 0x00, 0x01, 0x00}) // SUBACK
+			if sysVersion != "" {
+				body := append([]byte{0, byte(len(sysVersionTopic))}, sysVersionTopic...)
+				body = append(body, sysVersion...)
+				c.Write(append([]byte{0x31, byte(len(body))}, body...)) // PUBLISH, retained
+			}
+		}
 		rest, _ := io.ReadAll(c)
 		if disconnected != nil {
 			disconnected <- string(rest) == string(disconnect)
@@ -104,16 +118,54 @@ func broker(answer string, disconnected chan<- bool) func(net.Conn) {
 	}
 }
 
+func TestParseSysVersion(t *testing.T) {
+	pub := func(typ byte, topic, payload string) string {
+		body := string([]byte{0, byte(len(topic))}) + topic
+		if typ&0x06 != 0 {
+			body += "\x00\x07"
+		}
+		body += payload
+		return string([]byte{typ, byte(len(body))}) + body
+	}
+	for _, tt := range []struct{ in, product, version string }{
+		{pub(0x31, sysVersionTopic, "mosquitto version 2.0.11"), "Mosquitto", "2.0.11"},
+		{"\x90\x03\x00\x01\x00" + pub(0x33, sysVersionTopic, "VerneMQ version 1.12.3"), "VerneMQ", "1.12.3"},
+		{pub(0x30, "other/topic", "x version 1") + pub(0x30, sysVersionTopic, "mosquitto version 1.6.9"), "Mosquitto", "1.6.9"},
+	} {
+		p, v, err := ParseSysVersion([]byte(tt.in))
+		if err != nil || p != tt.product || v != tt.version {
+			t.Errorf("ParseSysVersion(%q) = %q %q %v", tt.in, p, v, err)
+		}
+	}
+	for _, in := range []string{"", "\x90\x03\x00\x01\x80", pub(0x30, sysVersionTopic, "just words"), pub(0x30, "x", "mosquitto version 2")} {
+		if _, _, err := ParseSysVersion([]byte(in)); err == nil {
+			t.Errorf("ParseSysVersion(%q): no error", in)
+		}
+	}
+}
+
+func FuzzParseSysVersion(f *testing.F) {
+	f.Add([]byte("\x31\x2b\x00\x13$SYS/broker/versionmosquitto version 2.0.11"))
+	f.Fuzz(func(t *testing.T, b []byte) { ParseSysVersion(b) })
+}
+
 func TestIdentifyLive(t *testing.T) {
 	bye := make(chan bool, 1)
-	svc := fptest.MustMatch(t, plugin{}, fptest.Serve(t, broker(" \x02\x00\x00", bye)))
+	svc := fptest.MustMatch(t, plugin{}, fptest.Serve(t, broker(" \x02\x00\x00", "", bye)))
 	if svc.Name != "mqtt" || svc.ExtraInfo != "MQTT 3.1.1; connection accepted" || svc.Product != "" {
 		t.Errorf("got %+v", svc)
 	}
 	if !<-bye {
 		t.Error("no DISCONNECT after an accepted CONNECT")
 	}
-	svc = fptest.MustMatch(t, plugin{}, fptest.Serve(t, broker(" \x02\x00\x05", nil)))
+	svc = fptest.MustMatch(t, plugin{}, fptest.Serve(t, broker(" \x02\x00\x00", "mosquitto version 2.0.11", bye)))
+	if svc.Product != "Mosquitto" || svc.Version != "2.0.11" || len(svc.CPE) != 1 {
+		t.Errorf("with $SYS: got %+v", svc)
+	}
+	if !<-bye {
+		t.Error("no DISCONNECT after the $SYS answer")
+	}
+	svc = fptest.MustMatch(t, plugin{}, fptest.Serve(t, broker(" \x02\x00\x05", "", nil)))
 	if svc.ExtraInfo != "MQTT 3.1.1; not authorized" {
 		t.Errorf("got %+v", svc)
 	}
