@@ -17,7 +17,7 @@ import (
 
 // The defaults of Config's zero value.
 const (
-	DefaultTimeout      = 6 * time.Second
+	DefaultTimeout      = 10 * time.Second
 	DefaultProbeTimeout = 1500 * time.Millisecond
 	DefaultBannerWait   = time.Second
 	defaultMaxBytes     = 64 << 10
@@ -27,7 +27,7 @@ const (
 // Config is how identification runs. The zero value is usable: every zero
 // field takes its default.
 type Config struct {
-	// Timeout is the whole budget of one port (default 6 s).
+	// Timeout is the whole budget of one port (default 10 s).
 	Timeout time.Duration
 	// ProbeTimeout bounds one plugin's exchange (default 1.5 s).
 	ProbeTimeout time.Duration
@@ -38,7 +38,7 @@ type Config struct {
 	MaxBytes int
 	// ProbeParallel is how many probes of one port may run at once, each
 	// on its own connection, once the port's usual protocols and its
-	// banner said nothing (default 4).
+	// banner said nothing (default 16).
 	ProbeParallel int
 	// Dial opens connections; nil uses a net.Dialer.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
@@ -69,7 +69,7 @@ func (cfg Config) withDefaults() Config {
 		cfg.MaxBytes = defaultMaxBytes
 	}
 	if cfg.ProbeParallel <= 0 {
-		cfg.ProbeParallel = 4
+		cfg.ProbeParallel = 16
 	}
 	if cfg.Dial == nil {
 		var d net.Dialer

@@ -9,10 +9,6 @@ import (
 	"github.com/ajarsec/ajar/scan"
 )
 
-// tlsRarity is where the TLS handshake sits among the plugins tried on a
-// port that none of them claims: right after the most common ones.
-const tlsRarity = 2
-
 // session identifies one port, in clear or, nested, inside TLS.
 type session struct {
 	cfg   Config
@@ -83,36 +79,27 @@ func (s *session) run(ctx context.Context) (*scan.Service, error) {
 	if svc, err := s.listen(ctx, hinted, plugins); svc != nil || err != nil {
 		return svc, err
 	}
-	// 4. The rest, most common first, a few at a time; TLS among them.
-	var wave []Plugin
+	// 4. The rest, most common first, a wave at a time: TLS after the
+	// first wave.
+	var rest []Plugin
 	for _, p := range plugins {
-		in := p.Info()
-		if in.Rarity >= tlsRarity && s.wantTLS() {
-			if svc := s.tryWave(ctx, wave); svc != nil {
-				return svc, nil
-			}
-			wave = wave[:0]
+		if !p.Info().ServerFirst && !s.tried[p] {
+			rest = append(rest, p)
+		}
+	}
+	for first := true; ; first = false {
+		n := min(len(rest), s.cfg.ProbeParallel)
+		if svc := s.tryWave(ctx, rest[:n]); svc != nil {
+			return svc, nil
+		}
+		rest = rest[n:]
+		if first && s.wantTLS() {
 			if svc, ok := s.tryTLS(ctx); ok {
 				return svc, nil
 			}
 		}
-		if in.ServerFirst || s.tried[p] {
-			continue
-		}
-		wave = append(wave, p)
-		if len(wave) == s.cfg.ProbeParallel {
-			if svc := s.tryWave(ctx, wave); svc != nil {
-				return svc, nil
-			}
-			wave = wave[:0]
-		}
-	}
-	if svc := s.tryWave(ctx, wave); svc != nil {
-		return svc, nil
-	}
-	if s.wantTLS() {
-		if svc, ok := s.tryTLS(ctx); ok {
-			return svc, nil
+		if len(rest) == 0 || ctx.Err() != nil {
+			break
 		}
 	}
 	return s.unknown()
@@ -357,13 +344,14 @@ func (s *session) runUDP(ctx context.Context, plugins []Plugin) (*scan.Service, 
 			order = append(order, p)
 		}
 	}
-	for _, p := range order {
-		if ctx.Err() != nil {
-			break
-		}
-		if svc := s.try(ctx, p); svc != nil {
+	// Datagrams cost nothing to send: every probe goes at once, a wave at
+	// a time, and the first in order that is answered wins.
+	for len(order) > 0 && ctx.Err() == nil {
+		n := min(len(order), s.cfg.ProbeParallel)
+		if svc := s.tryWave(ctx, order[:n]); svc != nil {
 			return svc, nil
 		}
+		order = order[n:]
 	}
 	return nil, ErrNoMatch
 }

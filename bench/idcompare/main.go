@@ -137,8 +137,8 @@ func (s *score) add(t truth, a answer) string {
 	}
 	if t.Product != "" {
 		s.productsOf++
-		if a.product != "" && (strings.Contains(strings.ToLower(a.product), strings.ToLower(t.Product)) ||
-			strings.Contains(strings.ToLower(t.Product), strings.ToLower(a.product))) {
+		if a.product != "" && (strings.Contains(squash(a.product), squash(t.Product)) ||
+			strings.Contains(squash(t.Product), squash(a.product))) {
 			s.products++
 		} else if nameOK {
 			mark = "no product"
@@ -157,6 +157,20 @@ func (s *score) add(t truth, a answer) string {
 
 // readTruth reads the zoo's truth file: {"services": [...]} or a bare
 // list.
+// squash is s in lower case with only letters and digits, so that
+// "nats-server" and "NATS Server" compare equal.
+func squash(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return -1
+	}, s)
+}
+
 func readTruth(path string) ([]truth, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -67,7 +67,9 @@ func (id *identifier) emit(r *scan.Result) {
 // it. It blocks while the pool is full. r is copied: the caller may reuse
 // it.
 func (id *identifier) submit(ctx context.Context, r *scan.Result) {
-	if r.State != scan.Open {
+	// A silent UDP port may be open: a service's own probe can make it
+	// answer, as nmap -sV does.
+	if r.State != scan.Open && !(r.State == scan.OpenFiltered && r.Proto == scan.UDP) {
 		id.emit(r)
 		return
 	}
@@ -95,6 +97,9 @@ func (id *identifier) identify(ctx context.Context, r *scan.Result) {
 	switch {
 	case err == nil && svc != nil:
 		r.Service = svc
+		if r.State == scan.OpenFiltered {
+			r.State, r.Reason = scan.Open, scan.ReasonUDPResponse
+		}
 	case err != nil && !errors.Is(err, fingerprint.ErrNoMatch) && ctx.Err() == nil && id.warn != nil:
 		id.mu.Lock()
 		id.warn(r, err)

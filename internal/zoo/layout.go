@@ -20,6 +20,12 @@ const NATTable = "ajar_zoo"
 // service to a port of another protocol.
 const shuffleTries = 10000
 
+// unmoved are daemons the shuffled layout leaves on their usual port,
+// because a redirect changes what they do: tinyproxy, built for
+// transparent proxying, reads a redirected connection's original
+// destination and relays the request there, to itself.
+var unmoved = map[string]bool{"tinyproxy": true}
+
 // shuffle returns the shuffled layout of a usual truth table: the same
 // set of ports, each service on a port whose usual service has another
 // name. TCP and UDP are shuffled apart.
@@ -29,7 +35,11 @@ func shuffle(usual []Service, seed uint64) ([]Service, error) {
 	for _, proto := range []portspec.Proto{portspec.TCP, portspec.UDP} {
 		var group []Service
 		for _, s := range usual {
-			if s.Proto == proto {
+			switch {
+			case s.Proto != proto:
+			case unmoved[s.Daemon]:
+				out = append(out, s)
+			default:
 				group = append(group, s)
 			}
 		}
@@ -94,7 +104,9 @@ func redirects(usual, shuffled []Service) []redirect {
 	}
 	var rs []redirect
 	for _, s := range shuffled {
-		rs = append(rs, redirect{proto: s.Proto, from: s.Port, to: real[key(s)]})
+		if to := real[key(s)]; to != s.Port { // an unmoved service needs none
+			rs = append(rs, redirect{proto: s.Proto, from: s.Port, to: to})
+		}
 	}
 	return rs
 }

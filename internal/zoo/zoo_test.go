@@ -217,7 +217,7 @@ func TestShuffle(t *testing.T) {
 	}
 	for _, s := range a {
 		key := fmt.Sprintf("%d/%s", s.Port, s.Proto)
-		if n, ok := usualName[key]; !ok || n == s.Name {
+		if n, ok := usualName[key]; !ok || (n == s.Name) != unmoved[s.Daemon] {
 			t.Errorf("%s (%s) shuffled to %s, usually %q", s.Name, s.Daemon, key, n)
 		}
 		delete(usualName, key)
