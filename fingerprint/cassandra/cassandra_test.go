@@ -103,11 +103,7 @@ func TestParseSupported(t *testing.T) {
 			t.Errorf("frameDone(%q) does not see where the answer ends", tt.in)
 		}
 	}
-	for _, in := range others {
-		if got, err := ParseSupported([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("ParseSupported(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "ParseSupported", ParseSupported, others...)
 }
 
 func TestParseRelease(t *testing.T) {
@@ -139,10 +135,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(o))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := ParseSupported(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "ParseSupported", ParseSupported, b)
 		if v, err := ParseRelease(b); (v == "") == (err == nil) {
 			t.Fatalf("release %q with error %v", v, err)
 		}
@@ -195,6 +188,6 @@ func TestIdentifyLive(t *testing.T) {
 	}
 	http := fptest.Serve(t, fptest.Reply([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"), 9))
 	fptest.MustNotMatch(t, plugin{}, http)
-	silent := fptest.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	silent := fptest.Silent(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

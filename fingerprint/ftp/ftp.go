@@ -5,11 +5,12 @@ package ftp
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
+	"github.com/ajarsec/ajar/fingerprint/internal/banner"
+	"github.com/ajarsec/ajar/fingerprint/internal/reply"
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -32,22 +33,23 @@ func (plugin) Info() fingerprint.Info {
 // replyMax bounds one reply read from the server.
 const replyMax = 16 << 10
 
+// Reply is one FTP reply (RFC 959 section 4.2): a three-digit code and
+// the text of its lines. A multi-line reply starts "211-" and ends with a
+// line "211 "; the lines between may say anything.
+type Reply = reply.Reply
+
 func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
-	banner := c.Banner()
-	g, err := parseGreeting(banner)
-	if errors.Is(err, errIncomplete) {
-		// A multi-line greeting still arriving: read the rest of it.
-		rest, rerr := c.ReadUntil(func(b []byte) bool { return replyDone(join(banner, b)) }, replyMax)
-		if rerr != nil {
-			return nil, fingerprint.ErrNoMatch
-		}
-		g, err = parseGreeting(join(banner, rest))
+	// A multi-line greeting may still be arriving: read the rest of it.
+	greet, err := reply.Complete(c, c.Banner(), replyMax)
+	if err != nil {
+		return nil, fingerprint.ErrNoMatch
 	}
+	g, err := parseGreeting(greet)
 	if err != nil {
 		return nil, fingerprint.ErrNoMatch
 	}
 	svc := g.svc
-	feat, ferr := exchange(c, "FEAT\r\n")
+	feat, ferr := reply.Exchange(c, "FEAT\r\n", replyMax)
 	switch {
 	case ferr == nil && feat.Code == 211:
 		svc.Confidence = 10
@@ -60,37 +62,11 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service,
 		return nil, fingerprint.ErrNoMatch
 	}
 	if ferr == nil && feat.Code == 211 && c.TLS() == nil && HasAuthTLS(feat) {
-		if err := startTLS(ctx, c); err != nil {
-			svc.ExtraInfo = joinInfo(svc.ExtraInfo, "AUTH TLS failed")
+		if err := reply.StartTLS(ctx, c, "AUTH TLS", 234, replyMax); err != nil {
+			svc.ExtraInfo = banner.JoinInfo(svc.ExtraInfo, "AUTH TLS failed")
 		}
 	}
 	return svc, nil
-}
-
-// startTLS upgrades the session with AUTH TLS.
-func startTLS(ctx context.Context, c *fingerprint.Conn) error {
-	r, err := exchange(c, "AUTH TLS\r\n")
-	if err != nil {
-		return err
-	}
-	if r.Code != 234 {
-		return errors.New("AUTH TLS refused: " + r.Text())
-	}
-	return c.StartTLS(ctx, "AUTH TLS")
-}
-
-// exchange sends one command and reads its reply.
-func exchange(c *fingerprint.Conn, cmd string) (Reply, error) {
-	b, err := c.Exchange([]byte(cmd), replyDone, replyMax)
-	if err != nil {
-		return Reply{}, err
-	}
-	return parseReply(b)
-}
-
-func join(a, b []byte) []byte {
-	out := make([]byte, 0, len(a)+len(b))
-	return append(append(out, a...), b...)
 }
 
 // Parse reads an FTP server's greeting: a 220 reply that does not look
@@ -112,7 +88,7 @@ type greeting struct {
 }
 
 func parseGreeting(banner []byte) (greeting, error) {
-	r, err := parseReply(banner)
+	r, err := reply.Parse(banner)
 	if err != nil {
 		return greeting{}, err
 	}
@@ -120,9 +96,9 @@ func parseGreeting(banner []byte) (greeting, error) {
 	ftpish, smtpish := looksFTP(text), looksSMTP(text)
 	switch {
 	case r.Code != 220 && !(ftpish && (r.Code == 120 || r.Code == 421)):
-		return greeting{}, errNotReply
+		return greeting{}, reply.ErrNotReply
 	case smtpish && !ftpish:
-		return greeting{}, errNotReply
+		return greeting{}, reply.ErrNotReply
 	}
 	svc := &scan.Service{Name: "ftp", Confidence: 8}
 	if !ftpish {
@@ -137,36 +113,21 @@ func parseGreeting(banner []byte) (greeting, error) {
 
 // products are the greetings of well-known servers: the pattern's first
 // group, if any, is the version.
-var products = []struct {
-	re                    *regexp.Regexp
-	product, vendor, name string
-}{
-	{regexp.MustCompile(`\(vsFTPd ([0-9][\w.]*)\)`), "vsftpd", "beasts", "vsftpd"},
-	{regexp.MustCompile(`ProFTPD(?: ([0-9][\w.]*))?`), "ProFTPD", "proftpd", "proftpd"},
-	{regexp.MustCompile(`Pure-FTPd`), "Pure-FTPd", "pureftpd", "pure-ftpd"},
-	{regexp.MustCompile(`FileZilla Server(?: version)? ([0-9][\w.]*)`), "FileZilla ftpd", "filezilla-project", "filezilla_server"},
-	{regexp.MustCompile(`FileZilla Server`), "FileZilla ftpd", "filezilla-project", "filezilla_server"},
-	{regexp.MustCompile(`Version wu-([0-9][\w.]*)`), "WU-FTPD", "washington_university", "wu-ftpd"},
-	{regexp.MustCompile(`Serv-U FTP Server v([0-9][\w.]*)`), "Serv-U ftpd", "", ""},
-	{regexp.MustCompile(`Microsoft FTP Service`), "Microsoft ftpd", "", ""},
-	{regexp.MustCompile(`pyftpdlib ([0-9][\w.]*)`), "pyftpdlib", "", ""},
+var products = banner.Products{
+	banner.Pattern(`\(vsFTPd ([0-9][\w.]*)\)`, "vsftpd", "beasts", "vsftpd"),
+	banner.Pattern(`ProFTPD(?: ([0-9][\w.]*))?`, "ProFTPD", "proftpd", "proftpd"),
+	banner.Pattern(`Pure-FTPd`, "Pure-FTPd", "pureftpd", "pure-ftpd"),
+	banner.Pattern(`FileZilla Server(?: version)? ([0-9][\w.]*)`, "FileZilla ftpd", "filezilla-project", "filezilla_server"),
+	banner.Pattern(`FileZilla Server`, "FileZilla ftpd", "filezilla-project", "filezilla_server"),
+	banner.Pattern(`Version wu-([0-9][\w.]*)`, "WU-FTPD", "washington_university", "wu-ftpd"),
+	banner.Pattern(`Serv-U FTP Server v([0-9][\w.]*)`, "Serv-U ftpd", "", ""),
+	banner.Pattern(`Microsoft FTP Service`, "Microsoft ftpd", "", ""),
+	banner.Pattern(`pyftpdlib ([0-9][\w.]*)`, "pyftpdlib", "", ""),
 }
 
 func product(svc *scan.Service, text string) {
-	for _, p := range products {
-		m := p.re.FindStringSubmatch(text)
-		if m == nil {
-			continue
-		}
-		svc.Product = p.product
-		if len(m) > 1 {
-			svc.Version = m[1]
-		}
-		if p.vendor != "" {
-			svc.CPE = []string{fingerprint.CPE(p.vendor, p.name, svc.Version)}
-		}
+	if products.Apply(svc, text) {
 		svc.Confidence = max(svc.Confidence, 8)
-		return
 	}
 }
 
@@ -209,7 +170,7 @@ func HasAuthTLS(feat Reply) bool {
 
 // ParseFeatures reads a FEAT reply and returns the features it lists.
 func ParseFeatures(b []byte) ([]string, error) {
-	r, err := parseReply(b)
+	r, err := reply.Parse(b)
 	if err != nil || r.Code != 211 {
 		return nil, fingerprint.ErrNoMatch
 	}
@@ -224,11 +185,4 @@ func ParseFeatures(b []byte) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-func joinInfo(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
 }

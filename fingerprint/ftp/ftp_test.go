@@ -1,19 +1,10 @@
 package ftp
 
 import (
-	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"io"
-	"math/big"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +12,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
+	"github.com/ajarsec/ajar/fingerprint/internal/reply"
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -88,16 +80,12 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
 		}
 	}
-	for _, in := range others {
-		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("Parse(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "Parse", Parse, others...)
 }
 
 func TestParseIncomplete(t *testing.T) {
 	for _, in := range []string{"220", "220-Welcome\r\n", "220-Welcome\r\n220-more\r\n"} {
-		if _, err := parseGreeting([]byte(in)); !errors.Is(err, errIncomplete) {
+		if _, err := parseGreeting([]byte(in)); !errors.Is(err, reply.ErrIncomplete) {
 			t.Errorf("parseGreeting(%q): %v, want incomplete", in, err)
 		}
 	}
@@ -115,7 +103,7 @@ func TestParseFeatures(t *testing.T) {
 	if got, err := ParseFeatures([]byte("211 No features\r\n")); err != nil || len(got) != 0 {
 		t.Errorf("one-line FEAT: %v, %v", got, err)
 	}
-	r, _ := parseReply([]byte(vsftpdFeat))
+	r, _ := reply.Parse([]byte(vsftpdFeat))
 	if !HasAuthTLS(r) {
 		t.Error("AUTH TLS not seen")
 	}
@@ -131,10 +119,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 		feats, err := ParseFeatures(b)
 		if err != nil && feats != nil {
 			t.Fatalf("ParseFeatures: %v with error %v", feats, err)
@@ -142,64 +127,16 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// testTLS is a server TLS configuration with a fresh self-signed
-// certificate.
-func testTLS(t testing.TB) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "ftp.test"},
-		DNSNames:     []string{"ftp.test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-}
-
 // server plays an FTP server: it sends the greeting in parts, then
 // answers each command from replies (500 when missing); after the
 // answer to AUTH TLS it runs a TLS handshake when conf is set.
 func server(replies map[string]string, conf *tls.Config, greeting ...string) func(net.Conn) {
-	return func(c net.Conn) {
-		for i, g := range greeting {
-			if i > 0 {
-				time.Sleep(150 * time.Millisecond) // a server pausing mid-greeting
-			}
-			c.Write([]byte(g))
-		}
-		r := bufio.NewReader(c)
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			cmd := strings.TrimSpace(line)
-			ans, ok := replies[cmd]
-			if !ok {
-				ans = "500 Unknown command.\r\n"
-			}
-			c.Write([]byte(ans))
-			if cmd == "AUTH TLS" && conf != nil {
-				tc := tls.Server(c, conf)
-				if tc.Handshake() == nil {
-					io.Copy(io.Discard, tc)
-				}
-				return
-			}
-		}
-	}
+	return fptest.Lines{Greeting: greeting, Replies: replies, Unknown: "500 Unknown command.\r\n",
+		StartTLS: "AUTH TLS", TLS: conf}.Handle
 }
 
 func TestIdentifyLive(t *testing.T) {
-	conf := testTLS(t)
+	conf := fptest.TLSConfig(t, "ftp.test", "ftp.test")
 	addr := fptest.Serve(t, server(map[string]string{"FEAT": vsftpdFeat, "AUTH TLS": "234 Proceed with negotiation.\r\n"}, conf, vsftpd))
 	svc := fptest.MustMatch(t, plugin{}, addr)
 	if svc.Product != "vsftpd" || svc.Version != "3.0.3" || svc.Confidence != 10 || svc.Method != "probed" {
@@ -233,7 +170,7 @@ func TestIdentifyLive(t *testing.T) {
 // server inside TLS from the first byte: FTP is found inside, and AUTH
 // TLS is not tried again though FEAT offers it.
 func TestIdentifyImplicitTLS(t *testing.T) {
-	conf := testTLS(t)
+	conf := fptest.TLSConfig(t, "ftp.test", "ftp.test")
 	plain := server(map[string]string{"FEAT": vsftpdFeat}, nil, vsftpd)
 	addr := fptest.Serve(t, func(c net.Conn) { plain(tls.Server(c, conf)) })
 	cfg := fingerprint.Config{Timeout: 5 * time.Second, ProbeTimeout: 2 * time.Second, BannerWait: 300 * time.Millisecond}
@@ -256,6 +193,6 @@ func TestIdentifyLiveNoMatch(t *testing.T) {
 	fptest.MustNotMatch(t, plugin{}, exim)
 	ssh := fptest.Serve(t, fptest.Reply([]byte(others[1]), 0))
 	fptest.MustNotMatch(t, plugin{}, ssh)
-	silent := fptest.Serve(t, func(c net.Conn) { c.Read(make([]byte, 10)) })
+	silent := fptest.HangUp(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

@@ -4,13 +4,8 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"math/big"
 	"net"
 	nethttp "net/http"
 	"net/netip"
@@ -282,7 +277,7 @@ func TestIdentifyTLS(t *testing.T) {
 	addr := serveHTTP(t, nethttp.HandlerFunc(func(w nethttp.ResponseWriter, _ *nethttp.Request) {
 		w.Header().Set("Server", "Caddy")
 		fmt.Fprint(w, "<title>secure</title>")
-	}), selfSigned(t))
+	}), fptest.TLSConfig(t, "", "localhost"))
 	cfg := fingerprint.Config{Timeout: 8 * time.Second, ProbeTimeout: 2 * time.Second, BannerWait: 200 * time.Millisecond}
 	svc, err := cfg.Identify(context.Background(), fingerprint.Target{Addr: addr, Proto: portspec.TCP})
 	if err != nil {
@@ -291,19 +286,4 @@ func TestIdentifyTLS(t *testing.T) {
 	if svc.Name != "http" || svc.Product != "Caddy" || svc.Tunnel != "ssl" || svc.TLS == nil || svc.ExtraInfo != "title: secure" {
 		t.Errorf("got %+v", svc)
 	}
-}
-
-func selfSigned(t *testing.T) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"localhost"}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint"
+	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/scan"
 )
 
@@ -254,10 +255,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		svc := fptest.CheckParse(t, "Parse", Parse, b)
 		if svc != nil && (len(svc.Product) > 200 || len(svc.ExtraInfo) > 1000 || svc.Name == "") {
 			t.Fatalf("Parse: %+v", svc)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ajarsec/ajar/fingerprint"
+	"github.com/ajarsec/ajar/fingerprint/fptest"
 )
 
 func gz(t testing.TB, s string) string {
@@ -130,10 +131,7 @@ func FuzzParseResponse(f *testing.F) {
 	f.Add([]byte("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n\x1f\x8b\x08\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := ParseResponse(b)
-		if (r == nil) == (err == nil) {
-			t.Fatalf("ParseResponse: %v with error %v", r, err)
-		}
+		r := fptest.CheckParse(t, "ParseResponse", ParseResponse, b)
 		if r != nil && (r.Status < 100 || r.Status > 999 || len(r.Header) > maxFields || len(r.Body) > max(len(b), unzipMax)) {
 			t.Fatalf("ParseResponse: %+v", r)
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
+	"github.com/ajarsec/ajar/fingerprint/internal/banner"
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -34,18 +35,15 @@ func (plugin) Info() fingerprint.Info {
 const replyMax = 16 << 10
 
 func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
-	banner := c.Banner()
-	if bytes.IndexByte(banner, '\n') < 0 {
-		if !bytes.HasPrefix([]byte("* "), banner[:min(len(banner), 2)]) {
-			return nil, fingerprint.ErrNoMatch
-		}
-		rest, err := c.ReadUntil(fingerprint.UntilLine, replyMax)
-		if err != nil {
-			return nil, fingerprint.ErrNoMatch
-		}
-		banner = append(append([]byte(nil), banner...), rest...)
+	greet := c.Banner()
+	if bytes.IndexByte(greet, '\n') < 0 && !bytes.HasPrefix([]byte("* "), greet[:min(len(greet), 2)]) {
+		return nil, fingerprint.ErrNoMatch
 	}
-	g, err := parseGreeting(banner)
+	greet, err := banner.ReadLine(c, greet, replyMax)
+	if err != nil {
+		return nil, fingerprint.ErrNoMatch
+	}
+	g, err := parseGreeting(greet)
 	if err != nil {
 		return nil, fingerprint.ErrNoMatch
 	}
@@ -127,13 +125,13 @@ type greeting struct {
 
 var errNotIMAP = errors.New("not an IMAP greeting")
 
-func parseGreeting(banner []byte) (greeting, error) {
-	i := bytes.IndexByte(banner, '\n')
+func parseGreeting(greet []byte) (greeting, error) {
+	i := bytes.IndexByte(greet, '\n')
 	if i < 0 {
 		return greeting{}, errNotIMAP
 	}
-	line := string(bytes.TrimRight(banner[:i], "\r"))
-	if !isText(line) || !strings.HasPrefix(line, "* ") {
+	line := string(bytes.TrimRight(greet[:i], "\r"))
+	if !banner.IsText(line) || !strings.HasPrefix(line, "* ") {
 		return greeting{}, errNotIMAP
 	}
 	status, text, _ := strings.Cut(line[2:], " ")
@@ -159,40 +157,20 @@ func parseGreeting(banner []byte) (greeting, error) {
 	if status == "PREAUTH" {
 		g.svc.ExtraInfo = "preauthenticated"
 	}
-	product(g.svc, text)
+	products.Apply(g.svc, text)
 	return g, nil
 }
 
 // products are the greetings of well-known servers: the pattern's first
 // group, if any, is the version.
-var products = []struct {
-	re                    *regexp.Regexp
-	product, vendor, name string
-}{
-	{regexp.MustCompile(`\bDovecot\b`), "Dovecot imapd", "dovecot", "dovecot"},
-	{regexp.MustCompile(`\bCourier-IMAP\b`), "Courier Imapd", "", ""},
-	{regexp.MustCompile(`\bCyrus IMAP4? v([0-9][\w.]*)`), "Cyrus imapd", "", ""},
-	{regexp.MustCompile(`\bCyrus IMAP`), "Cyrus imapd", "", ""},
-	{regexp.MustCompile(`\bIMAP4rev1 (20\d\d\w*\.[\w.]+) at\b`), "UW imapd", "", ""},
-	{regexp.MustCompile(`Microsoft Exchange (?:Server 20\d\d )?IMAP4`), "Microsoft Exchange imapd", "", ""},
-	{regexp.MustCompile(`^Gimap ready`), "Gmail imapd", "", ""},
-}
-
-func product(svc *scan.Service, text string) {
-	for _, p := range products {
-		m := p.re.FindStringSubmatch(text)
-		if m == nil {
-			continue
-		}
-		svc.Product = p.product
-		if len(m) > 1 {
-			svc.Version = m[1]
-		}
-		if p.vendor != "" {
-			svc.CPE = []string{fingerprint.CPE(p.vendor, p.name, svc.Version)}
-		}
-		return
-	}
+var products = banner.Products{
+	banner.Pattern(`\bDovecot\b`, "Dovecot imapd", "dovecot", "dovecot"),
+	banner.Pattern(`\bCourier-IMAP\b`, "Courier Imapd", "", ""),
+	banner.Pattern(`\bCyrus IMAP4? v([0-9][\w.]*)`, "Cyrus imapd", "", ""),
+	banner.Pattern(`\bCyrus IMAP`, "Cyrus imapd", "", ""),
+	banner.Pattern(`\bIMAP4rev1 (20\d\d\w*\.[\w.]+) at\b`, "UW imapd", "", ""),
+	banner.Pattern(`Microsoft Exchange (?:Server 20\d\d )?IMAP4`, "Microsoft Exchange imapd", "", ""),
+	banner.Pattern(`^Gimap ready`, "Gmail imapd", "", ""),
 }
 
 // ParseCapability reads the answer to CAPABILITY: an untagged
@@ -202,7 +180,7 @@ func ParseCapability(b []byte) ([]string, error) {
 	ok := false
 	for _, line := range strings.Split(string(b), "\n") {
 		line = strings.TrimRight(line, "\r")
-		if !isText(line) {
+		if !banner.IsText(line) {
 			return nil, fingerprint.ErrNoMatch
 		}
 		f := strings.Fields(line)
@@ -250,12 +228,3 @@ func fromID(svc *scan.Service, id map[string]string) {
 }
 
 var versionRE = regexp.MustCompile(`^v?([0-9]+(?:\.[0-9]+)+[a-z]?)`)
-
-func isText(line string) bool {
-	for i := 0; i < len(line); i++ {
-		if ch := line[i]; (ch < 0x20 && ch != '\t') || ch == 0x7f {
-			return false
-		}
-	}
-	return true
-}

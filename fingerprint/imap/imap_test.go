@@ -1,24 +1,13 @@
 package imap
 
 import (
-	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"errors"
-	"io"
-	"math/big"
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -78,11 +67,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
 		}
 	}
-	for _, in := range others {
-		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("Parse(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "Parse", Parse, others...)
 }
 
 func TestParseCapability(t *testing.T) {
@@ -139,10 +124,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 		if caps, err := ParseCapability(b); err != nil && caps != nil {
 			t.Fatalf("ParseCapability: %v with error %v", caps, err)
 		}
@@ -152,59 +134,17 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// testTLS is a server TLS configuration with a fresh self-signed
-// certificate.
-func testTLS(t testing.TB) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "imap.test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-}
-
 // server plays an IMAP server: it greets, then answers each tagged
 // command from replies, where TAG stands for the command's tag (BAD
 // when missing); after the answer to STARTTLS it runs a TLS handshake
 // when conf is set.
 func server(greeting string, replies map[string]string, conf *tls.Config) func(net.Conn) {
-	return func(c net.Conn) {
-		c.Write([]byte(greeting))
-		r := bufio.NewReader(c)
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			tag, cmd, _ := strings.Cut(strings.TrimSpace(line), " ")
-			ans, ok := replies[cmd]
-			if !ok {
-				ans = "TAG BAD Error in IMAP command received by server.\r\n"
-			}
-			c.Write([]byte(strings.ReplaceAll(ans, "TAG", tag)))
-			if cmd == "STARTTLS" && conf != nil {
-				tc := tls.Server(c, conf)
-				if tc.Handshake() == nil {
-					io.Copy(io.Discard, tc)
-				}
-				return
-			}
-		}
-	}
+	return fptest.Lines{Greeting: []string{greeting}, Replies: replies, Tagged: true,
+		Unknown: "TAG BAD Error in IMAP command received by server.\r\n", StartTLS: "STARTTLS", TLS: conf}.Handle
 }
 
 func TestIdentifyLive(t *testing.T) {
-	conf := testTLS(t)
+	conf := fptest.TLSConfig(t, "imap.test")
 	addr := fptest.Serve(t, server(dovecot, map[string]string{
 		"ID NIL":   "* ID (\"name\" \"Dovecot\" \"version\" \"2.3.19.1\")\r\nTAG OK ID completed.\r\n",
 		"STARTTLS": "TAG OK Begin TLS negotiation now.\r\n",
@@ -238,6 +178,6 @@ func TestIdentifyLiveNoMatch(t *testing.T) {
 		addr := fptest.Serve(t, fptest.Reply([]byte(greeting), 0))
 		fptest.MustNotMatch(t, plugin{}, addr)
 	}
-	silent := fptest.Serve(t, func(c net.Conn) { c.Read(make([]byte, 10)) })
+	silent := fptest.HangUp(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

@@ -1,22 +1,12 @@
 package ldap
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"errors"
-	"io"
-	"math/big"
 	"net"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -124,11 +114,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("answerDone(%q) does not see where the answer ends", tt.in)
 		}
 	}
-	for _, in := range others {
-		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("Parse(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "Parse", Parse, others...)
 }
 
 func TestRequests(t *testing.T) {
@@ -162,28 +148,10 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(o))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 		answerDone(1)(b)
 		extendedResult(b, 2)
 	})
-}
-
-func selfSigned(t *testing.T) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ldap.test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 }
 
 // server plays slapd: it answers a root DSE search with rootDSE and
@@ -220,10 +188,7 @@ func server(rootDSE string, conf *tls.Config) func(net.Conn) {
 					continue
 				}
 				c.Write([]byte(startTLSOK))
-				tc := tls.Server(c, conf)
-				if tc.Handshake() == nil {
-					io.Copy(io.Discard, tc)
-				}
+				fptest.ServeTLS(c, conf)
 				return
 			default:
 				return
@@ -233,7 +198,7 @@ func server(rootDSE string, conf *tls.Config) func(net.Conn) {
 }
 
 func TestIdentifyLive(t *testing.T) {
-	svc := fptest.MustMatch(t, plugin{}, fptest.Serve(t, server(slapd, selfSigned(t))))
+	svc := fptest.MustMatch(t, plugin{}, fptest.Serve(t, server(slapd, fptest.TLSConfig(t, "ldap.test"))))
 	if svc.Product != "OpenLDAP" || svc.Confidence != 10 || svc.TLS == nil || svc.TLS.StartTLS != "StartTLS" ||
 		svc.TLS.Cert == nil || svc.TLS.Cert.Subject != "CN=ldap.test" {
 		t.Errorf("got %+v (TLS %+v)", svc, svc.TLS)
@@ -245,6 +210,6 @@ func TestIdentifyLive(t *testing.T) {
 	}
 	http := fptest.Serve(t, fptest.Reply([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"), 8))
 	fptest.MustNotMatch(t, plugin{}, http)
-	silent := fptest.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	silent := fptest.Silent(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

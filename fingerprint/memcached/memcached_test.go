@@ -51,11 +51,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
 		}
 	}
-	for _, in := range others {
-		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("Parse(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "Parse", Parse, others...)
 }
 
 func TestParseUDP(t *testing.T) {
@@ -91,10 +87,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, parse := range []func([]byte) (*scan.Service, error){Parse, ParseUDP} {
-			svc, err := parse(b)
-			if (svc == nil) == (err == nil) {
-				t.Fatalf("service %v with error %v", svc, err)
-			}
+			fptest.CheckParse(t, "parse", parse, b)
 		}
 	})
 }

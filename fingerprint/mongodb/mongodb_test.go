@@ -2,7 +2,6 @@ package mongodb
 
 import (
 	"encoding/binary"
-	"errors"
 	"io"
 	"math"
 	"net"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -134,11 +132,7 @@ func TestParseHello(t *testing.T) {
 			t.Errorf("replyDone(%q) does not see where the answer ends", tt.in)
 		}
 	}
-	for _, in := range others {
-		if got, err := ParseHello([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("ParseHello(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "ParseHello", ParseHello, others...)
 }
 
 func TestBuildInfo(t *testing.T) {
@@ -190,10 +184,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(o))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := ParseHello(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "ParseHello", ParseHello, b)
 		replyDone(1)(b)
 		if d, err := reply(b, 1); err == nil {
 			addBuildInfo(&scan.Service{}, d)
@@ -238,6 +229,6 @@ func TestIdentifyLive(t *testing.T) {
 	}
 	http := fptest.Serve(t, fptest.Reply([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"), 16))
 	fptest.MustNotMatch(t, plugin{}, http)
-	silent := fptest.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	silent := fptest.Silent(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

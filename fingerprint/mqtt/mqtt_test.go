@@ -1,14 +1,12 @@
 package mqtt
 
 import (
-	"errors"
 	"io"
 	"net"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -55,11 +53,7 @@ func TestParseConnack(t *testing.T) {
 			t.Errorf("ParseConnack(%q) (-want +got):\n%s", tt.in, diff)
 		}
 	}
-	for _, in := range others {
-		if got, err := ParseConnack([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("ParseConnack(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "ParseConnack", ParseConnack, others...)
 }
 
 func TestConnect(t *testing.T) {
@@ -78,10 +72,7 @@ func FuzzParseConnack(f *testing.F) {
 		f.Add([]byte(o))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := ParseConnack(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "ParseConnack", ParseConnack, b)
 		connackDone(b)
 	})
 }
@@ -171,6 +162,6 @@ func TestIdentifyLive(t *testing.T) {
 	}
 	http := fptest.Serve(t, fptest.Reply([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"), 8))
 	fptest.MustNotMatch(t, plugin{}, http)
-	silent := fptest.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	silent := fptest.Silent(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

@@ -118,10 +118,7 @@ func FuzzParsePrelogin(f *testing.F) {
 	f.Add(response(15, 0, 2000, 0, encryptOff, ""))
 	f.Add(response(10, 50, 1600, 0, encryptOn, "SQLEXPRESS"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := ParsePrelogin(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("ParsePrelogin: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "ParsePrelogin", ParsePrelogin, b)
 		packetComplete(b)
 	})
 }
@@ -151,6 +148,6 @@ func TestIdentifyLive(t *testing.T) {
 		c.Read(buf)
 	})
 	fptest.MustNotMatch(t, plugin{}, echo)
-	silent := fptest.Serve(t, func(c net.Conn) { c.Read(make([]byte, 10)) })
+	silent := fptest.HangUp(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

@@ -1,23 +1,14 @@
 package mysql
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/binary"
-	"errors"
 	"io"
-	"math/big"
 	"net"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -102,11 +93,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
 		}
 	}
-	for _, in := range others {
-		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("Parse(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "Parse", Parse, others...)
 }
 
 func TestParseHandshake(t *testing.T) {
@@ -129,32 +116,8 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 	})
-}
-
-// testTLS is a server TLS configuration with a fresh self-signed
-// certificate.
-func testTLS(t testing.TB) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "db.test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 }
 
 // tlsServer sends a handshake offering TLS, checks the SSLRequest, and
@@ -167,10 +130,7 @@ func tlsServer(t *testing.T, conf *tls.Config, got chan<- []byte) func(net.Conn)
 			return
 		}
 		got <- req
-		tc := tls.Server(c, conf)
-		if tc.Handshake() == nil {
-			io.Copy(io.Discard, tc)
-		}
+		fptest.ServeTLS(c, conf)
 	}
 }
 
@@ -186,7 +146,7 @@ func TestIdentifyLive(t *testing.T) {
 	}
 
 	reqs := make(chan []byte, 4)
-	addr = fptest.Serve(t, tlsServer(t, testTLS(t), reqs))
+	addr = fptest.Serve(t, tlsServer(t, fptest.TLSConfig(t, "db.test"), reqs))
 	svc = fptest.MustMatch(t, plugin{}, addr)
 	if svc.Product != "MySQL" || svc.Version != "8.0.36" || svc.TLS == nil || svc.TLS.StartTLS != "SSLRequest" ||
 		svc.TLS.Cert == nil || svc.TLS.Cert.Subject != "CN=db.test" {
@@ -201,6 +161,6 @@ func TestIdentifyLive(t *testing.T) {
 		other := fptest.Serve(t, fptest.Reply([]byte(banner), 0))
 		fptest.MustNotMatch(t, plugin{}, other)
 	}
-	silent := fptest.Serve(t, func(c net.Conn) { c.Read(make([]byte, 10)) })
+	silent := fptest.HangUp(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

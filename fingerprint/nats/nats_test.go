@@ -1,23 +1,12 @@
 package nats
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"errors"
-	"io"
-	"math/big"
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -73,11 +62,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
 		}
 	}
-	for _, in := range others {
-		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("Parse(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "Parse", Parse, others...)
 }
 
 func FuzzParse(f *testing.F) {
@@ -88,26 +73,8 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(o))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 	})
-}
-
-func selfSigned(t *testing.T) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "nats.test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 }
 
 func TestIdentifyLive(t *testing.T) {
@@ -119,14 +86,11 @@ func TestIdentifyLive(t *testing.T) {
 	// TLS after it.
 	long := strings.Replace(secured, `"cluster":"hub"`, `"cluster":"hub","connect_urls":["`+
 		strings.Repeat("10.0.0.1:4222\",\"", 200)+`10.0.0.2:4222"]`, 1)
-	conf := selfSigned(t)
+	conf := fptest.TLSConfig(t, "nats.test")
 	addr := fptest.Serve(t, func(c net.Conn) {
 		c.Write([]byte(long[:500]))
 		c.Write([]byte(long[500:]))
-		tc := tls.Server(c, conf)
-		if tc.Handshake() == nil {
-			io.Copy(io.Discard, tc)
-		}
+		fptest.ServeTLS(c, conf)
 	})
 	svc = fptest.MustMatch(t, plugin{}, addr)
 	if svc.Version != "2.10.7" || svc.Confidence != 10 || svc.TLS == nil || svc.TLS.StartTLS != "tls_required" {
@@ -134,6 +98,6 @@ func TestIdentifyLive(t *testing.T) {
 	}
 	smtp := fptest.Serve(t, fptest.Reply([]byte("220 mail ESMTP\r\n"), 0))
 	fptest.MustNotMatch(t, plugin{}, smtp)
-	silent := fptest.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	silent := fptest.Silent(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

@@ -8,10 +8,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"regexp"
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
+	"github.com/ajarsec/ajar/fingerprint/internal/banner"
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -39,15 +39,11 @@ const (
 )
 
 func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
-	banner := c.Banner()
-	if bytes.IndexByte(banner, '\n') < 0 {
-		rest, err := c.ReadUntil(fingerprint.UntilLine, lineMax)
-		if err != nil {
-			return nil, fingerprint.ErrNoMatch
-		}
-		banner = append(append([]byte(nil), banner...), rest...)
+	greet, err := banner.ReadLine(c, c.Banner(), lineMax)
+	if err != nil {
+		return nil, fingerprint.ErrNoMatch
 	}
-	g, err := parseGreeting(banner)
+	g, err := parseGreeting(greet)
 	if err != nil {
 		return nil, fingerprint.ErrNoMatch
 	}
@@ -77,9 +73,9 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service,
 	}
 	svc.Confidence = 10
 	fromCapabilities(svc, caps)
-	if c.TLS() == nil && hasCap(caps, "STARTTLS") {
+	if c.TLS() == nil && banner.HasCap(caps, "STARTTLS") {
 		if err := startTLS(ctx, c); err != nil {
-			svc.ExtraInfo = joinInfo(svc.ExtraInfo, "STARTTLS failed")
+			svc.ExtraInfo = banner.JoinInfo(svc.ExtraInfo, "STARTTLS failed")
 		}
 	}
 	return svc, nil
@@ -142,7 +138,7 @@ func parseGreeting(banner []byte) (greeting, error) {
 	case 201:
 		g.svc.ExtraInfo = "no posting"
 	}
-	product(g.svc, text)
+	products.Apply(g.svc, text)
 	return g, nil
 }
 
@@ -155,7 +151,7 @@ func statusLine(b []byte) (code int, text string, ok bool) {
 	}
 	line := bytes.TrimRight(b[:i], "\r")
 	if len(line) < 3 || line[0] < '1' || line[0] > '5' || !isDigit(line[1]) || !isDigit(line[2]) ||
-		(len(line) > 3 && line[3] != ' ') || !isText(line) {
+		(len(line) > 3 && line[3] != ' ') || !banner.IsText(line) {
 		return 0, "", false
 	}
 	code = int(line[0]-'0')*100 + int(line[1]-'0')*10 + int(line[2]-'0')
@@ -164,32 +160,12 @@ func statusLine(b []byte) (code int, text string, ok bool) {
 
 // products are the greetings of well-known servers: the pattern's first
 // group, if any, is the version.
-var products = []struct {
-	re                    *regexp.Regexp
-	product, vendor, name string
-}{
-	{regexp.MustCompile(`\bINN ([0-9][\w.]*)`), "INN", "isc", "inn"},
-	{regexp.MustCompile(`\bInterNetNews\b`), "INN", "isc", "inn"},
-	{regexp.MustCompile(`(?i)\bLeafnode NNTP Daemon, version ([0-9][\w.]*)`), "Leafnode", "", ""},
-	{regexp.MustCompile(`(?i)\bLeafnode\b`), "Leafnode", "", ""},
-	{regexp.MustCompile(`\bDIABLO\b`), "Diablo", "", ""},
-}
-
-func product(svc *scan.Service, text string) {
-	for _, p := range products {
-		m := p.re.FindStringSubmatch(text)
-		if m == nil {
-			continue
-		}
-		svc.Product = p.product
-		if len(m) > 1 {
-			svc.Version = m[1]
-		}
-		if p.vendor != "" {
-			svc.CPE = []string{fingerprint.CPE(p.vendor, p.name, svc.Version)}
-		}
-		return
-	}
+var products = banner.Products{
+	banner.Pattern(`\bINN ([0-9][\w.]*)`, "INN", "isc", "inn"),
+	banner.Pattern(`\bInterNetNews\b`, "INN", "isc", "inn"),
+	banner.Pattern(`(?i)\bLeafnode NNTP Daemon, version ([0-9][\w.]*)`, "Leafnode", "", ""),
+	banner.Pattern(`(?i)\bLeafnode\b`, "Leafnode", "", ""),
+	banner.Pattern(`\bDIABLO\b`, "Diablo", "", ""),
 }
 
 // looksNews reports whether a greeting names a news server.
@@ -205,18 +181,7 @@ func looksNews(text string) bool {
 
 // capsDone is a ReadUntil test for the answer to CAPABILITIES: a status
 // line, and for 101 the list up to a line holding a dot.
-func capsDone(b []byte) bool {
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 {
-		return false
-	}
-	if !bytes.HasPrefix(b, []byte("101")) {
-		return true
-	}
-	rest := b[i+1:]
-	return bytes.HasPrefix(rest, []byte(".\r\n")) || bytes.HasPrefix(rest, []byte(".\n")) ||
-		bytes.Contains(rest, []byte("\n.\r\n")) || bytes.Contains(rest, []byte("\n.\n"))
-}
+func capsDone(b []byte) bool { return banner.DotListDone(b, "101") }
 
 // ParseCapabilities reads the answer to CAPABILITIES: "101", then one
 // capability a line up to a line holding a dot.
@@ -224,30 +189,11 @@ func ParseCapabilities(b []byte) ([]string, error) {
 	if code, _, ok := statusLine(b); !ok || code != 101 {
 		return nil, fingerprint.ErrNoMatch
 	}
-	lines := strings.Split(string(b), "\n")
-	out := []string{}
-	for _, l := range lines[1:] {
-		l = strings.TrimRight(l, "\r")
-		if l == "." {
-			return out, nil
-		}
-		if !isText([]byte(l)) {
-			return nil, fingerprint.ErrNoMatch
-		}
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
+	out, ok := banner.DotList(b)
+	if !ok {
+		return nil, fingerprint.ErrNoMatch
 	}
-	return nil, fingerprint.ErrNoMatch
-}
-
-func hasCap(caps []string, name string) bool {
-	for _, c := range caps {
-		if f := strings.Fields(c); len(f) > 0 && strings.EqualFold(f[0], name) {
-			return true
-		}
-	}
-	return false
+	return out, nil
 }
 
 // fromCapabilities takes the product and version from IMPLEMENTATION
@@ -261,28 +207,12 @@ func fromCapabilities(svc *scan.Service, caps []string) {
 		impl := strings.Join(f[1:], " ")
 		if svc.Product == "" || svc.Version == "" {
 			before := svc.Product
-			product(svc, impl)
+			products.Apply(svc, impl)
 			if svc.Product == before && before == "" {
-				svc.ExtraInfo = joinInfo(svc.ExtraInfo, impl)
+				svc.ExtraInfo = banner.JoinInfo(svc.ExtraInfo, impl)
 			}
 		}
 	}
 }
 
-func joinInfo(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
-}
-
 func isDigit(ch byte) bool { return ch >= '0' && ch <= '9' }
-
-func isText(line []byte) bool {
-	for _, ch := range line {
-		if (ch < 0x20 && ch != '\t') || ch == 0x7f {
-			return false
-		}
-	}
-	return true
-}

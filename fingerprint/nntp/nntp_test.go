@@ -1,25 +1,14 @@
 package nntp
 
 import (
-	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"errors"
-	"io"
-	"math/big"
 	"net"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
+	"github.com/ajarsec/ajar/fingerprint/internal/banner"
 	"github.com/ajarsec/ajar/scan"
 )
 
@@ -79,11 +68,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
 		}
 	}
-	for _, in := range others {
-		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("Parse(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "Parse", Parse, others...)
 }
 
 func TestParseCapabilities(t *testing.T) {
@@ -91,7 +76,7 @@ func TestParseCapabilities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 11 || got[1] != "IMPLEMENTATION INN 2.7.1" || !hasCap(got, "STARTTLS") {
+	if len(got) != 11 || got[1] != "IMPLEMENTATION INN 2.7.1" || !banner.HasCap(got, "STARTTLS") {
 		t.Errorf("capabilities %q", got)
 	}
 	for _, in := range append(others, "500 What?\r\n", "101 list\r\nVERSION 2\r\n") {
@@ -116,69 +101,24 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 		if caps, err := ParseCapabilities(b); err != nil && caps != nil {
 			t.Fatalf("ParseCapabilities: %v with error %v", caps, err)
 		}
 	})
 }
 
-// testTLS is a server TLS configuration with a fresh self-signed
-// certificate.
-func testTLS(t testing.TB) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "news.test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-}
-
 // server plays an NNTP server: it greets, then answers each command from
 // replies ("500 What?" when missing); after the answer to STARTTLS it
 // runs a TLS handshake when conf is set.
 func server(greeting string, replies map[string]string, conf *tls.Config) func(net.Conn) {
-	return func(c net.Conn) {
-		c.Write([]byte(greeting))
-		r := bufio.NewReader(c)
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			cmd := strings.TrimSpace(line)
-			ans, ok := replies[cmd]
-			if !ok {
-				ans = "500 What?\r\n"
-			}
-			c.Write([]byte(ans))
-			if cmd == "STARTTLS" && conf != nil {
-				tc := tls.Server(c, conf)
-				if tc.Handshake() == nil {
-					io.Copy(io.Discard, tc)
-				}
-				return
-			}
-		}
-	}
+	return fptest.Lines{Greeting: []string{greeting}, Replies: replies, Unknown: "500 What?\r\n",
+		StartTLS: "STARTTLS", TLS: conf}.Handle
 }
 
 func TestIdentifyLive(t *testing.T) {
 	addr := fptest.Serve(t, server(inn, map[string]string{"CAPABILITIES": innCaps,
-		"STARTTLS": "382 Begin TLS negotiation now\r\n"}, testTLS(t)))
+		"STARTTLS": "382 Begin TLS negotiation now\r\n"}, fptest.TLSConfig(t, "news.test")))
 	svc := fptest.MustMatch(t, plugin{}, addr)
 	if svc.Product != "INN" || svc.Version != "2.7.1" || svc.Confidence != 10 {
 		t.Errorf("INN: got %+v", svc)
@@ -201,6 +141,6 @@ func TestIdentifyLiveNoMatch(t *testing.T) {
 		addr := fptest.Serve(t, fptest.Reply([]byte(greeting), 0))
 		fptest.MustNotMatch(t, plugin{}, addr)
 	}
-	silent := fptest.Serve(t, func(c net.Conn) { c.Read(make([]byte, 10)) })
+	silent := fptest.HangUp(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

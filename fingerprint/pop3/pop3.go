@@ -7,10 +7,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"regexp"
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
+	"github.com/ajarsec/ajar/fingerprint/internal/banner"
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -38,19 +38,16 @@ const (
 )
 
 func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
-	banner := c.Banner()
-	if bytes.IndexByte(banner, '\n') < 0 {
-		if !okPrefix(banner) {
-			return nil, fingerprint.ErrNoMatch
-		}
-		// The greeting line still arriving.
-		rest, err := c.ReadUntil(fingerprint.UntilLine, lineMax)
-		if err != nil {
-			return nil, fingerprint.ErrNoMatch
-		}
-		banner = append(append([]byte(nil), banner...), rest...)
+	greet := c.Banner()
+	if bytes.IndexByte(greet, '\n') < 0 && !okPrefix(greet) {
+		return nil, fingerprint.ErrNoMatch
 	}
-	svc, err := Parse(banner)
+	// The greeting line may still be arriving.
+	greet, err := banner.ReadLine(c, greet, lineMax)
+	if err != nil {
+		return nil, fingerprint.ErrNoMatch
+	}
+	svc, err := Parse(greet)
 	if err != nil {
 		return nil, err
 	}
@@ -67,9 +64,9 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service,
 	}
 	svc.Confidence = 10
 	implementation(svc, caps)
-	if c.TLS() == nil && hasCap(caps, "STLS") {
+	if c.TLS() == nil && banner.HasCap(caps, "STLS") {
 		if err := startTLS(ctx, c); err != nil {
-			svc.ExtraInfo = joinInfo(svc.ExtraInfo, "STLS failed")
+			svc.ExtraInfo = banner.JoinInfo(svc.ExtraInfo, "STLS failed")
 		}
 	}
 	return svc, nil
@@ -94,63 +91,36 @@ func okPrefix(b []byte) bool {
 }
 
 // Parse reads a POP3 server's greeting: a line "+OK text".
-func Parse(banner []byte) (*scan.Service, error) {
-	i := bytes.IndexByte(banner, '\n')
+func Parse(greet []byte) (*scan.Service, error) {
+	i := bytes.IndexByte(greet, '\n')
 	if i < 0 {
 		return nil, fingerprint.ErrNoMatch
 	}
-	line := bytes.TrimRight(banner[:i], "\r")
-	if !bytes.HasPrefix(line, []byte("+OK")) || (len(line) > 3 && line[3] != ' ') || !isText(line) {
+	line := bytes.TrimRight(greet[:i], "\r")
+	if !bytes.HasPrefix(line, []byte("+OK")) || (len(line) > 3 && line[3] != ' ') || !banner.IsText(line) {
 		return nil, fingerprint.ErrNoMatch
 	}
 	text := strings.TrimSpace(string(line[3:]))
 	svc := &scan.Service{Name: "pop3", Confidence: 8}
-	for _, p := range products {
-		m := p.re.FindStringSubmatch(text)
-		if m == nil {
-			continue
-		}
-		svc.Product = p.product
-		if len(m) > 1 {
-			svc.Version = m[1]
-		}
-		if p.vendor != "" {
-			svc.CPE = []string{fingerprint.CPE(p.vendor, p.name, svc.Version)}
-		}
-		break
-	}
+	products.Apply(svc, text)
 	return svc, nil
 }
 
 // products are the greetings of well-known servers: the pattern's first
 // group, if any, is the version.
-var products = []struct {
-	re                    *regexp.Regexp
-	product, vendor, name string
-}{
-	{regexp.MustCompile(`^Dovecot\b`), "Dovecot pop3d", "dovecot", "dovecot"},
-	{regexp.MustCompile(`\bCyrus POP3 v([0-9][\w.]*)`), "Cyrus pop3d", "", ""},
-	{regexp.MustCompile(`\bCyrus POP3\b`), "Cyrus pop3d", "", ""},
-	{regexp.MustCompile(`^Hello there\.`), "Courier pop3d", "", ""},
-	{regexp.MustCompile(`^Qpopper \(version ([0-9][\w.]*)\)`), "Qpopper", "qualcomm", "qpopper"},
-	{regexp.MustCompile(`Microsoft Exchange (?:Server 20\d\d )?POP3`), "Microsoft Exchange pop3d", "", ""},
-	{regexp.MustCompile(`\bPOP3 (?:\S+ )?v(20\d\d\w*\.[\w.]+) server ready`), "UW pop3d", "", ""},
+var products = banner.Products{
+	banner.Pattern(`^Dovecot\b`, "Dovecot pop3d", "dovecot", "dovecot"),
+	banner.Pattern(`\bCyrus POP3 v([0-9][\w.]*)`, "Cyrus pop3d", "", ""),
+	banner.Pattern(`\bCyrus POP3\b`, "Cyrus pop3d", "", ""),
+	banner.Pattern(`^Hello there\.`, "Courier pop3d", "", ""),
+	banner.Pattern(`^Qpopper \(version ([0-9][\w.]*)\)`, "Qpopper", "qualcomm", "qpopper"),
+	banner.Pattern(`Microsoft Exchange (?:Server 20\d\d )?POP3`, "Microsoft Exchange pop3d", "", ""),
+	banner.Pattern(`\bPOP3 (?:\S+ )?v(20\d\d\w*\.[\w.]+) server ready`, "UW pop3d", "", ""),
 }
 
 // capaDone is a ReadUntil test for the answer to CAPA: a "-ERR" line, or
 // a "+OK" line and a list ended by a line holding a dot.
-func capaDone(b []byte) bool {
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 {
-		return false
-	}
-	if !bytes.HasPrefix(b, []byte("+OK")) {
-		return true
-	}
-	rest := b[i+1:]
-	return bytes.HasPrefix(rest, []byte(".\r\n")) || bytes.HasPrefix(rest, []byte(".\n")) ||
-		bytes.Contains(rest, []byte("\n.\r\n")) || bytes.Contains(rest, []byte("\n.\n"))
-}
+func capaDone(b []byte) bool { return banner.DotListDone(b, "+OK") }
 
 // ParseCapa reads the answer to CAPA and returns the capabilities it
 // lists: "TOP", "SASL PLAIN", "STLS", "IMPLEMENTATION ...".
@@ -158,30 +128,11 @@ func ParseCapa(b []byte) ([]string, error) {
 	if !bytes.HasPrefix(b, []byte("+OK")) || !capaDone(b) {
 		return nil, fingerprint.ErrNoMatch
 	}
-	lines := strings.Split(string(b), "\n")
-	out := []string{}
-	for _, l := range lines[1:] {
-		l = strings.TrimRight(l, "\r")
-		if l == "." {
-			return out, nil
-		}
-		if !isText([]byte(l)) {
-			return nil, fingerprint.ErrNoMatch
-		}
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
+	out, ok := banner.DotList(b)
+	if !ok {
+		return nil, fingerprint.ErrNoMatch
 	}
-	return nil, fingerprint.ErrNoMatch
-}
-
-func hasCap(caps []string, name string) bool {
-	for _, c := range caps {
-		if f := strings.Fields(c); len(f) > 0 && strings.EqualFold(f[0], name) {
-			return true
-		}
-	}
-	return false
+	return out, nil
 }
 
 // implementation fills in the product from the IMPLEMENTATION
@@ -190,24 +141,7 @@ func implementation(svc *scan.Service, caps []string) {
 	for _, c := range caps {
 		f := strings.Fields(c)
 		if len(f) > 1 && strings.EqualFold(f[0], "IMPLEMENTATION") && svc.Product == "" {
-			svc.ExtraInfo = joinInfo(svc.ExtraInfo, strings.Join(f[1:], " "))
+			svc.ExtraInfo = banner.JoinInfo(svc.ExtraInfo, strings.Join(f[1:], " "))
 		}
 	}
-}
-
-func joinInfo(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
-}
-
-// isText reports whether a line is text: no control bytes but tab.
-func isText(line []byte) bool {
-	for _, ch := range line {
-		if (ch < 0x20 && ch != '\t') || ch == 0x7f {
-			return false
-		}
-	}
-	return true
 }

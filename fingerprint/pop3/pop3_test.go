@@ -1,24 +1,12 @@
 package pop3
 
 import (
-	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"errors"
-	"io"
-	"math/big"
 	"net"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -78,11 +66,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
 		}
 	}
-	for _, in := range others {
-		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("Parse(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "Parse", Parse, others...)
 }
 
 func TestParseCapa(t *testing.T) {
@@ -109,10 +93,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 		caps, err := ParseCapa(b)
 		if err != nil && caps != nil {
 			t.Fatalf("ParseCapa: %v with error %v", caps, err)
@@ -120,63 +101,16 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// testTLS is a server TLS configuration with a fresh self-signed
-// certificate.
-func testTLS(t testing.TB) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "pop.test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-}
-
 // server plays a POP3 server: it greets (in parts, pausing between),
 // then answers each command from replies ("-ERR" when missing); after
 // the answer to STLS it runs a TLS handshake when conf is set.
 func server(replies map[string]string, conf *tls.Config, greeting ...string) func(net.Conn) {
-	return func(c net.Conn) {
-		for i, g := range greeting {
-			if i > 0 {
-				time.Sleep(150 * time.Millisecond) // a server pausing mid-line
-			}
-			c.Write([]byte(g))
-		}
-		r := bufio.NewReader(c)
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			cmd := strings.TrimSpace(line)
-			ans, ok := replies[cmd]
-			if !ok {
-				ans = "-ERR Unknown command.\r\n"
-			}
-			c.Write([]byte(ans))
-			if cmd == "STLS" && conf != nil {
-				tc := tls.Server(c, conf)
-				if tc.Handshake() == nil {
-					io.Copy(io.Discard, tc)
-				}
-				return
-			}
-		}
-	}
+	return fptest.Lines{Greeting: greeting, Replies: replies, Unknown: "-ERR Unknown command.\r\n",
+		StartTLS: "STLS", TLS: conf}.Handle
 }
 
 func TestIdentifyLive(t *testing.T) {
-	conf := testTLS(t)
+	conf := fptest.TLSConfig(t, "pop.test")
 	addr := fptest.Serve(t, server(map[string]string{"CAPA": dovecotCapa, "STLS": "+OK Begin TLS negotiation now.\r\n"}, conf, dovecot))
 	svc := fptest.MustMatch(t, plugin{}, addr)
 	if svc.Product != "Dovecot pop3d" || svc.Confidence != 10 {
@@ -204,6 +138,6 @@ func TestIdentifyLiveNoMatch(t *testing.T) {
 		addr := fptest.Serve(t, fptest.Reply([]byte(greeting), 0))
 		fptest.MustNotMatch(t, plugin{}, addr)
 	}
-	silent := fptest.Serve(t, func(c net.Conn) { c.Read(make([]byte, 10)) })
+	silent := fptest.HangUp(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

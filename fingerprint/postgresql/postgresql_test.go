@@ -1,23 +1,15 @@
 package postgresql
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/binary"
 	"errors"
 	"io"
-	"math/big"
 	"net"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -102,11 +94,7 @@ func TestParseStartup(t *testing.T) {
 			t.Errorf("startupDone(%q) = true for a cut answer", tt.in[:len(tt.in)-1])
 		}
 	}
-	for _, in := range others {
-		if got, err := ParseStartup([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("ParseStartup(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "ParseStartup", ParseStartup, others...)
 }
 
 func TestRequests(t *testing.T) {
@@ -127,10 +115,7 @@ func FuzzParseStartup(f *testing.F) {
 		f.Add([]byte(o))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := ParseStartup(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "ParseStartup", ParseStartup, b)
 		startupDone(b)
 	})
 }
@@ -183,27 +168,12 @@ func server(conf *tls.Config, answer string) func(net.Conn) {
 	}
 }
 
-func selfSigned(t *testing.T) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "pg.test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-}
-
 func TestIdentifyLive(t *testing.T) {
 	svc := fptest.MustMatch(t, plugin{}, fptest.Serve(t, server(nil, saslRequest)))
 	if svc.Product != "PostgreSQL" || svc.ExtraInfo != "auth: SCRAM-SHA-256" || svc.TLS != nil || svc.Confidence != 10 {
 		t.Errorf("clear: got %+v", svc)
 	}
-	svc = fptest.MustMatch(t, plugin{}, fptest.Serve(t, server(selfSigned(t), hbaReject)))
+	svc = fptest.MustMatch(t, plugin{}, fptest.Serve(t, server(fptest.TLSConfig(t, "pg.test"), hbaReject)))
 	if svc.Product != "PostgreSQL" || svc.TLS == nil || svc.TLS.StartTLS != "SSLRequest" ||
 		svc.TLS.Cert == nil || svc.TLS.Cert.Subject != "CN=pg.test" || svc.Confidence != 10 {
 		t.Errorf("TLS: got %+v (TLS %+v)", svc, svc.TLS)
@@ -212,6 +182,6 @@ func TestIdentifyLive(t *testing.T) {
 	fptest.MustNotMatch(t, plugin{}, ssh)
 	http := fptest.Serve(t, fptest.Reply([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"), 8))
 	fptest.MustNotMatch(t, plugin{}, http)
-	silent := fptest.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	silent := fptest.Silent(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

@@ -1,18 +1,11 @@
 package rdp
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"errors"
-	"math/big"
 	"net"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -97,35 +90,15 @@ func FuzzParse(f *testing.F) {
 		f.Add(unhex(f, s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 		tpktComplete(b)
 	})
-}
-
-func selfSigned(t *testing.T) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rdp.test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
 // serveRDP plays an RDP server that answers the Connection Request with
 // confirm and then, when withTLS, runs a TLS server handshake.
 func serveRDP(t *testing.T, confirm string, withTLS bool) func(net.Conn) {
-	cert := selfSigned(t)
+	cert := fptest.Cert(t, "rdp.test")
 	cc := unhex(t, confirm)
 	return func(c net.Conn) {
 		req := make([]byte, 19)
@@ -163,6 +136,6 @@ func TestIdentifyLive(t *testing.T) {
 	}
 	http := fptest.Serve(t, fptest.Reply([]byte("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"), 1))
 	fptest.MustNotMatch(t, plugin{}, http)
-	silent := fptest.Serve(t, func(c net.Conn) { c.Read(make([]byte, 10)) })
+	silent := fptest.HangUp(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

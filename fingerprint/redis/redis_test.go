@@ -60,11 +60,7 @@ func TestParsePing(t *testing.T) {
 			t.Errorf("ParsePing(%q) (-want +got):\n%s", tt.in, diff)
 		}
 	}
-	for _, in := range others {
-		if got, err := ParsePing([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("ParsePing(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "ParsePing", ParsePing, others...)
 }
 
 // bulkOf encodes s as a RESP bulk string.
@@ -117,10 +113,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, parse := range []func([]byte) (*scan.Service, error){ParsePing, ParseInfo} {
-			svc, err := parse(b)
-			if (svc == nil) == (err == nil) {
-				t.Fatalf("service %v with error %v", svc, err)
-			}
+			fptest.CheckParse(t, "parse", parse, b)
 		}
 		untilBulk(b)
 	})

@@ -81,10 +81,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 	})
 }
 

@@ -127,10 +127,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("SIP/2.0 200 OK\r\nServer: FPBX-16.0.33(18.20.0)\r\n\r\n"))
 	f.Add([]byte("SIP/2.0 200 OK\r\nServer: kamailio (\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 		untilFinal(b)
 		answerOf(b, nil)
 	})

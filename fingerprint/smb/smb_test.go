@@ -248,10 +248,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(unhex(f, s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 	})
 }
 
@@ -266,10 +263,7 @@ func FuzzSessionSetup(f *testing.F) {
 		if s, err := ParseSessionSetup1(b); err == nil {
 			findChallenge(s.SecurityBlob)
 		}
-		c, err := findChallenge(b)
-		if (c == nil) == (err == nil) {
-			t.Fatalf("findChallenge: %v with error %v", c, err)
-		}
+		fptest.CheckParse(t, "findChallenge", findChallenge, b)
 		unframe(b)
 	})
 }
@@ -322,7 +316,7 @@ func TestIdentifyLive(t *testing.T) {
 		c.Read(buf)
 	})
 	fptest.MustNotMatch(t, plugin{}, echo)
-	silent := fptest.Serve(t, func(c net.Conn) { c.Read(make([]byte, 10)) })
+	silent := fptest.HangUp(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }
 

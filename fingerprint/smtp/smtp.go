@@ -5,11 +5,11 @@ package smtp
 
 import (
 	"context"
-	"errors"
-	"regexp"
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
+	"github.com/ajarsec/ajar/fingerprint/internal/banner"
+	"github.com/ajarsec/ajar/fingerprint/internal/reply"
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -40,16 +40,17 @@ const (
 	heloName = "ajar.invalid"
 )
 
+// Reply is one SMTP reply (RFC 5321 section 4.2): a three-digit code and
+// the text of its lines. Every line of a multi-line reply but the last
+// starts "250-"; the last starts "250 ".
+type Reply = reply.Reply
+
 func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
-	banner := c.Banner()
-	g, err := parseGreeting(banner)
-	if errors.Is(err, errIncomplete) {
-		rest, rerr := c.ReadUntil(func(b []byte) bool { return replyDone(join(banner, b)) }, replyMax)
-		if rerr != nil {
-			return nil, fingerprint.ErrNoMatch
-		}
-		g, err = parseGreeting(join(banner, rest))
+	greet, err := reply.Complete(c, c.Banner(), replyMax)
+	if err != nil {
+		return nil, fingerprint.ErrNoMatch
 	}
+	g, err := parseGreeting(greet)
 	if err != nil {
 		return nil, fingerprint.ErrNoMatch
 	}
@@ -57,11 +58,11 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service,
 	if g.refusing {
 		return svc, nil
 	}
-	ehlo, err := exchange(c, "EHLO "+heloName+"\r\n")
+	ehlo, err := reply.Exchange(c, "EHLO "+heloName+"\r\n", replyMax)
 	if err == nil && ehlo.Code == 250 {
 		svc.Confidence = 10
 		if c.TLS() == nil && hasExtension(ehlo, "STARTTLS") {
-			if err := startTLS(ctx, c); err != nil {
+			if err := reply.StartTLS(ctx, c, "STARTTLS", 220, replyMax); err != nil {
 				svc.ExtraInfo = "STARTTLS failed"
 			}
 		}
@@ -73,38 +74,12 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service,
 	// A greeting that names no mail server, and no EHLO: an old server
 	// still takes HELO; an FTP server takes neither.
 	if err == nil {
-		if helo, err := exchange(c, "HELO "+heloName+"\r\n"); err == nil && helo.Code == 250 {
+		if helo, err := reply.Exchange(c, "HELO "+heloName+"\r\n", replyMax); err == nil && helo.Code == 250 {
 			svc.Confidence = 8
 			return svc, nil
 		}
 	}
 	return nil, fingerprint.ErrNoMatch
-}
-
-// startTLS upgrades the session with STARTTLS.
-func startTLS(ctx context.Context, c *fingerprint.Conn) error {
-	r, err := exchange(c, "STARTTLS\r\n")
-	if err != nil {
-		return err
-	}
-	if r.Code != 220 {
-		return errors.New("STARTTLS refused: " + r.Text())
-	}
-	return c.StartTLS(ctx, "STARTTLS")
-}
-
-// exchange sends one command and reads its reply.
-func exchange(c *fingerprint.Conn, cmd string) (Reply, error) {
-	b, err := c.Exchange([]byte(cmd), replyDone, replyMax)
-	if err != nil {
-		return Reply{}, err
-	}
-	return parseReply(b)
-}
-
-func join(a, b []byte) []byte {
-	out := make([]byte, 0, len(a)+len(b))
-	return append(append(out, a...), b...)
 }
 
 // Parse reads an SMTP server's greeting: a 220 reply that does not look
@@ -127,7 +102,7 @@ type greeting struct {
 }
 
 func parseGreeting(banner []byte) (greeting, error) {
-	r, err := parseReply(banner)
+	r, err := reply.Parse(banner)
 	if err != nil {
 		return greeting{}, err
 	}
@@ -135,9 +110,9 @@ func parseGreeting(banner []byte) (greeting, error) {
 	smtpish, ftpish := looksSMTP(text), looksFTP(text)
 	switch {
 	case r.Code != 220 && !(smtpish && (r.Code == 421 || r.Code == 554)):
-		return greeting{}, errNotReply
+		return greeting{}, reply.ErrNotReply
 	case ftpish && !smtpish:
-		return greeting{}, errNotReply
+		return greeting{}, reply.ErrNotReply
 	}
 	g := greeting{svc: &scan.Service{Name: "smtp", Confidence: 8}, generic: !smtpish, refusing: r.Code != 220}
 	if g.generic {
@@ -146,40 +121,20 @@ func parseGreeting(banner []byte) (greeting, error) {
 	if g.refusing {
 		g.svc.ExtraInfo = "refusing: " + strings.TrimSpace(r.Lines[0])
 	}
-	product(g.svc, text)
+	products.Apply(g.svc, text)
 	return g, nil
 }
 
 // products are the greetings of well-known servers: the pattern's first
 // group, if any, is the version.
-var products = []struct {
-	re                    *regexp.Regexp
-	product, vendor, name string
-}{
-	{regexp.MustCompile(`\bExim ([0-9][\w.]*)`), "Exim smtpd", "exim", "exim"},
-	{regexp.MustCompile(`\bExim\b`), "Exim smtpd", "exim", "exim"},
-	{regexp.MustCompile(`\bPostfix(?: ([0-9][\w.]*))?`), "Postfix smtpd", "postfix", "postfix"},
-	{regexp.MustCompile(`\bSendmail(?: ([0-9][\w.]*))?`), "Sendmail", "sendmail", "sendmail"},
-	{regexp.MustCompile(`\bOpenSMTPD\b`), "OpenSMTPD", "openbsd", "opensmtpd"},
-	{regexp.MustCompile(`Microsoft ESMTP MAIL Service(?:, Version: ([0-9][\w.]*))?`), "Microsoft ESMTP", "", ""},
-	{regexp.MustCompile(`\bHaraka/([0-9][\w.]*)`), "Haraka", "", ""},
-}
-
-func product(svc *scan.Service, text string) {
-	for _, p := range products {
-		m := p.re.FindStringSubmatch(text)
-		if m == nil {
-			continue
-		}
-		svc.Product = p.product
-		if len(m) > 1 {
-			svc.Version = m[1]
-		}
-		if p.vendor != "" {
-			svc.CPE = []string{fingerprint.CPE(p.vendor, p.name, svc.Version)}
-		}
-		return
-	}
+var products = banner.Products{
+	banner.Pattern(`\bExim ([0-9][\w.]*)`, "Exim smtpd", "exim", "exim"),
+	banner.Pattern(`\bExim\b`, "Exim smtpd", "exim", "exim"),
+	banner.Pattern(`\bPostfix(?: ([0-9][\w.]*))?`, "Postfix smtpd", "postfix", "postfix"),
+	banner.Pattern(`\bSendmail(?: ([0-9][\w.]*))?`, "Sendmail", "sendmail", "sendmail"),
+	banner.Pattern(`\bOpenSMTPD\b`, "OpenSMTPD", "openbsd", "opensmtpd"),
+	banner.Pattern(`Microsoft ESMTP MAIL Service(?:, Version: ([0-9][\w.]*))?`, "Microsoft ESMTP", "", ""),
+	banner.Pattern(`\bHaraka/([0-9][\w.]*)`, "Haraka", "", ""),
 }
 
 // looksSMTP reports whether a greeting names SMTP or a mail server.
@@ -203,7 +158,7 @@ func looksFTP(text string) bool {
 // extensions it lists (RFC 5321 section 4.1.1.1), upper case: SIZE
 // 52428800, STARTTLS, ...
 func ParseEHLO(b []byte) ([]string, error) {
-	r, err := parseReply(b)
+	r, err := reply.Parse(b)
 	if err != nil || r.Code != 250 {
 		return nil, fingerprint.ErrNoMatch
 	}
@@ -218,10 +173,5 @@ func ParseEHLO(b []byte) ([]string, error) {
 
 // hasExtension reports whether an EHLO reply lists the extension.
 func hasExtension(r Reply, ext string) bool {
-	for _, l := range r.Lines[1:] {
-		if f := strings.Fields(l); len(f) > 0 && strings.EqualFold(f[0], ext) {
-			return true
-		}
-	}
-	return false
+	return banner.HasCap(r.Lines[1:], ext)
 }

@@ -1,24 +1,13 @@
 package smtp
 
 import (
-	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"errors"
-	"io"
-	"math/big"
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -84,11 +73,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
 		}
 	}
-	for _, in := range others {
-		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("Parse(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "Parse", Parse, others...)
 }
 
 func TestParseEHLO(t *testing.T) {
@@ -112,10 +97,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 		ext, err := ParseEHLO(b)
 		if err != nil && ext != nil {
 			t.Fatalf("ParseEHLO: %v with error %v", ext, err)
@@ -123,58 +105,22 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// testTLS is a server TLS configuration with a fresh self-signed
-// certificate.
-func testTLS(t testing.TB) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "mail.test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-}
-
 // server plays a line server: it greets, then answers each command by
 // its first word from replies (unknown gets def); after the answer to
 // STARTTLS it runs a TLS handshake when conf is set.
 func server(greeting, def string, replies map[string]string, conf *tls.Config) func(net.Conn) {
-	return func(c net.Conn) {
-		c.Write([]byte(greeting))
-		r := bufio.NewReader(c)
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			verb, _, _ := strings.Cut(strings.TrimSpace(line), " ")
-			ans, ok := replies[strings.ToUpper(verb)]
-			if !ok {
-				ans = def
-			}
-			c.Write([]byte(ans))
-			if verb == "STARTTLS" && conf != nil {
-				tc := tls.Server(c, conf)
-				if tc.Handshake() == nil {
-					io.Copy(io.Discard, tc)
-				}
-				return
-			}
-		}
-	}
+	return fptest.Lines{Greeting: []string{greeting}, Replies: replies, Unknown: def,
+		Key: verb, StartTLS: "STARTTLS", TLS: conf}.Handle
+}
+
+// verb is a command's first word, upper case.
+func verb(cmd string) string {
+	v, _, _ := strings.Cut(cmd, " ")
+	return strings.ToUpper(v)
 }
 
 func TestIdentifyLive(t *testing.T) {
-	conf := testTLS(t)
+	conf := fptest.TLSConfig(t, "mail.test")
 	addr := fptest.Serve(t, server(exim, "500 unrecognized command\r\n",
 		map[string]string{"EHLO": eximEHLO, "STARTTLS": "220 TLS go ahead\r\n"}, conf))
 	svc := fptest.MustMatch(t, plugin{}, addr)
@@ -215,6 +161,6 @@ func TestIdentifyLiveNoMatch(t *testing.T) {
 	fptest.MustNotMatch(t, plugin{}, vsftpd)
 	pop := fptest.Serve(t, fptest.Reply([]byte(others[7]), 0))
 	fptest.MustNotMatch(t, plugin{}, pop)
-	silent := fptest.Serve(t, func(c net.Conn) { c.Read(make([]byte, 10)) })
+	silent := fptest.HangUp(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

@@ -97,10 +97,7 @@ func FuzzParseMethodReply(f *testing.F) {
 	f.Add([]byte{5, 0})
 	f.Add([]byte{5, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := ParseMethodReply(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("ParseMethodReply: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "ParseMethodReply", ParseMethodReply, b)
 	})
 }
 
@@ -108,10 +105,7 @@ func FuzzParseReply4(f *testing.F) {
 	f.Add([]byte{0x00, 0x5b, 0x2b, 0x48, 0x7f, 0x00, 0x00, 0x01})
 	f.Add([]byte{0x00, 0x5a, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := ParseReply4(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("ParseReply4: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "ParseReply4", ParseReply4, b)
 	})
 }
 

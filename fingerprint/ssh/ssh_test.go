@@ -2,7 +2,6 @@ package ssh
 
 import (
 	"errors"
-	"net"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -49,10 +48,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"))
 	f.Add([]byte("x\nSSH-1.99-\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 	})
 }
 
@@ -64,6 +60,6 @@ func TestIdentifyLive(t *testing.T) {
 	}
 	other := fptest.Serve(t, fptest.Reply([]byte("220 mail ESMTP\r\n"), 0))
 	fptest.MustNotMatch(t, plugin{}, other)
-	silent := fptest.Serve(t, func(c net.Conn) { c.Read(make([]byte, 10)) })
+	silent := fptest.HangUp(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

@@ -1,14 +1,12 @@
 package vnc
 
 import (
-	"errors"
 	"io"
 	"net"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -52,11 +50,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
 		}
 	}
-	for _, in := range others {
-		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("Parse(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "Parse", Parse, others...)
 }
 
 func TestParseSecurity(t *testing.T) {
@@ -100,10 +94,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 		for _, v := range []Version{{3, 3}, {3, 8}} {
 			if sec, err := ParseSecurity(v, b); err != nil && (sec.Types != nil || sec.Reason != "") {
 				t.Fatalf("ParseSecurity: %+v with error %v", sec, err)
@@ -146,6 +137,6 @@ func TestIdentifyLive(t *testing.T) {
 		other := fptest.Serve(t, fptest.Reply([]byte(banner), 0))
 		fptest.MustNotMatch(t, plugin{}, other)
 	}
-	silent := fptest.Serve(t, func(c net.Conn) { c.Read(make([]byte, 10)) })
+	silent := fptest.HangUp(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

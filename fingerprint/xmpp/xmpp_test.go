@@ -2,23 +2,13 @@ package xmpp
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"errors"
-	"io"
-	"math/big"
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/scan"
 )
@@ -98,11 +88,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
 		}
 	}
-	for _, in := range others {
-		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("Parse(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "Parse", Parse, others...)
 }
 
 func TestParseStream(t *testing.T) {
@@ -139,32 +125,8 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("Parse: service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 	})
-}
-
-// testTLS is a server TLS configuration with a fresh self-signed
-// certificate.
-func testTLS(t testing.TB) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "xmpp.test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
 }
 
 // readUntil reads from c until what it read holds end.
@@ -196,16 +158,13 @@ func server(reply string, conf *tls.Config, headers chan<- string) func(net.Conn
 			return
 		}
 		c.Write([]byte("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
-		tc := tls.Server(c, conf)
-		if tc.Handshake() == nil {
-			io.Copy(io.Discard, tc)
-		}
+		fptest.ServeTLS(c, conf)
 	}
 }
 
 func TestIdentifyLive(t *testing.T) {
 	headers := make(chan string, 8)
-	addr := fptest.Serve(t, server(prosody, testTLS(t), headers))
+	addr := fptest.Serve(t, server(prosody, fptest.TLSConfig(t, "xmpp.test"), headers))
 	svc := fptest.MustMatch(t, plugin{}, addr)
 	if svc.Confidence != 10 || svc.ExtraInfo != "STARTTLS required" {
 		t.Errorf("prosody: got %+v", svc)
@@ -227,6 +186,6 @@ func TestIdentifyLive(t *testing.T) {
 func TestIdentifyLiveNoMatch(t *testing.T) {
 	http := fptest.Serve(t, fptest.Reply([]byte(others[2]), 1))
 	fptest.MustNotMatch(t, plugin{}, http)
-	silent := fptest.Serve(t, func(c net.Conn) { c.Read(make([]byte, 10)) })
+	silent := fptest.HangUp(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }

@@ -1,7 +1,6 @@
 package zookeeper
 
 import (
-	"errors"
 	"io"
 	"net"
 	"testing"
@@ -63,11 +62,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("answerDone(%q) does not see where the answer ends", tt.in)
 		}
 	}
-	for _, in := range others {
-		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {
-			t.Errorf("Parse(%q) = %+v, %v; want ErrNoMatch", in, got, err)
-		}
-	}
+	fptest.NoMatch(t, "Parse", Parse, others...)
 }
 
 func FuzzParse(f *testing.F) {
@@ -78,10 +73,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(o))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		svc, err := Parse(b)
-		if (svc == nil) == (err == nil) {
-			t.Fatalf("service %v with error %v", svc, err)
-		}
+		fptest.CheckParse(t, "Parse", Parse, b)
 		answerDone(b)
 	})
 }
@@ -111,6 +103,6 @@ func TestIdentifyLive(t *testing.T) {
 	}
 	redis := fptest.Serve(t, fptest.Reply([]byte("-ERR unknown command 'srvr'\r\n"), 4))
 	fptest.MustNotMatch(t, plugin{}, redis)
-	silent := fptest.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	silent := fptest.Silent(t)
 	fptest.MustNotMatch(t, plugin{}, silent)
 }
