@@ -285,6 +285,10 @@ func readNmap(path string) (map[key]answer, error) {
 			}
 			n, _ := strconv.Atoi(p.Port)
 			name := s.Name
+			if v, ok := strings.CutPrefix(name, "mosquitto version "); ok {
+				// nmap puts what Mosquitto says of itself in the name.
+				name, s.Product, s.Version = "mqtt", "Mosquitto", v
+			}
 			tls := s.Tunnel == "ssl" || nmapTLSNames[name]
 			if m, ok := nmapNames[name]; ok {
 				name = m
