@@ -103,6 +103,10 @@ type Engine struct {
 	failOnce sync.Once
 	failed   error
 	stop     context.CancelFunc
+	// from, track: where RunTracked starts, and its low-water mark
+	// (checkpoint.go).
+	from  Resume
+	track *tracker
 }
 
 // maxLocalFails is how often one probe may fail on this machine's side
@@ -201,17 +205,15 @@ func (e *Engine) Progress() Progress {
 func (e *Engine) Parallelism() int { return e.par }
 
 type job struct {
+	pos  uint64 // position in this shard's order
 	host uint64
 	addr netip.Addr
 	port uint16
 	plan uint8
 }
 
-// Run probes every (host, port) pair of its shard once (plus retries) and
-// calls emit with each result, from one goroutine, as results arrive. When
-// ctx is cancelled it stops sending, drops the probes in flight, and
-// returns ctx's error after emitting everything already learnt.
-func (e *Engine) Run(parent context.Context, emit func(*Result)) error {
+// run is Run and RunTracked: emit also gets each result's position.
+func (e *Engine) run(parent context.Context, emit func(*Result, uint64)) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	e.stop = cancel
@@ -221,7 +223,7 @@ func (e *Engine) Run(parent context.Context, emit func(*Result)) error {
 	}
 	e.par = e.cfg.MaxParallel
 	if e.par == 0 {
-		e.par = defaultMaxParallel
+		e.par = e.defaultParallel()
 		if allLoopback(e.targets) {
 			e.par = loopbackParallel
 		}
@@ -236,7 +238,9 @@ func (e *Engine) Run(parent context.Context, emit func(*Result)) error {
 
 	var limiter *rate.Limiter
 	if e.cfg.Rate > 0 {
-		limiter = rate.NewLimiter(rate.Limit(e.cfg.Rate), max(1, int(e.cfg.Rate/100)))
+		// A burst of at most a millisecond's worth, and never more than
+		// a kernel queue takes at once: probes go out evenly spaced.
+		limiter = rate.NewLimiter(rate.Limit(e.cfg.Rate), min(max(1, int(e.cfg.Rate/1000)), maxBurst))
 	}
 	var namer Namer
 	if nm, ok := e.targets.(Namer); ok {
@@ -244,7 +248,7 @@ func (e *Engine) Run(parent context.Context, emit func(*Result)) error {
 	}
 
 	jobs := make(chan job)
-	results := make(chan Result, 4096)
+	results := make(chan tracked, 4096)
 	var wg sync.WaitGroup
 	worker := func() {
 		defer wg.Done()
@@ -270,7 +274,7 @@ func (e *Engine) Run(parent context.Context, emit func(*Result)) error {
 			if namer != nil {
 				r.Hostname = namer.Name(j.addr)
 			}
-			results <- r
+			results <- tracked{r, j.pos}
 		}
 	}
 	// Workers are started as they are needed, up to e.par: when answers
@@ -292,12 +296,13 @@ func (e *Engine) Run(parent context.Context, emit func(*Result)) error {
 		wg.Wait()
 		close(results)
 	}()
-	for r := range results {
+	for t := range results {
 		e.done.Add(1)
-		if r.State == Open {
+		if t.State == Open {
 			e.open.Add(1)
 		}
-		emit(&r)
+		emit(&t.Result, t.pos)
+		e.track.finish(t.pos)
 	}
 	if e.failed != nil {
 		return e.failed
@@ -309,7 +314,14 @@ func (e *Engine) Run(parent context.Context, emit func(*Result)) error {
 func (e *Engine) feed(ctx context.Context, jobs chan<- job, spawn func() bool) {
 	np := uint64(len(e.slots))
 	sent := 0
-	for i := e.cfg.Shard; i < e.space; i += e.cfg.Shards {
+	for k := e.from.Start; k < e.total; k++ {
+		probe, ok := e.admit(ctx, k)
+		if !ok {
+			return
+		}
+		if !probe {
+			continue // done before RunTracked started
+		}
 		if sent == warmup {
 			// Hold the rest until the first answer sets the timeouts, so
 			// that a first wave of silent ports does not each wait the
@@ -324,13 +336,13 @@ func (e *Engine) feed(ctx context.Context, jobs chan<- job, spawn func() bool) {
 			}
 			t.Stop()
 		}
-		idx := i
+		idx := e.cfg.Shard + k*e.cfg.Shards // k-th position of the shard
 		if e.cfg.Order != nil {
-			idx = e.cfg.Order.At(i)
+			idx = e.cfg.Order.At(idx)
 		}
 		h := idx / np
 		sl := e.slots[idx%np]
-		j := job{host: h, addr: e.targets.At(h), port: sl.port, plan: sl.plan}
+		j := job{pos: k, host: h, addr: e.targets.At(h), port: sl.port, plan: sl.plan}
 		select {
 		case jobs <- j:
 			sent++

@@ -1,0 +1,33 @@
+package scan
+
+// Parallelizer is implemented by probers whose probes in flight cost no
+// file descriptor each (the SYN prober: one raw socket serves them all),
+// only a goroutine. The engine then keeps up to DefaultParallel of their
+// probes in flight when Config.MaxParallel is 0, in place of the default
+// for probers that hold a socket per probe. Loopback targets keep their
+// own, lower default.
+type Parallelizer interface {
+	DefaultParallel() int
+}
+
+// defaultParallel is the default number of probes in flight for the
+// engine's plans: the lowest of what each asks for, defaultMaxParallel
+// for a plan that asks nothing.
+func (e *Engine) defaultParallel() int {
+	n := 0
+	for _, p := range e.plans {
+		want := defaultMaxParallel
+		if pz, ok := p.Prober.(Parallelizer); ok && pz.DefaultParallel() > 0 {
+			want = pz.DefaultParallel()
+		}
+		if n == 0 || want < n {
+			n = want
+		}
+	}
+	return n
+}
+
+// maxBurst caps the probes a rate-limited scan sends back to back: far
+// below the queues of a network device (1000 packets by default), which
+// drop what overflows them.
+const maxBurst = 64
