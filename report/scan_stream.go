@@ -75,15 +75,18 @@ func (j *jsonWriter) Write(r *scan.Result) error {
 	if !j.all && !listed(r.State) {
 		return nil
 	}
+	return j.writeItem(func(b jsonBuf) jsonBuf { return appendResultJSON(b, r) })
+}
+
+// writeItem writes the item that add appends to a buffer: a line of
+// JSON Lines, flushed at once, or, with array, the next item of the
+// array that End closes.
+func (j *jsonWriter) writeItem(add func(jsonBuf) jsonBuf) error {
 	b := j.buf[:0]
 	if j.array {
-		if j.n == 0 {
-			b = append(b, "[\n  "...)
-		} else {
-			b = append(b, ",\n  "...)
-		}
+		b = arrayItem(b, j.n == 0)
 	}
-	b = appendResultJSON(b, r)
+	b = add(b)
 	if !j.array {
 		b = append(b, '\n')
 	}
@@ -96,6 +99,14 @@ func (j *jsonWriter) Write(r *scan.Result) error {
 		return nil
 	}
 	return j.w.Flush()
+}
+
+// arrayItem starts an item of a JSON array written one item at a time.
+func arrayItem(b jsonBuf, first bool) jsonBuf {
+	if first {
+		return append(b, "[\n  "...)
+	}
+	return append(b, ",\n  "...)
 }
 
 func (j *jsonWriter) End(RunStats) error {

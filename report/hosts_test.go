@@ -1,0 +1,143 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ajarsec/ajar/discover"
+	"github.com/ajarsec/ajar/scan"
+)
+
+var sweepHosts = []discover.Host{
+	{Addr: netip.MustParseAddr("192.0.2.1"), State: discover.Up, Reason: discover.ReasonARPResponse,
+		RTT: 250 * time.Microsecond, MAC: discover.MAC{2, 0, 0, 0, 0, 1}},
+	{Addr: netip.MustParseAddr("192.0.2.2"), Name: "db\"<x>", State: discover.Down, Reason: discover.ReasonNoResponse},
+	{Addr: netip.MustParseAddr("2001:db8::1"), State: discover.Up, Reason: discover.ReasonEchoReply, RTT: time.Millisecond},
+}
+
+func writeSweep(t *testing.T, f Format) string {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := NewHostWriter(f, &b, ResultOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if err := w.Begin(RunInfo{Args: []string{"ajar", "scan", "-sn", "192.0.2.0/30"}, Start: start}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range sweepHosts {
+		if err := w.WriteHost(&sweepHosts[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.End(RunStats{End: start.Add(1500 * time.Millisecond), HostsTotal: 4}); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestHostWriters(t *testing.T) {
+	jl := writeSweep(t, JSONL)
+	want := `{"host":"192.0.2.1","hostname":null,"status":"up","reason":"arp-response","rtt_ms":0.25,"mac":"02:00:00:00:00:01"}
+{"host":"192.0.2.2","hostname":"db\"<x>","status":"down","reason":"no-response","rtt_ms":null,"mac":null}
+{"host":"2001:db8::1","hostname":null,"status":"up","reason":"echo-reply","rtt_ms":1,"mac":null}
+`
+	if jl != want {
+		t.Errorf("JSON Lines:\n%s\nwant\n%s", jl, want)
+	}
+	var arr []map[string]any
+	if err := json.Unmarshal([]byte(writeSweep(t, JSON)), &arr); err != nil || len(arr) != 3 {
+		t.Errorf("JSON array: %v %v", arr, err)
+	}
+	if csv := writeSweep(t, CSV); !strings.HasPrefix(csv, "host,hostname,status,reason,rtt_ms,mac\n192.0.2.1,,up,arp-response,0.25,02:00:00:00:00:01\n") ||
+		strings.Count(csv, "\n") != 4 {
+		t.Errorf("CSV:\n%s", csv)
+	}
+	tab := writeSweep(t, Table)
+	if !strings.Contains(tab, "ajar scan report for 192.0.2.1\nHost is up, arp-response (0.00025s latency).\nMAC Address: 02:00:00:00:00:01\n") ||
+		strings.Contains(tab, "192.0.2.2") || !strings.HasSuffix(tab, "ajar done: 4 IP addresses (2 hosts up) scanned in 1.50 seconds\n") {
+		t.Errorf("table:\n%s", tab)
+	}
+	x := writeSweep(t, XML)
+	var run struct {
+		Hosts []struct {
+			Status struct {
+				State  string `xml:"state,attr"`
+				Reason string `xml:"reason,attr"`
+			} `xml:"status"`
+			Addrs []struct {
+				Addr     string `xml:"addr,attr"`
+				AddrType string `xml:"addrtype,attr"`
+			} `xml:"address"`
+			Names []struct {
+				Name string `xml:"name,attr"`
+			} `xml:"hostnames>hostname"`
+		} `xml:"host"`
+		Stats struct {
+			Up   int `xml:"up,attr"`
+			Down int `xml:"down,attr"`
+		} `xml:"runstats>hosts"`
+	}
+	if err := xml.Unmarshal([]byte(x), &run); err != nil {
+		t.Fatalf("%v\n%s", err, x)
+	}
+	if len(run.Hosts) != 3 || run.Hosts[0].Status.State != "up" || run.Hosts[0].Status.Reason != "arp-response" ||
+		run.Hosts[0].Addrs[1].AddrType != "mac" || run.Hosts[1].Status.State != "down" ||
+		run.Hosts[1].Names[0].Name != `db"<x>` || run.Stats.Up != 2 || run.Stats.Down != 2 {
+		t.Errorf("XML:\n%s", x)
+	}
+}
+
+// TestWriteHostScan: discovery's records before a port scan: an up host
+// with no answering port is still up, with discovery's reason, in table
+// and XML; a down host is listed down in XML and JSON, not in CSV.
+func TestWriteHostScan(t *testing.T) {
+	var tab, x, jl, cs bytes.Buffer
+	var ws []ResultWriter
+	for _, o := range []struct {
+		f Format
+		b *bytes.Buffer
+	}{{Table, &tab}, {XML, &x}, {JSONL, &jl}, {CSV, &cs}} {
+		w, err := NewResultWriter(o.f, o.b, ResultOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, w)
+	}
+	w := MultiWriter(ws...)
+	if err := w.Begin(RunInfo{Scans: []ScanInfo{{Type: "connect", Proto: scan.TCP, Ports: "22", NumPorts: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range sweepHosts[:2] {
+		if err := WriteHost(w, &sweepHosts[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := scan.Result{Host: sweepHosts[0].Addr, Port: 22, Proto: scan.TCP, State: scan.Filtered, Reason: scan.ReasonNoResponse}
+	if err := w.Write(&r); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.End(RunStats{HostsTotal: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(tab.String(), "ajar scan report for 192.0.2.1\nHost is up (0.00025s latency).\nAll 1 scanned ports") ||
+		!strings.Contains(tab.String(), "2 IP addresses (1 host up)") {
+		t.Errorf("table:\n%s", tab.String())
+	}
+	if !strings.Contains(x.String(), `<status state="up" reason="arp-response"`) ||
+		!strings.Contains(x.String(), `<status state="down" reason="no-response"`) || !strings.Contains(x.String(), `<hosts up="1" down="1" total="2"/>`) {
+		t.Errorf("XML:\n%s", x.String())
+	}
+	if want := `{"host":"192.0.2.2","hostname":"db\"<x>","status":"down","reason":"no-response","rtt_ms":null,"mac":null}` + "\n"; jl.String() != want {
+		t.Errorf("JSON Lines: %q, want %q", jl.String(), want)
+	}
+	if cs.String() != "host,hostname,port,proto,state,reason,rtt_ms,service\n" {
+		t.Errorf("CSV: %q", cs.String())
+	}
+}
