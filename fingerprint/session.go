@@ -3,6 +3,7 @@ package fingerprint
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/ajarsec/ajar/portspec"
@@ -128,13 +129,16 @@ func (s *session) tryWave(ctx context.Context, wave []Plugin) *scan.Service {
 		svc *scan.Service
 	}
 	answers := make(chan answer, len(wave))
+	var wg sync.WaitGroup
 	spare := s.spare
 	s.spare = nil
 	for i, p := range wave {
 		s.tried[p] = true
 		c := spare
 		spare = nil
+		wg.Add(1)
 		go func() {
+			defer wg.Done()
 			if c == nil {
 				dctx, dcancel := context.WithTimeout(wctx, s.cfg.ProbeTimeout)
 				var err error
@@ -159,11 +163,33 @@ func (s *session) tryWave(ctx context.Context, wave []Plugin) *scan.Service {
 				break
 			}
 			if found[i] != nil {
-				return found[i]
+				// The others are cut short, and their connections
+				// closed, before the winner is asked again.
+				cancel()
+				wg.Wait()
+				return s.confirm(ctx, wave[i], found[i])
 			}
 		}
 	}
 	return nil
+}
+
+// confirm asks a plugin that won a wave once more, alone, when its answer
+// names no product: a server that limits connections per client (ngircd,
+// with its "too many connections") may have cut the wave's probe short.
+func (s *session) confirm(ctx context.Context, p Plugin, svc *scan.Service) *scan.Service {
+	if svc.Product != "" || ctx.Err() != nil {
+		return svc
+	}
+	c, err := s.conn(ctx)
+	if err != nil {
+		return svc
+	}
+	defer c.Close()
+	if again := s.call(ctx, p, c); again != nil && again.Product != "" {
+		return again
+	}
+	return svc
 }
 
 // unknown is the answer when no plugin recognised the service.
