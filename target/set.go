@@ -142,6 +142,18 @@ func (s Set) Contains(a netip.Addr) bool {
 // address given literally (or not in s).
 func (s Set) Name(a netip.Addr) string { return s.names[a] }
 
+// Names returns a copy of the hostnames s remembers, by address; nil when
+// it has none.
+func (s Set) Names() map[netip.Addr]string { return maps.Clone(s.names) }
+
+// WithNames returns s remembering names (those of addresses s holds)
+// instead of its own: a set rebuilt from its String gets its names back.
+func (s Set) WithNames(names map[netip.Addr]string) Set {
+	names = maps.Clone(names)
+	maps.DeleteFunc(names, func(a netip.Addr, _ string) bool { return !s.Contains(a) })
+	return newSet(s.rs, names)
+}
+
 // Ranges returns a copy of the ranges of s, in ascending order.
 func (s Set) Ranges() []Range { return slices.Clone(s.rs) }
 

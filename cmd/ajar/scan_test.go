@@ -77,7 +77,7 @@ func TestScanLoopbackFull(t *testing.T) {
 		open[l.Addr().(*net.TCPAddr).Port] = true
 	}
 	others := hostListeners(t, open)
-	out, stderr, code := ajar(t, "scan", "-p-", "--all-ports", "-o", "jsonl", "127.0.0.1")
+	out, stderr, code := ajar(t, "scan", "-sT", "-p-", "--all-ports", "-o", "jsonl", "127.0.0.1")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -183,7 +183,7 @@ func checkBed(t *testing.T, name string, bt bedTruth, recs []scanRecord) map[int
 func TestScanBedFull(t *testing.T) {
 	bed, bt := newScanBed(t)
 	for _, addr := range []string{bed.TargetAddr4.String(), bed.TargetAddr6.String()} {
-		out := scanIn(t, bed, "-p-", "--all-ports", "-o", "jsonl", "-q", addr)
+		out := scanIn(t, bed, "-sT", "-p-", "--all-ports", "-o", "jsonl", "-q", addr)
 		checkBed(t, addr, bt, parseJSONL(t, out))
 	}
 }
@@ -194,7 +194,7 @@ func TestScanBedSeeds(t *testing.T) {
 	bed, bt := newScanBed(t)
 	var first map[int]string
 	for seed := 1; seed <= 5; seed++ {
-		out := scanIn(t, bed, "-p-", "--all-ports", "-o", "jsonl", "-q", "--seed", strconv.Itoa(seed), bed.TargetAddr4.String())
+		out := scanIn(t, bed, "-sT", "-p-", "--all-ports", "-o", "jsonl", "-q", "--seed", strconv.Itoa(seed), bed.TargetAddr4.String())
 		states := checkBed(t, fmt.Sprintf("seed %d", seed), bt, parseJSONL(t, out))
 		if first == nil {
 			first = states
@@ -211,7 +211,7 @@ func TestScanBedReasons(t *testing.T) {
 	bed, _ := newScanBed(t)
 	bed.LiftICMPLimits()
 	for _, addr := range []string{bed.TargetAddr4.String(), bed.TargetAddr6.String()} {
-		out := scanIn(t, bed, "-p", "4990-5010,5990-6010,6990-7010", "--all-ports", "-o", "jsonl", "-q", addr)
+		out := scanIn(t, bed, "-sT", "-p", "4990-5010,5990-6010,6990-7010", "--all-ports", "-o", "jsonl", "-q", addr)
 		for _, r := range parseJSONL(t, out) {
 			var want string
 			switch {

@@ -17,7 +17,6 @@ import (
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/report"
 	"github.com/ajarsec/ajar/scan"
-	"github.com/ajarsec/ajar/scan/connect"
 	"github.com/ajarsec/ajar/scan/udp"
 	"github.com/ajarsec/ajar/target"
 	"github.com/ajarsec/ajar/target/perm"
@@ -30,7 +29,7 @@ type scanFlags struct {
 	inputFile              string
 	exclude, excludeFile   string
 	allAddresses           bool
-	connect, udp           bool
+	connect, syn, udp      bool
 	rate                   float64
 	maxParallel, retries   int
 	minTimeout, maxTimeout time.Duration
@@ -40,18 +39,23 @@ type scanFlags struct {
 	output                 string
 	saves                  []string
 	allPorts, quiet        bool
+	checkpoint, resume     string
 	service                bool
 	svc                    serviceFlags
+	disc                   discoverFlags
 }
 
 // nmapFlags are nmap's multi-letter single-dash flags, which pflag cannot
 // take, rewritten to ajar's long names before parsing.
 var nmapFlags = map[string]string{
+	"-sS": "--syn",
 	"-sT": "--connect",
 	"-sU": "--udp",
 	"-sV": "--service",
 	"-iL": "--input-file",
 	"-p-": "--ports=-",
+	"-Pn": "--no-ping",
+	"-sn": "--ping-only",
 }
 
 func rewriteNmapFlags(args []string) []string {
@@ -68,17 +72,30 @@ func rewriteNmapFlags(args []string) []string {
 	return out
 }
 
-func newScanCmd(env *Env) *cobra.Command {
+func newScanCmd(env *Env) *cobra.Command { return newScanCmdFlags(env, nil) }
+
+// newScanCmdFlags is newScanCmd, handing got the flags it parses into.
+func newScanCmdFlags(env *Env, got func(*scanFlags)) *cobra.Command {
 	var f scanFlags
+	if got != nil {
+		got(&f)
+	}
 	cmd := &cobra.Command{
 		Use:   "scan [flags] TARGET...",
 		Short: "Scan hosts for open, closed and filtered TCP and UDP ports",
-		Long: `Scan hosts for open, closed and filtered TCP ports with connect(): no
-privileges needed. Every (host, port) pair is probed once, in a pseudo-random
-order, with timeouts adapted to each host's measured round-trip time; silent
-ports are retried, and are "filtered" when they stay silent. A port that
-answers with a reset is "closed"; an ICMP error gives a filtered port its
-reason (admin-prohibited, port-unreach, host-unreach, net-unreach).
+		Long: `Scan hosts for open, closed and filtered TCP ports. Every (host, port) pair
+is probed once, in a pseudo-random order, with timeouts adapted to each host's
+measured round-trip time; silent ports are retried, and are "filtered" when
+they stay silent. A port that answers with a reset is "closed"; an ICMP error
+gives a filtered port its reason (admin-prohibited, port-unreach,
+host-unreach, net-unreach).
+
+-sS (--syn) sends TCP SYNs of ajar's own on a raw socket and reads the
+answers itself: a SYN-ACK is "open" (this machine's kernel resets it, so no
+connection is ever made), a reset "closed". It needs root or CAP_NET_RAW,
+and is the default when ajar has them. -sT (--connect) completes connections
+with connect(): no privileges needed, and the default without them. When
+neither is given, ajar says on stderr which one it picked (not with -q).
 
 -sU scans UDP, also without privileges: each port gets a datagram the service
 behind it answers (DNS, NTP, SNMP, SSDP, NetBIOS, mDNS, memcached, SIP, TFTP,
@@ -103,17 +120,34 @@ Ports: -p 22,80,1000-2000, -p- for all, -p ssh,https by service name,
 common) from ajar's own tables. The default is the top 1000 of each protocol
 scanned.
 
+` + discoverHelp + `
+
 Ctrl-C stops the scan: what was found is written, files stay valid, and ajar
-exits with 130.`,
+exits with 130.
+
+--checkpoint FILE keeps the scan's progress in FILE, a new file, committed
+every second, so that it survives Ctrl-C, a crash or kill -9. 'ajar scan
+--resume FILE' then goes on where the scan stopped, with nothing else on the
+command line: FILE holds the flags, the seed, the shard and the targets as
+resolved. Its outputs (stdout and --save files) first hold what the stopped
+run found, then the rest: the whole scan, no port twice. Only flags of pace
+and output (--rate, --max-parallel, --retries, timeouts, -o, --save, -q,
+-sV) may be given anew; others must repeat the saved values. When the scan
+is complete, FILE is removed.`,
 		Example: `  ajar scan 127.0.0.1                      the 1000 most common ports
   ajar scan -p- 192.0.2.10                 every port
   ajar scan -p 22,80,443 10.0.0.0/24 --exclude 10.0.0.1
   ajar scan -F -iL hosts.txt -o jsonl      stream open ports as JSON lines
   ajar scan -sU -p 53,123,161 192.0.2.10   UDP
-  ajar scan -sT -sU -p T:22,U:53 host      both at once
+  ajar scan -sn 10.0.0.0/24                which hosts are up: a ping sweep, no ports
+  ajar scan -Pn -p 22 10.0.0.0/24          no host discovery: scan every address
+  ajar scan -sS -sU -p T:22,U:53 host      TCP (SYN) and UDP at once
+  ajar scan -sT -p- host                   connect scan: no privileges needed
   ajar scan -sV 127.0.0.1                  which service and version on each open port
   ajar scan -p- host --save xml:scan.xml --save jsonl:scan.jsonl
-  ndiff yesterday.xml scan.xml             compare with nmap's ndiff`,
+  ndiff yesterday.xml scan.xml             compare with nmap's ndiff
+  ajar scan -p- 10.0.0.0/16 --checkpoint big.ckpt --save xml:big.xml
+  ajar scan --resume big.ckpt              after Ctrl-C or a crash: the rest`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runScan(cmd, env, &f, args) },
 	}
 	fl := cmd.Flags()
@@ -126,9 +160,11 @@ exits with 130.`,
 	fl.StringVar(&f.exclude, "exclude", "", "targets never to scan, comma separated")
 	fl.StringVar(&f.excludeFile, "exclude-file", "", "read targets never to scan from `FILE`")
 	fl.BoolVar(&f.allAddresses, "all-addresses", false, "scan every address a hostname resolves to, not just the first")
-	fl.BoolVar(&f.connect, "connect", false, "TCP connect scan (nmap's -sT; the default)")
-	fl.BoolVar(&f.udp, "udp", false, "UDP scan (nmap's -sU); with -sT, both")
+	fl.BoolVar(&f.syn, "syn", false, "TCP SYN scan (nmap's -sS; needs root or CAP_NET_RAW; the default with them)")
+	fl.BoolVar(&f.connect, "connect", false, "TCP connect scan (nmap's -sT; the default without raw-socket privileges)")
+	fl.BoolVar(&f.udp, "udp", false, "UDP scan (nmap's -sU); with -sS or -sT, both")
 	fl.Float64Var(&f.rate, "rate", 0, "send at most `N` probes a second (0: no limit)")
+	fl.Float64Var(&f.rate, "max-rate", 0, "the same as --rate (nmap's name)")
 	fl.IntVar(&f.maxParallel, "max-parallel", 0, "keep at most `N` probes in flight (0: as many as open files allow)")
 	fl.IntVar(&f.retries, "retries", 1, "probe a silent port `N` more times")
 	fl.DurationVar(&f.minTimeout, "min-timeout", 100*time.Millisecond, "shortest wait for an answer")
@@ -136,10 +172,13 @@ exits with 130.`,
 	fl.DurationVar(&f.initialTimeout, "initial-timeout", time.Second, "wait for an answer before any round-trip time is known")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the probe order: the same seed, the same order (default: random)")
 	fl.StringVar(&f.shard, "shard", "", "scan only shard `I/N` of the probes (shards 1/N..N/N together are the whole scan)")
+	fl.StringVar(&f.checkpoint, "checkpoint", "", "keep the scan's progress in `FILE` (a new file), to resume it after a stop or a crash")
+	fl.StringVar(&f.resume, "resume", "", "resume the scan checkpointed in `FILE` where it stopped; needs no other flags")
 	fl.StringVarP(&f.output, "output", "o", "table", "output `FORMAT` on stdout: table, json, jsonl, csv or xml")
 	fl.StringArrayVar(&f.saves, "save", nil, "also write `FORMAT:PATH`, e.g. xml:scan.xml (repeatable)")
 	fl.BoolVar(&f.allPorts, "all-ports", false, "write closed and filtered ports too, not only open ones")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress or notes on stderr")
+	addDiscoverFlags(fl, &f.disc)
 	fl.BoolVar(&f.service, "service", false, "identify the service and version on each open port (nmap's -sV)")
 	f.svc.register(fl)
 	return cmd
@@ -163,7 +202,7 @@ func scanPorts(cmd *cobra.Command, f *scanFlags) (portspec.Spec, error) {
 	}
 	// Ports without a T: or U: prefix go to every technique asked for.
 	var protos []portspec.Proto
-	if f.connect || !f.udp {
+	if f.connect || f.syn || !f.udp {
 		protos = append(protos, portspec.TCP)
 	}
 	if f.udp {
@@ -187,8 +226,8 @@ func scanPorts(cmd *cobra.Command, f *scanFlags) (portspec.Spec, error) {
 	if !spec.UDP.IsEmpty() && !f.udp {
 		return portspec.Spec{}, usageErrorf("UDP ports (U:) need a UDP scan: add -sU")
 	}
-	if !spec.TCP.IsEmpty() && f.udp && !f.connect {
-		return portspec.Spec{}, usageErrorf("TCP ports (T:) need a TCP scan: add -sT")
+	if !spec.TCP.IsEmpty() && f.udp && !f.connect && !f.syn {
+		return portspec.Spec{}, usageErrorf("TCP ports (T:) need a TCP scan: add -sT or -sS")
 	}
 	if f.excludePorts != "" {
 		ex, err := portspec.ParseSpec(f.excludePorts, portspec.TCP, portspec.UDP)
@@ -205,7 +244,7 @@ func scanPorts(cmd *cobra.Command, f *scanFlags) (portspec.Spec, error) {
 
 // scanPlans pairs each protocol's ports with its prober, and describes
 // them for the outputs.
-func scanPlans(spec portspec.Spec) ([]scan.Plan, []report.ScanInfo) {
+func scanPlans(spec portspec.Spec, tcp tcpTechnique) ([]scan.Plan, []report.ScanInfo) {
 	var plans []scan.Plan
 	var infos []report.ScanInfo
 	add := func(pr scan.Prober, typ string, ports portspec.Ranges) {
@@ -215,7 +254,9 @@ func scanPlans(spec portspec.Spec) ([]scan.Plan, []report.ScanInfo) {
 		plans = append(plans, scan.Plan{Prober: pr, Ports: slices.Collect(ports.All())})
 		infos = append(infos, report.ScanInfo{Type: typ, Proto: pr.Proto(), Ports: ports.String(), NumPorts: ports.Len()})
 	}
-	add(connect.Prober{}, "connect", spec.TCP)
+	if tcp.prober != nil {
+		add(tcp.prober, tcp.typ, spec.TCP)
+	}
 	add(udp.Prober{}, "udp", spec.UDP)
 	return plans, infos
 }
@@ -348,12 +389,26 @@ func (o *outputs) close() error {
 }
 
 func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
+	if f.resume != "" {
+		return resumeScan(cmd, env, f, args)
+	}
+	return runScanWith(cmd, env, f, args, nil)
+}
+
+// runScanWith runs a scan; ck, when set, is the checkpoint it resumes
+// (resume.go).
+func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *checkpoint) error {
 	ctx := cmd.Context()
 	spec, err := scanPorts(cmd, f)
 	if err != nil {
 		return err
 	}
-	plans, scanInfos := scanPlans(spec)
+	tcp, err := chooseTCP(f, !spec.TCP.IsEmpty())
+	if err != nil {
+		return err
+	}
+	defer tcp.close()
+	plans, scanInfos := scanPlans(spec, tcp)
 	var shard perm.Shard
 	if f.shard != "" {
 		if shard, err = perm.ParseShard(f.shard); err != nil {
@@ -370,10 +425,15 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	set, err := scanTargets(ctx, env, f, args)
+	set, err := ck.targets(ctx, env, f, args)
 	if err != nil {
 		return err
 	}
+	found, err := discoverHosts(ctx, env, f, set, ck != nil)
+	if err != nil || found.done {
+		return err
+	}
+	set = found.live
 	seed := f.seed
 	if !cmd.Flags().Changed("seed") {
 		var b [8]byte
@@ -400,9 +460,16 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
+	if ck, err = ck.begin(cmd, env, f, args, set, seed, scanInfos, engine); err != nil {
+		return err
+	}
+	defer ck.release()
 	out, err := openOutputs(env, f)
 	if err != nil {
 		return err
+	}
+	if tcp.note != "" && !f.quiet {
+		fmt.Fprintln(env.Stderr, "ajar: "+tcp.note)
 	}
 
 	info := report.RunInfo{
@@ -413,12 +480,16 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 		out.close()
 		return failure(err)
 	}
+	if err := found.write(out.w); err != nil {
+		out.close()
+		return failure(err)
+	}
 	var bar *progressBar
 	if !f.quiet && isTerminal(env.Stderr) {
 		fmt.Fprintf(env.Stderr, "ajar: %s of %d host(s) × %d port(s)\n", techniques(scanInfos), set.Len(), spec.Len())
 		bar = startProgress(env.Stderr, func() (uint64, uint64, uint64) {
 			p := engine.Progress()
-			return p.Done, p.Total, p.Open
+			return p.Done, p.Total, p.Open + ck.openBefore()
 		})
 	}
 	var writeErr error
@@ -435,10 +506,7 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	if f.service {
 		ident = newIdentifier(svcCfg, f.svc.parallel, write)
 	}
-	runErr := engine.Run(ctx, func(r *scan.Result) {
-		if limits != nil {
-			limits.Observe(r)
-		}
+	handle := func(r *scan.Result) {
 		if r.State == scan.Open || r.State == scan.OpenFiltered {
 			if name := portspec.ServiceName(r.Port, r.Proto); name != "" {
 				r.Service = &scan.Service{Name: name, Method: "port-table", Confidence: 3}
@@ -449,15 +517,27 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 			return
 		}
 		write(r)
-	})
+	}
+	runErr := ck.replay(handle)
+	if runErr == nil {
+		ck.start()
+		runErr = ck.run(ctx, engine, func(r *scan.Result, pos uint64) {
+			ck.record(pos, r)
+			if limits != nil {
+				limits.Observe(r)
+			}
+			handle(r)
+		})
+	}
 	if ident != nil {
 		ident.wait()
 	}
 	bar.Stop()
 	interrupted := runErr != nil && ctx.Err() != nil
 
-	endErr := out.w.End(report.RunStats{End: time.Now(), HostsTotal: int(min(set.Len(), 1<<31)), Interrupted: interrupted})
+	endErr := out.w.End(report.RunStats{End: time.Now(), HostsTotal: found.hostsTotal(set), Interrupted: interrupted})
 	closeErr := out.close()
+	ck.finish(runErr == nil && errors.Join(writeErr, endErr, closeErr) == nil)
 	if limits != nil && runErr == nil {
 		// The results are written; now see whether silent UDP ports
 		// may be closed ones whose answers the host rate limited.
@@ -478,13 +558,15 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 }
 
 // techniques names the scan's techniques for a note: "TCP connect scan",
-// "UDP scan", "TCP connect and UDP scan".
+// "UDP scan", "TCP SYN and UDP scan".
 func techniques(infos []report.ScanInfo) string {
 	names := make([]string, len(infos))
 	for i, si := range infos {
 		switch si.Type {
 		case "connect":
 			names[i] = "TCP connect"
+		case "syn":
+			names[i] = "TCP SYN"
 		default:
 			names[i] = strings.ToUpper(si.Type)
 		}
