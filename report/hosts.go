@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -219,19 +218,8 @@ func (x *hostXML) Begin(ri RunInfo) error {
 	if x.begun {
 		return nil
 	}
-	x.begun = true
-	x.info = ri
+	x.openRun(ri)
 	w := x.w
-	w.WriteString(xmlHeader)
-	w.WriteString("<nmaprun")
-	x.attr("scanner", "ajar")
-	x.attr("args", shellJoin(ri.Args))
-	if !ri.Start.IsZero() {
-		x.attrInt("start", ri.Start.Unix())
-		x.attr("startstr", ri.Start.Format(time.ANSIC))
-	}
-	x.attr("version", cmp.Or(ri.Version, "dev"))
-	x.attr("xmloutputversion", xmlOutputVersion)
 	w.WriteString(">\n<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n")
 	return w.Flush()
 }

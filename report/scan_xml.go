@@ -34,10 +34,9 @@ type xmlWriter struct {
 	num   []byte
 }
 
-func (x *xmlWriter) Begin(ri RunInfo) error {
-	if x.begun {
-		return nil
-	}
+// openRun starts the document: the XML header and the nmaprun element's
+// attributes, left open for the caller to close.
+func (x *xmlWriter) openRun(ri RunInfo) {
 	x.begun = true
 	x.info = ri
 	w := x.w
@@ -51,6 +50,14 @@ func (x *xmlWriter) Begin(ri RunInfo) error {
 	}
 	x.attr("version", cmp.Or(ri.Version, "dev"))
 	x.attr("xmloutputversion", xmlOutputVersion)
+}
+
+func (x *xmlWriter) Begin(ri RunInfo) error {
+	if x.begun {
+		return nil
+	}
+	x.openRun(ri)
+	w := x.w
 	w.WriteString(">\n")
 	for _, si := range ri.scans() {
 		w.WriteString("<scaninfo")
