@@ -570,36 +570,9 @@ if want_case syn; then
 fi
 
 # --- Cases 2, 4 and 5: the namespaces ------------------------------------
-id=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
-read -r A B < <(od -An -N2 -tu1 /dev/urandom)
-SNS=ajscan-s-$id
-TNS=ajscan-t-$id
-SLINK=ajs-$id # IFNAMSIZ: at most 15 characters
-TLINK=ajt-$id
-SADDR=10.$A.$B.1
-TADDR=10.$A.$B.2
-ip netns add "$SNS" && namespaces+=("$SNS")
-ip netns add "$TNS" && namespaces+=("$TNS")
-# The pair is born inside the scanner namespace with its peer moved straight
-# to the target: it never exists in the host's namespace. Distinct indexes
-# keep the kernel from batching the two ends' carrier changes (a second's
-# delay otherwise).
-ip -n "$SNS" link add "$SLINK" index 10 type veth peer name "$TLINK" index 20 netns "$TNS"
-ip -n "$SNS" addr add "$SADDR/30" dev "$SLINK"
-ip -n "$TNS" addr add "$TADDR/30" dev "$TLINK"
-for end in "$SNS $SLINK" "$TNS $TLINK"; do
-  read -r ns link <<<"$end"
-  ip -n "$ns" link set lo up
-  ip -n "$ns" link set "$link" up
-done
-deadline=$((SECONDS + READY_TIMEOUT))
-for end in "$SNS $SLINK" "$TNS $TLINK"; do
-  read -r ns link <<<"$end"
-  until ip -n "$ns" -o link show dev "$link" | grep -q 'state UP'; do
-    ((SECONDS < deadline)) || die "link $link in $ns not up after ${READY_TIMEOUT}s"
-    sleep 0.05
-  done
-done
+# shellcheck source=bench/bed.sh
+source bench/bed.sh # the scripts run from the repository root
+bed_up ajscan aj
 ip netns exec "$TNS" nft -f - <<EOF
 table inet bench {
   chain input {

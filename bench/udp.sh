@@ -277,32 +277,9 @@ start_helper() { # name, command...
 }
 
 # --- The namespaces ----------------------------------------------------------
-id=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
-read -r A B < <(od -An -N2 -tu1 /dev/urandom)
-SNS=ajudp-s-$id
-TNS=ajudp-t-$id
-SLINK=aus-$id
-TLINK=aut-$id
-SADDR=10.$A.$B.1
-TADDR=10.$A.$B.2
-ip netns add "$SNS" && namespaces+=("$SNS")
-ip netns add "$TNS" && namespaces+=("$TNS")
-ip -n "$SNS" link add "$SLINK" index 10 type veth peer name "$TLINK" index 20 netns "$TNS"
-ip -n "$SNS" addr add "$SADDR/30" dev "$SLINK"
-ip -n "$TNS" addr add "$TADDR/30" dev "$TLINK"
-for end in "$SNS $SLINK" "$TNS $TLINK"; do
-  read -r ns link <<<"$end"
-  ip -n "$ns" link set lo up
-  ip -n "$ns" link set "$link" up
-done
-deadline=$((SECONDS + READY_TIMEOUT))
-for end in "$SNS $SLINK" "$TNS $TLINK"; do
-  read -r ns link <<<"$end"
-  until ip -n "$ns" -o link show dev "$link" | grep -q 'state UP'; do
-    ((SECONDS < deadline)) || die "link $link in $ns not up after ${READY_TIMEOUT}s"
-    sleep 0.05
-  done
-done
+# shellcheck source=bench/bed.sh
+source bench/bed.sh # the scripts run from the repository root
+bed_up ajudp au
 ip netns exec "$TNS" nft -f - <<EOF
 table inet bench {
   chain input {
