@@ -9,11 +9,15 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
+	"errors"
+	"io"
 	"math/big"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -190,5 +194,42 @@ func TestIdentifyBadInput(t *testing.T) {
 		if code != 2 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.HasPrefix(errOut, "ajar: ") {
 			t.Errorf("ajar %v: exit %d, stderr %q; want exit 2 and one line", args, code, errOut)
 		}
+	}
+}
+
+// TestScanServiceInterrupt stops a scan with SIGINT while it identifies a
+// service that never answers: ajar exits 130, the port is written, and the
+// saved XML says the run ended early.
+func TestScanServiceInterrupt(t *testing.T) {
+	silent := serve(t, func(c net.Conn) { c.Read(make([]byte, 1)); time.Sleep(10 * time.Second) })
+	xmlPath := t.TempDir() + "/scan.xml"
+	cmd := exec.Command(ajarBin, "scan", "-sT", "-sV", "-p", strconv.Itoa(silent), "-o", "jsonl",
+		"--save", "xml:"+xmlPath, "127.0.0.1")
+	var out strings.Builder
+	cmd.Stdout = &out
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The port scan of one port ends at once; identification of a silent
+	// service takes seconds. Interrupt in between.
+	time.Sleep(1500 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	errOut, _ := io.ReadAll(stderr)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v, stderr %q; want 130", err, errOut)
+	}
+	recs := parseServices(t, out.String())
+	if r, ok := recs[silent]; !ok || r.State != "open" {
+		t.Errorf("port %d not written as open: %q", silent, out.String())
+	}
+	saved, err := os.ReadFile(xmlPath)
+	if err != nil || !strings.Contains(string(saved), `exit="error"`) {
+		t.Errorf("saved XML (%v) does not end as interrupted:\n%s", err, saved)
 	}
 }

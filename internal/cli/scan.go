@@ -533,11 +533,12 @@ func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *
 		ident.wait()
 	}
 	bar.Stop()
-	interrupted := runErr != nil && ctx.Err() != nil
+	// Stopped while scanning, or while identifying what the scan found.
+	interrupted := ctx.Err() != nil
 
 	endErr := out.w.End(report.RunStats{End: time.Now(), HostsTotal: found.hostsTotal(set), Interrupted: interrupted})
 	closeErr := out.close()
-	ck.finish(runErr == nil && errors.Join(writeErr, endErr, closeErr) == nil)
+	ck.finish(!interrupted && runErr == nil && errors.Join(writeErr, endErr, closeErr) == nil)
 	if limits != nil && runErr == nil {
 		// The results are written; now see whether silent UDP ports
 		// may be closed ones whose answers the host rate limited.
