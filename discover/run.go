@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync/atomic"
 	"time"
 )
 
@@ -66,7 +67,8 @@ type pending struct {
 }
 
 // Session is discovery ready to run: its sockets are open. Open makes
-// one, Run runs it once, Close releases it.
+// one, Run runs it (once per target set, one run at a time: a scan in
+// host groups runs it once per group), Close releases it.
 type Session struct {
 	cfg        Config
 	keys       keys
@@ -75,7 +77,7 @@ type Session struct {
 	privileged bool
 	events     chan event
 	done       chan struct{}
-	ran        bool
+	running    atomic.Bool
 }
 
 // Privileged reports whether the session probes with raw sockets.
@@ -112,16 +114,18 @@ const maxLocalFails = 16
 // address, from the calling goroutine, as soon as its state is known: up
 // at the first answer, down when every try stayed silent. Sockets it
 // makes (connect() probes) belong to the calling thread's network
-// namespace, as the session's do.
+// namespace, as the session's do. A session may Run again once a run
+// has returned (on other targets: late answers to an earlier run are
+// ignored), never twice at once.
 //
 // When ctx is done, or Config.MaxTime has passed, Run returns at once
 // with the context's error (wrapping ErrMaxTime for the latter); hosts
 // still waiting are not reported.
 func (s *Session) Run(ctx context.Context, targets Targets, fn func(Host)) error {
-	if s.ran {
-		return errors.New("discover: a session runs once")
+	if !s.running.CompareAndSwap(false, true) {
+		return errors.New("discover: a session runs one target set at a time")
 	}
-	s.ran = true
+	defer s.running.Store(false)
 	if s.cfg.MaxTime > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, s.cfg.MaxTime, ErrMaxTime)

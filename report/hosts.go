@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ajarsec/ajar/discover"
@@ -374,4 +375,39 @@ func (j *jsonWriter) writeHost(h *discover.Host) error {
 		return nil
 	}
 	return j.writeItem(func(b jsonBuf) jsonBuf { return appendHostJSON(b, h) })
+}
+
+// Synchronized makes w safe for use from several goroutines: each call
+// (Write, WriteHost through it, Begin, End) runs alone. A scan in host
+// groups writes a group's host records as its discovery ends, while the
+// ports of the group before are written.
+func Synchronized(w ResultWriter) ResultWriter { return &syncWriter{w: w} }
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  ResultWriter
+}
+
+func (s *syncWriter) Begin(ri RunInfo) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Begin(ri)
+}
+
+func (s *syncWriter) Write(r *scan.Result) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(r)
+}
+
+func (s *syncWriter) End(st RunStats) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.End(st)
+}
+
+func (s *syncWriter) writeHost(h *discover.Host) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return WriteHost(s.w, h)
 }

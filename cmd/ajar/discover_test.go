@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -246,5 +247,138 @@ func TestDiscoverThenScan(t *testing.T) {
 	want[d.noAddr.Addr4.String()] = 2
 	if !maps.Equal(ports, want) || len(down) != 0 {
 		t.Errorf("-Pn: ports per host %v (want %v), down %v", ports, want, down)
+	}
+}
+
+// groupTruth is what a scan of the LAN's first 16 addresses in host groups
+// of 4 must find: the scanner itself and three hosts up (one group with
+// no host up at all), every other address down.
+func (d *discoverLAN) groupTruth() (block netip.Prefix, up map[string]bool) {
+	block = netip.PrefixFrom(d.Net4.Addr(), 28) // .0-.15: groups .0-.3, .4-.7, .8-.11, .12-.15
+	up = map[string]bool{}
+	for _, a := range []netip.Addr{d.ScannerAddr4, d.up.Addr4, d.neighOnly.Addr4, d.only443.Addr4} {
+		up[a.String()] = true
+	}
+	return block, up
+}
+
+// group is the index of a's host group (4 addresses a group) in block.
+func group(block netip.Prefix, a string) int {
+	return int(netip.MustParseAddr(a).As4()[3]-block.Addr().As4()[3]) / 4
+}
+
+// checkGroupRecords checks the JSON Lines of a scan of the group truth:
+// every down address once as down, each up host's ports once each, open
+// exactly where something listens. When streamed is set it also checks
+// that a group's down hosts came before its first port.
+func checkGroupRecords(t *testing.T, name string, d *discoverLAN, out string, ports int, streamed bool) {
+	t.Helper()
+	block, up := d.groupTruth()
+	down := map[string]int{}
+	perHost := map[string]map[int]bool{}
+	var open []string
+	firstPort := map[int]int{} // group → line of its first port
+	lastDown := map[int]int{}  // group → line of its last down host
+	for i, r := range parseRecords(t, out) {
+		g := group(block, r.Host)
+		switch {
+		case r.Port != nil:
+			if perHost[r.Host] == nil {
+				perHost[r.Host] = map[int]bool{}
+			}
+			if perHost[r.Host][*r.Port] {
+				t.Errorf("%s: %s port %d twice", name, r.Host, *r.Port)
+			}
+			perHost[r.Host][*r.Port] = true
+			if r.State == "open" {
+				open = append(open, r.Host+":"+strconv.Itoa(*r.Port))
+			}
+			if _, ok := firstPort[g]; !ok {
+				firstPort[g] = i
+			}
+		case r.Status == "down":
+			down[r.Host]++
+			lastDown[g] = i
+		default:
+			t.Errorf("%s: a record neither port nor down host: %+v", name, r)
+		}
+	}
+	for i := range 16 {
+		a := block.Addr().As4()
+		a[3] += byte(i)
+		s := netip.AddrFrom4(a).String()
+		switch {
+		case up[s] && (len(perHost[s]) != ports || down[s] != 0):
+			t.Errorf("%s: up host %s: %d ports, %d down records; want %d ports", name, s, len(perHost[s]), down[s], ports)
+		case !up[s] && (down[s] != 1 || perHost[s] != nil):
+			t.Errorf("%s: down host %s: %d down records, %d ports", name, s, down[s], len(perHost[s]))
+		}
+	}
+	slices.Sort(open)
+	if want := []string{d.up.Addr4.String() + ":22", d.only443.Addr4.String() + ":443"}; !slices.Equal(open, want) {
+		t.Errorf("%s: open %v, want %v", name, open, want)
+	}
+	if streamed {
+		for g, fp := range firstPort {
+			if ld, ok := lastDown[g]; ok && ld > fp {
+				t.Errorf("%s: group %d: a down host written after its group's first port", name, g)
+			}
+		}
+	}
+}
+
+// TestDiscoverGroups scans 16 addresses of the LAN in host groups of 4: it
+// finds exactly the live hosts, scans only their ports, writes each
+// group's down hosts before the group's ports, and lists every host once
+// in the XML (up with its ports, or down).
+func TestDiscoverGroups(t *testing.T) {
+	d := newDiscoverLAN(t)
+	block, up := d.groupTruth()
+	xmlPath := filepath.Join(t.TempDir(), "groups.xml")
+	out, stderr := ajarIn(t, d.Scanner, "scan", "-sT", "-p", "22,443,8000-8009", "--all-ports", "-o", "jsonl",
+		"--max-hostgroup", "4", "--initial-timeout", "300ms", "--save", "xml:"+xmlPath, block.String())
+	checkGroupRecords(t, "jsonl", d, out, 12, true)
+	if !strings.Contains(stderr, "in 4 groups of 4") || !strings.Contains(stderr, "host discovery: 4 of 16 hosts up") {
+		t.Errorf("stderr: %s", stderr)
+	}
+	b, err := os.ReadFile(xmlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run struct {
+		Hosts []struct {
+			Status struct {
+				State string `xml:"state,attr"`
+			} `xml:"status"`
+			Addrs []struct {
+				Addr string `xml:"addr,attr"`
+			} `xml:"address"`
+			Ports []struct {
+				Port int `xml:"portid,attr"`
+			} `xml:"ports>port"`
+		} `xml:"host"`
+		Stats struct {
+			Up    int `xml:"up,attr"`
+			Down  int `xml:"down,attr"`
+			Total int `xml:"total,attr"`
+		} `xml:"runstats>hosts"`
+	}
+	if err := xml.Unmarshal(b, &run); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	seen := map[string]bool{}
+	for _, h := range run.Hosts {
+		addr := h.Addrs[0].Addr
+		if seen[addr] {
+			t.Errorf("XML: host %s listed twice", addr)
+		}
+		seen[addr] = true
+		if want := map[bool]string{true: "up", false: "down"}[up[addr]]; h.Status.State != want ||
+			want == "up" && len(h.Ports) != 12 {
+			t.Errorf("XML: host %s %s with %d ports, want %s", addr, h.Status.State, len(h.Ports), want)
+		}
+	}
+	if len(seen) != 16 || run.Stats.Up != 4 || run.Stats.Down != 12 || run.Stats.Total != 16 {
+		t.Errorf("XML: %d hosts, stats %+v", len(seen), run.Stats)
 	}
 }

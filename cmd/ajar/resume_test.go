@@ -485,3 +485,38 @@ func TestResumeCrafted(t *testing.T) {
 		t.Errorf("%d filtered ports, want the checkpoint's 5 (the rest probed: closed or open)", filtered)
 	}
 }
+
+// TestResumeGroups kills (SIGKILL) a scan in host groups of 4 once its
+// checkpoint is past the second group, and resumes it: the resumed
+// outputs hold the whole scan, as a scan never stopped would, every port
+// of every up host once and every down host once; and the checkpoint and
+// its host file are gone.
+func TestResumeGroups(t *testing.T) {
+	d := newDiscoverLAN(t)
+	block, _ := d.groupTruth()
+	ckpt := filepath.Join(t.TempDir(), "groups.ckpt")
+	const ports = 2000
+	s := startScan(t, d.Scanner.Command(ajarBin, "scan", "-sT", "-p", "1-2000", "--rate", "1500", "--all-ports", "-o", "jsonl", "-q",
+		"--max-hostgroup", "4", "--initial-timeout", "300ms", "--checkpoint", ckpt, block.String()))
+	// Groups are 4 hosts × 2000 ports = 8000 positions: the third
+	// (.8-.11, one host up) starts at 16000, the fourth at 24000.
+	waitMark(t, s, ckpt, 16000+500)
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	s.wait(t)
+	if n := len(parseRecords(t, s.stdout.String())); n >= 12+4*ports {
+		t.Fatalf("the scan finished before it was killed (%d records)", n)
+	}
+	if _, err := os.Stat(ckpt + ".hosts"); err != nil {
+		t.Fatalf("no host file: %v", err)
+	}
+	r := startScan(t, d.Scanner.Command(ajarBin, "scan", "--resume", ckpt))
+	if code := r.wait(t); code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, r.stderr.String())
+	}
+	checkGroupRecords(t, "resumed", d, r.stdout.String(), ports, false)
+	for _, p := range []string{ckpt, ckpt + ".hosts"} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s left: %v", p, err)
+		}
+	}
+}

@@ -4,16 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"runtime"
-	"slices"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/ajarsec/ajar/discover"
 	"github.com/ajarsec/ajar/report"
+	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/target"
 )
 
@@ -22,18 +21,28 @@ type discoverFlags struct {
 	noPing, pingOnly bool
 	noNeighbor       bool
 	unprivileged     bool
+	hostGroup        int
 }
 
-const discoverHelp = `Host discovery: when the targets hold more than one address, ajar first
-finds which hosts are up, and scans only their ports; down hosts are listed
-as down (XML, JSON) and counted. With root or CAP_NET_RAW, hosts on a local
-Ethernet link are asked with ARP (IPv4) or NDP (IPv6), which they answer even
-behind a firewall that drops everything else; other hosts get ICMP echo and
-timestamp requests (ICMPv6 echo), a TCP SYN to 443 and a TCP ACK to 80. Without
-privileges ajar connects to ports 80 and 443 (a refusal is an answer too) and
-pings with an ICMP datagram socket where net.ipv4.ping_group_range allows. It
-says on stderr which probes it uses. -Pn skips discovery and scans every
-target; -sn (--sn) does discovery only: a ping sweep that lists the up hosts.`
+const discoverHelp = `Host discovery: when the targets hold more than one address, ajar finds
+which hosts are up, and scans only their ports; down hosts are listed as
+down (XML, JSON) and counted. It walks the targets in host groups of
+--max-hostgroup addresses (4096), as nmap does: a group is discovered, then
+the ports of its live hosts are scanned while the next group is discovered,
+so the first ports come early and memory stays small whatever the size of
+the targets (10.0.0.0/8 too); each group's down hosts are written as soon
+as its discovery ends. With --checkpoint FILE, each group's live hosts are
+kept in FILE.hosts: a resumed scan skips the groups done and goes on
+inside the one it stopped in. With root or CAP_NET_RAW, hosts on a local Ethernet
+link are asked with ARP (IPv4) or NDP (IPv6), which they answer even behind
+a firewall that drops everything else; other hosts get ICMP echo and
+timestamp requests (ICMPv6 echo), a TCP SYN to 443 and a TCP ACK to 80.
+Without privileges ajar connects to ports 80 and 443 (a refusal is an
+answer too) and pings with an ICMP datagram socket where
+net.ipv4.ping_group_range allows. It says on stderr which probes it uses.
+-Pn skips discovery and scans every target (one probe order over all of
+them, as do --shard scans); -sn (--sn) does discovery only: a ping sweep
+that lists the up hosts.`
 
 func addDiscoverFlags(fl *pflag.FlagSet, d *discoverFlags) {
 	fl.BoolVar(&d.noPing, "no-ping", false, "skip host discovery: scan every target as if up (nmap's -Pn)")
@@ -45,24 +54,20 @@ func addDiscoverFlags(fl *pflag.FlagSet, d *discoverFlags) {
 	fl.MarkHidden("Pn")
 	fl.BoolVar(&d.noNeighbor, "disable-arp-ping", false, "discover hosts on local links with IP probes too, not ARP or NDP")
 	fl.BoolVar(&d.unprivileged, "unprivileged-ping", false, "discover hosts with connect() and ping sockets only, even with raw-socket privileges")
+	fl.IntVar(&d.hostGroup, "max-hostgroup", defaultHostGroup, "discover and scan the targets `N` addresses (a host group) at a time")
 }
 
-// maxDownWhy bounds how many down hosts keep a reason other than
-// no-response (host-unreach from a router, say) for the outputs.
-const maxDownWhy = 4096
-
-// discovery is what host discovery found, kept for the scan's outputs:
-// the up hosts, and the down ones as a set (never expanded).
+// discovery is how the scan finds its live hosts: not at all (-Pn, a
+// shard, one target: one engine over every target), or in host groups
+// (hostgroup.go).
 type discovery struct {
-	ran bool
-	// done is set when the command has nothing left to do: a ping
-	// sweep, or no host up.
-	done    bool
-	all     target.Set // every target
-	live    target.Set // the targets found up, with their names
-	down    target.Set
-	up      []discover.Host
-	downWhy map[netip.Addr]discover.Reason
+	// done is set when the command has nothing left to do: a ping sweep.
+	done  bool
+	all   target.Set // every target
+	group uint64     // hosts a group; 0: no discovery
+	sess  *discover.Session
+	gs    *groupScan
+	tell  func(string) // notes of each group's progress, on a terminal
 }
 
 // discoverConfig turns the scan's flags into discovery's: the same pace,
@@ -90,113 +95,90 @@ func notef(env *Env, f *scanFlags, format string, a ...any) {
 	}
 }
 
-// maxDiscoverHosts is the largest target set discovered before a port
-// scan.
-const maxDiscoverHosts = 1 << 16
-
-// discoverHosts runs host discovery before a port scan, when it should:
-// more than one target, no -Pn, not a resumed scan (whose saved targets
-// are the hosts found up before) and not a shard (shards must all see the
-// same hosts). With --sn it runs the ping sweep and is done.
-func discoverHosts(ctx context.Context, env *Env, f *scanFlags, set target.Set, resuming bool) (*discovery, error) {
-	d := &discovery{all: set, live: set}
+// discoverHosts decides how the scan finds its live hosts: in host
+// groups when the targets hold more than one address, unless -Pn, or a
+// shard (shards must all see the same hosts). A resumed scan does what
+// its checkpoint did. With --sn it runs the ping sweep and is done.
+func discoverHosts(ctx context.Context, env *Env, f *scanFlags, set target.Set, ck *checkpoint) (*discovery, error) {
+	d := &discovery{all: set}
+	resuming := ck != nil && ck.resumed != nil
 	switch {
 	case f.disc.pingOnly && f.disc.noPing:
 		return nil, usageErrorf("give only one of -Pn (--no-ping) and -sn (--ping-only)")
 	case f.disc.pingOnly:
 		d.done = true
 		return d, runPingSweep(ctx, env, f, set)
-	case f.disc.noPing || resuming || set.Len() <= 1:
+	case f.disc.hostGroup < 1 || f.disc.hostGroup > maxHostGroup:
+		return nil, usageErrorf("--max-hostgroup takes 1 to %d hosts", maxHostGroup)
+	case resuming && ck.meta.HostGroup == 0:
+		return d, nil // a scan without discovery, or of the hosts found up before
+	case resuming:
+	case f.disc.noPing || set.Len() <= 1:
 		return d, nil
 	case f.shard != "":
 		notef(env, f, "note: no host discovery with --shard (shards must scan the same hosts): every target is scanned, as with -Pn")
 		return d, nil
-	case set.Len() > maxDiscoverHosts:
-		// Discovery finishes before the port scan starts: for a network
-		// this big the first port would wait minutes.
-		notef(env, f, "note: no host discovery before scanning %s (more than %d): every target is scanned, as with -Pn; run -sn first to find the live hosts",
-			addresses(set.Len()), maxDiscoverHosts)
-		return d, nil
 	}
 	s, err := discover.Open(discoverConfig(f))
-	if errors.Is(err, errors.ErrUnsupported) {
+	if errors.Is(err, errors.ErrUnsupported) && !resuming {
 		notef(env, f, "note: no host discovery on %s yet: every target is scanned, as with -Pn", runtime.GOOS)
 		return d, nil
 	}
 	if err != nil {
 		return nil, failure(fmt.Errorf("host discovery: %w", err))
 	}
-	defer s.Close()
-	notef(env, f, "host discovery of %s: %s", addresses(set.Len()), s.Probes())
-	d.downWhy = make(map[netip.Addr]discover.Reason)
-	err = s.Run(ctx, set, func(h discover.Host) {
-		switch {
-		case h.State == discover.Up:
-			d.up = append(d.up, h)
-		case h.Reason != discover.ReasonNoResponse && len(d.downWhy) < maxDownWhy:
-			d.downWhy[h.Addr] = h.Reason
-		}
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, failure(err)
+	d.sess = s
+	if !f.quiet && isTerminal(env.Stderr) {
+		d.tell = func(msg string) { fmt.Fprint(env.Stderr, "\r\x1b[2Kajar: "+msg+"\n") }
 	}
-	d.ran = true
-	slices.SortFunc(d.up, func(a, b discover.Host) int { return a.Addr.Compare(b.Addr) })
-	rs := make([]target.Range, len(d.up))
-	for i, h := range d.up {
-		rs[i] = target.Range{From: h.Addr, To: h.Addr}
+	d.group = uint64(f.disc.hostGroup)
+	if resuming {
+		d.group = ck.meta.HostGroup
 	}
-	// set ∖ (set ∖ up) is set ∩ up with set's hostnames.
-	d.down = set.Exclude(target.SetOf(rs...))
-	d.live = set.Exclude(d.down)
-	notef(env, f, "host discovery: %d of %d hosts up", d.live.Len(), set.Len())
-	if d.live.Len() == 0 {
-		d.done = true
-		notef(env, f, "no host is up: no port to scan (-Pn scans them all the same)")
-		return d, d.writeAlone(env, f)
+	groups := (set.Len() + d.group - 1) / d.group
+	if groups > 1 {
+		notef(env, f, "host discovery of %s, in %d groups of %d: %s", addresses(set.Len()), groups, d.group, s.Probes())
+	} else {
+		notef(env, f, "host discovery of %s: %s", addresses(set.Len()), s.Probes())
 	}
 	return d, nil
 }
 
-// addresses is "1 address", "256 addresses".
-func addresses(n uint64) string {
-	if n == 1 {
-		return "1 address"
+// close releases discovery's sockets.
+func (d *discovery) close() {
+	if d != nil && d.sess != nil {
+		d.sess.Close()
 	}
-	return fmt.Sprintf("%d addresses", n)
 }
 
-// hosts calls fn with every target's record: the up hosts, then the down
-// ones, in address order.
-func (d *discovery) hosts(fn func(*discover.Host) error) error {
-	for i := range d.up {
-		if err := fn(&d.up[i]); err != nil {
-			return err
+// portScan makes the port scan: one engine over every target, or host
+// groups with cfg for each group's engine (its Order and shard unused).
+func (d *discovery) portScan(set target.Set, plans []scan.Plan, cfg scan.Config, seed, np uint64) (portScan, error) {
+	if d.group == 0 {
+		e, err := scan.NewPlans(set, plans, cfg)
+		if err != nil {
+			return nil, err
 		}
+		return oneEngine{e}, nil
 	}
-	for i := range d.down.Len() {
-		a := d.down.At(i)
-		h := discover.Host{Addr: a, Name: d.all.Name(a), State: discover.Down, Reason: discover.ReasonNoResponse}
-		if why, ok := d.downWhy[a]; ok {
-			h.Reason = why
-		}
-		if err := fn(&h); err != nil {
-			return err
-		}
+	if np == 0 || set.Len() > ^uint64(0)/np {
+		return nil, fmt.Errorf("%d hosts × %d ports is too many probes", set.Len(), np)
 	}
-	return nil
+	cfg.Order, cfg.Shard, cfg.Shards = nil, 0, 0
+	d.gs = &groupScan{all: set, size: d.group, np: np, plans: plans, cfg: cfg, seed: seed, sess: d.sess,
+		hostOut: func(*discover.Host) error { return nil }, tell: d.tell}
+	return d.gs, nil
 }
 
-// write hands discovery's records to the scan's outputs, after Begin and
-// before the ports.
-func (d *discovery) write(w report.ResultWriter) error {
-	if d == nil || !d.ran {
+// write hands the outputs what they take before the ports: with host
+// groups, the host records of the groups a resumed checkpoint finished;
+// then each group's records as its discovery ends.
+func (d *discovery) write(w report.ResultWriter, ck *checkpoint) error {
+	if d == nil || d.gs == nil {
 		return nil
 	}
-	return d.hosts(func(h *discover.Host) error { return report.WriteHost(w, h) })
+	d.gs.hostOut = func(h *discover.Host) error { return report.WriteHost(w, h) }
+	return ck.restoreGroups(d.gs)
 }
 
 // hostsTotal is how many targets the scan had, discovery's down hosts
@@ -208,23 +190,25 @@ func (d *discovery) hostsTotal(scanned target.Set) int {
 	return int(min(scanned.Len(), 1<<31))
 }
 
-// writeAlone writes discovery's records as a ping sweep's output, when no
-// port scan follows.
-func (d *discovery) writeAlone(env *Env, f *scanFlags) error {
-	hw, closeAll, err := openHostOutputs(env, f)
-	if err != nil {
-		return err
+// finish says how many hosts discovery found up.
+func (d *discovery) finish(env *Env, f *scanFlags) {
+	if d == nil || d.gs == nil {
+		return
 	}
-	start := time.Now()
-	err = hw.Begin(sweepInfo(env, start))
-	if err == nil {
-		err = d.hosts(hw.WriteHost)
+	up, down := d.gs.up.Load(), d.gs.down.Load()
+	if up+down == d.all.Len() {
+		notef(env, f, "host discovery: %d of %d hosts up", up, d.all.Len())
+		return
 	}
-	err = errors.Join(err, hw.End(report.RunStats{End: time.Now(), HostsTotal: d.hostsTotal(d.all)}), closeAll())
-	if err != nil {
-		return failure(fmt.Errorf("writing results: %w", err))
+	notef(env, f, "host discovery: %d hosts up of the %d discovered (of %d)", up, up+down, d.all.Len())
+}
+
+// addresses is "1 address", "256 addresses".
+func addresses(n uint64) string {
+	if n == 1 {
+		return "1 address"
 	}
-	return nil
+	return fmt.Sprintf("%d addresses", n)
 }
 
 func sweepInfo(env *Env, start time.Time) report.RunInfo {

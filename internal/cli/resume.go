@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/netip"
 	"os"
@@ -38,6 +39,10 @@ type checkpointMeta struct {
 	Names   map[netip.Addr]string `json:"names,omitempty"`
 	Hosts   uint64                `json:"hosts"`
 	Scans   []string              `json:"scans"`
+	// HostGroup is the hosts of a host group when the scan discovers
+	// its hosts in groups (hostgroup.go), whose records are in the host
+	// file next to the checkpoint; 0 when it scans every target.
+	HostGroup uint64 `json:"host_group,omitempty"`
 }
 
 // resumeMayChange are the flags a resumed scan may give anew: how fast it
@@ -65,7 +70,10 @@ type checkpoint struct {
 	before  uint64           // open ports it held, when resumed
 	w       *journal.Writer
 	fresh   bool // made by this run
-	engine  *scan.Engine
+	sc      portScan
+	hosts   *hostFile // the host file of a scan in host groups
+	gs      *groupScan
+	first   uint64 // the host group a resumed scan goes on in
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	warn    sync.Once
@@ -222,8 +230,9 @@ func (ck *checkpoint) targets(ctx context.Context, env *Env, f *scanFlags, args 
 // that the scan about to resume is the one its checkpoint holds and opens
 // it for appending. It returns nil when there is no checkpoint.
 func (ck *checkpoint) begin(cmd *cobra.Command, env *Env, f *scanFlags, args []string,
-	set target.Set, seed uint64, infos []report.ScanInfo, engine *scan.Engine) (*checkpoint, error) {
-	total := engine.Progress().Total
+	set target.Set, seed uint64, infos []report.ScanInfo, sc portScan) (*checkpoint, error) {
+	total := sc.Total()
+	gs, _ := sc.(*groupScan)
 	scans := scanDescription(infos)
 	if ck != nil && ck.resumed != nil {
 		j := ck.resumed
@@ -234,11 +243,17 @@ func (ck *checkpoint) begin(cmd *cobra.Command, env *Env, f *scanFlags, args []s
 		case j.Total != total || j.All != f.allPorts:
 			return nil, usageErrorf("cannot resume: %s holds a scan of %d probes, this one would have %d", ck.path, j.Total, total)
 		}
+		if gs != nil {
+			if err := ck.resumeGroups(gs); err != nil {
+				return nil, err
+			}
+		}
 		w, err := j.Append()
 		if err != nil {
+			ck.hosts.close()
 			return nil, failure(fmt.Errorf("resuming %s: %w", ck.path, err))
 		}
-		ck.w, ck.engine = w, engine
+		ck.w, ck.sc = w, sc
 		return ck, nil
 	}
 	if f.checkpoint == "" {
@@ -249,18 +264,34 @@ func (ck *checkpoint) begin(cmd *cobra.Command, env *Env, f *scanFlags, args []s
 		Flags: savedFlags(cmd.Flags(), seed), Args: args,
 		Targets: set.String(), Names: set.Names(), Hosts: set.Len(), Scans: scans,
 	}
+	var hosts *hostFile
+	if gs != nil {
+		meta.HostGroup = gs.size
+		var err error
+		hosts, err = createHostFile(f.checkpoint)
+		switch {
+		case errors.Is(err, os.ErrExist):
+			return nil, usageErrorf("--checkpoint: %s%s exists: resume its scan with --resume %s, or remove both", f.checkpoint, hostFileSuffix, f.checkpoint)
+		case err != nil:
+			return nil, usageErrorf("--checkpoint: %v", err)
+		}
+		gs.save = hosts.save
+	}
 	raw, err := json.Marshal(meta)
 	if err != nil {
 		return nil, failure(err)
 	}
 	w, err := journal.Create(f.checkpoint, journal.Header{Total: total, All: f.allPorts, Meta: raw})
+	if err != nil {
+		hosts.remove()
+	}
 	switch {
 	case errors.Is(err, os.ErrExist):
 		return nil, usageErrorf("--checkpoint %s exists: resume its scan with --resume %[1]s, or remove it", f.checkpoint)
 	case err != nil:
 		return nil, usageErrorf("--checkpoint: %v", err)
 	}
-	return &checkpoint{path: f.checkpoint, env: env, quiet: f.quiet, w: w, fresh: true, engine: engine}, nil
+	return &checkpoint{path: f.checkpoint, env: env, quiet: f.quiet, w: w, fresh: true, sc: sc, hosts: hosts}, nil
 }
 
 // release gives the file up when the scan never started: a checkpoint
@@ -271,10 +302,12 @@ func (ck *checkpoint) release() {
 	}
 	if ck.fresh {
 		ck.w.Remove()
+		ck.hosts.remove()
 	} else {
 		ck.w.Close()
+		ck.hosts.close()
 	}
-	ck.w = nil
+	ck.w, ck.hosts = nil, nil
 }
 
 // replay hands the results a resumed checkpoint holds to handle, the way
@@ -305,11 +338,11 @@ func (ck *checkpoint) replay(handle func(*scan.Result)) error {
 // when there is a checkpoint to keep: without one, positions do not
 // matter (emit gets 0), and nothing bounds how far past its slowest probe
 // the scan goes.
-func (ck *checkpoint) run(ctx context.Context, engine *scan.Engine, emit func(*scan.Result, uint64)) error {
+func (ck *checkpoint) run(ctx context.Context, sc portScan, emit func(*scan.Result, uint64)) error {
 	if ck == nil {
-		return engine.Run(ctx, func(r *scan.Result) { emit(r, 0) })
+		return sc.Run(ctx, scan.Resume{}, false, emit)
 	}
-	return engine.RunTracked(ctx, ck.from(), emit)
+	return sc.Run(ctx, ck.from(), true, emit)
 }
 
 // from is where the engine starts: where the checkpoint's scan stopped.
@@ -351,7 +384,7 @@ func (ck *checkpoint) start() {
 			case <-ck.stop:
 				return
 			case <-t.C:
-				if err := ck.w.Commit(ck.engine.Mark(), false); err != nil {
+				if err := ck.w.Commit(ck.sc.Mark(), false); err != nil {
 					ck.warnf("%v: the scan goes on, but can resume only from before this", err)
 				}
 			}
@@ -374,31 +407,30 @@ func (ck *checkpoint) finish(complete bool) {
 		close(ck.stop)
 		ck.wg.Wait()
 	}
-	p := ck.engine.Progress()
-	mark := ck.engine.Mark()
+	mark, total := max(ck.sc.Mark(), ck.from().Start), ck.sc.Total()
+	stopped := ck.sc.Stopped()
 	if ck.stop == nil {
-		// The engine never ran.
-		mark = ck.from().Start
-		p.Done = mark
+		// The scan never ran.
+		stopped = fmt.Sprintf("%d of %d probes done", mark, total)
 	}
 	err := ck.w.Commit(mark, true)
-	if complete && mark == p.Total {
-		if err := ck.w.Remove(); err != nil {
+	if complete && mark == total {
+		if err := errors.Join(ck.w.Remove(), ck.hosts.remove()); err != nil {
 			ck.warnf("removing checkpoint: %v", err)
 		} else if !ck.quiet {
 			fmt.Fprintf(ck.env.Stderr, "ajar: scan complete: removed checkpoint %s\n", ck.path)
 		}
-		ck.w = nil
+		ck.w, ck.hosts = nil, nil
 		return
 	}
-	closeErr := ck.w.Close()
-	ck.w = nil
+	closeErr := errors.Join(ck.w.Close(), ck.hosts.close())
+	ck.w, ck.hosts = nil, nil
 	if err = errors.Join(err, closeErr); err != nil {
 		fmt.Fprintf(ck.env.Stderr, "ajar: warning: checkpoint %s: %v\n", ck.path, err)
 	}
 	if !ck.quiet {
-		fmt.Fprintf(ck.env.Stderr, "ajar: stopped with %d of %d probes done: resume with 'ajar scan --resume %s'\n",
-			p.Done, p.Total, shellQuote(ck.path))
+		fmt.Fprintf(ck.env.Stderr, "ajar: stopped with %s: resume with 'ajar scan --resume %s'\n",
+			stopped, shellQuote(ck.path))
 	}
 }
 
@@ -410,4 +442,60 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// resumeGroups reads the host file of a resumed scan in host groups: the
+// groups from the one the scan stopped in are handed to gs as saved, the
+// ones before are written to the outputs later (restoreGroups). The file
+// is then opened to append the groups to come.
+func (ck *checkpoint) resumeGroups(gs *groupScan) error {
+	span := gs.size * gs.np
+	ck.gs, ck.first = gs, ck.resumed.Mark/span
+	gs.saved = map[uint64]*groupRecord{}
+	path := ck.path + hostFileSuffix
+	end, err := readHostFile(path, gs, func(rec *groupRecord) error {
+		if rec.g >= ck.first {
+			gs.saved[rec.g] = rec
+		}
+		return nil
+	})
+	if err != nil {
+		return usageErrorf("cannot resume: %v", err)
+	}
+	if _, ok := gs.saved[ck.first]; !ok && ck.first < gs.groups() && ck.resumed.Mark > ck.first*span {
+		return usageErrorf("cannot resume: %s has no record of host group %d, which %s scanned part of", path, ck.first+1, ck.path)
+	}
+	fh, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err == nil {
+		err = fh.Truncate(end)
+		if err == nil {
+			_, err = fh.Seek(end, io.SeekStart)
+		}
+		if err != nil {
+			fh.Close()
+		}
+	}
+	if err != nil {
+		return failure(fmt.Errorf("resuming %s: %w", path, err))
+	}
+	ck.hosts = &hostFile{f: fh, path: path}
+	gs.save = ck.hosts.save
+	return nil
+}
+
+// restoreGroups writes to the outputs the host records of the groups a
+// resumed scan finished before it stopped, reading them from the host
+// file again (they are not kept).
+func (ck *checkpoint) restoreGroups(gs *groupScan) error {
+	if ck == nil || ck.gs == nil || ck.first == 0 {
+		return nil
+	}
+	_, err := readHostFile(ck.hosts.path, gs, func(rec *groupRecord) error {
+		if rec.g >= ck.first {
+			return nil
+		}
+		gs.count(rec)
+		return rec.hosts(gs.view(rec.g), gs.hostOut)
+	})
+	return err
 }

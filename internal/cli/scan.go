@@ -374,7 +374,7 @@ func openOutputs(env *Env, f *scanFlags) (*outputs, error) {
 		}
 		ws = append(ws, w)
 	}
-	o.w = report.MultiWriter(ws...)
+	o.w = report.Synchronized(report.MultiWriter(ws...))
 	return o, nil
 }
 
@@ -429,11 +429,11 @@ func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *
 	if err != nil {
 		return err
 	}
-	found, err := discoverHosts(ctx, env, f, set, ck != nil)
+	found, err := discoverHosts(ctx, env, f, set, ck)
 	if err != nil || found.done {
 		return err
 	}
-	set = found.live
+	defer found.close()
 	seed := f.seed
 	if !cmd.Flags().Changed("seed") {
 		var b [8]byte
@@ -456,7 +456,7 @@ func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *
 	if shard.N > 1 {
 		cfg.Shard, cfg.Shards = shard.I-1, shard.N
 	}
-	engine, err := scan.NewPlans(set, plans, cfg)
+	engine, err := found.portScan(set, plans, cfg, seed, uint64(spec.Len()))
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
@@ -480,7 +480,7 @@ func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *
 		out.close()
 		return failure(err)
 	}
-	if err := found.write(out.w); err != nil {
+	if err := found.write(out.w, ck); err != nil {
 		out.close()
 		return failure(err)
 	}
@@ -488,8 +488,8 @@ func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *
 	if !f.quiet && isTerminal(env.Stderr) {
 		fmt.Fprintf(env.Stderr, "ajar: %s of %d host(s) × %d port(s)\n", techniques(scanInfos), set.Len(), spec.Len())
 		bar = startProgress(env.Stderr, func() (uint64, uint64, uint64) {
-			p := engine.Progress()
-			return p.Done, p.Total, p.Open + ck.openBefore()
+			done, total, open := engine.Progress()
+			return done, total, open + ck.openBefore()
 		})
 	}
 	var writeErr error
@@ -539,6 +539,7 @@ func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *
 	endErr := out.w.End(report.RunStats{End: time.Now(), HostsTotal: found.hostsTotal(set), Interrupted: interrupted})
 	closeErr := out.close()
 	ck.finish(!interrupted && runErr == nil && errors.Join(writeErr, endErr, closeErr) == nil)
+	found.finish(env, f)
 	if limits != nil && runErr == nil {
 		// The results are written; now see whether silent UDP ports
 		// may be closed ones whose answers the host rate limited.

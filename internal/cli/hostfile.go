@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/ajarsec/ajar/discover"
+)
+
+// The host file of a checkpoint (FILE.hosts, next to FILE) keeps what
+// discovery found in each host group of a scan in groups: one JSON line
+// a group, appended with one write(2) when the group's discovery ends and
+// before any of its ports is probed, so that the checkpoint's positions
+// in a group always have the group's live hosts saved. A torn last line
+// (a kill mid-write) is dropped: that group had no probe yet.
+//
+//	{"g":0,"up":[{"a":"10.0.0.2","r":"arp-response","rtt_ns":41000,"mac":"02:..."}],"down":[{"a":"10.0.0.9","r":"host-unreach"}]}
+
+// hostFileSuffix names the host file after its checkpoint.
+const hostFileSuffix = ".hosts"
+
+// maxHostLine bounds a line of the host file: a group of maxHostGroup
+// hosts, each up with a long reason.
+const maxHostLine = maxHostGroup * 256
+
+type savedHost struct {
+	A   netip.Addr    `json:"a"`
+	R   string        `json:"r,omitempty"`
+	RTT time.Duration `json:"rtt_ns,omitempty"`
+	MAC discover.MAC  `json:"mac,omitzero"`
+}
+
+type hostLine struct {
+	G    uint64      `json:"g"`
+	Up   []savedHost `json:"up"`
+	Down []savedHost `json:"down,omitempty"`
+}
+
+// hostFile appends group records to a checkpoint's host file.
+type hostFile struct {
+	f    *os.File
+	path string
+}
+
+// createHostFile makes the host file of a new checkpoint.
+func createHostFile(ckpt string) (*hostFile, error) {
+	path := ckpt + hostFileSuffix
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return &hostFile{f: f, path: path}, nil
+}
+
+// save appends a group's record.
+func (hf *hostFile) save(rec *groupRecord) error {
+	l := hostLine{G: rec.g, Up: make([]savedHost, len(rec.up))}
+	for i, h := range rec.up {
+		l.Up[i] = savedHost{A: h.Addr, R: string(h.Reason), RTT: h.RTT, MAC: h.MAC}
+	}
+	for a, why := range rec.downWhy {
+		l.Down = append(l.Down, savedHost{A: a, R: string(why)})
+	}
+	b, err := json.Marshal(&l)
+	if err != nil {
+		return err
+	}
+	if _, err := hf.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("writing %s: %w", hf.path, err)
+	}
+	return nil
+}
+
+func (hf *hostFile) close() error {
+	if hf == nil {
+		return nil
+	}
+	return errors.Join(hf.f.Sync(), hf.f.Close())
+}
+
+func (hf *hostFile) remove() error {
+	if hf == nil {
+		return nil
+	}
+	return errors.Join(hf.f.Close(), os.Remove(hf.path))
+}
+
+// readHostFile reads the host file of a checkpoint whose groups g·span
+// on are checkpointed, checking each record against gs: fn gets every
+// record, in order. It returns the offset past the last whole line.
+func readHostFile(path string, gs *groupScan, fn func(*groupRecord) error) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 64<<10)
+	var end int64
+	next := uint64(0)
+	for n := 1; ; n++ {
+		line, err := readHostLine(br)
+		if errors.Is(err, io.EOF) {
+			return end, nil // a torn last line is dropped
+		}
+		if err != nil {
+			return 0, fmt.Errorf("%s: line %d: %v", path, n, err)
+		}
+		rec, err := gs.parseHostLine(line, next)
+		if err != nil {
+			return 0, fmt.Errorf("%s: line %d: %v", path, n, err)
+		}
+		next = rec.g + 1
+		end += int64(len(line))
+		if err := fn(rec); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// readHostLine reads one whole line; io.EOF for a last line without its
+// newline.
+func readHostLine(br *bufio.Reader) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk...)
+		if len(line) > maxHostLine {
+			return nil, fmt.Errorf("a line longer than %d bytes", maxHostLine)
+		}
+		switch {
+		case err == nil:
+			return line, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+		case errors.Is(err, io.EOF):
+			return nil, io.EOF
+		default:
+			return nil, err
+		}
+	}
+}
+
+// parseHostLine checks a record: a group after the last, of this scan,
+// its hosts in the group, up ones in order and once.
+func (gs *groupScan) parseHostLine(line []byte, next uint64) (*groupRecord, error) {
+	var l hostLine
+	if err := json.Unmarshal(line, &l); err != nil {
+		return nil, err
+	}
+	if l.G < next || l.G >= gs.groups() {
+		return nil, fmt.Errorf("host group %d out of order or past the scan's %d", l.G, gs.groups())
+	}
+	v := gs.view(l.G)
+	first, last := v.At(0), v.At(v.n-1)
+	in := func(a netip.Addr) bool {
+		return a.IsValid() && first.Compare(a) <= 0 && a.Compare(last) <= 0 && gs.all.Contains(a)
+	}
+	if uint64(len(l.Up)+len(l.Down)) > v.n {
+		return nil, fmt.Errorf("host group %d: more hosts than its %d", l.G, v.n)
+	}
+	rec := &groupRecord{g: l.G, up: make([]discover.Host, len(l.Up))}
+	for i, h := range l.Up {
+		if !in(h.A) || i > 0 && h.A.Compare(l.Up[i-1].A) <= 0 || h.RTT < 0 {
+			return nil, fmt.Errorf("host group %d: bad up host %v", l.G, h.A)
+		}
+		rec.up[i] = discover.Host{Addr: h.A, Name: gs.all.Name(h.A), State: discover.Up, Reason: discover.Reason(h.R), RTT: h.RTT, MAC: h.MAC}
+	}
+	for _, h := range l.Down {
+		if !in(h.A) {
+			return nil, fmt.Errorf("host group %d: bad down host %v", l.G, h.A)
+		}
+		if rec.downWhy == nil {
+			rec.downWhy = map[netip.Addr]discover.Reason{}
+		}
+		rec.downWhy[h.A] = discover.Reason(h.R)
+	}
+	return rec, nil
+}
