@@ -8,9 +8,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Targets is the host space a scan walks: addresses by index, never
@@ -43,8 +42,15 @@ type Config struct {
 	// Shard, Shards: probe only the indices i of the permuted space with
 	// i % Shards == Shard (0-based). Shards 0 or 1 means the whole space.
 	Shard, Shards uint64
-	// Rate caps probes sent per second (retries included); 0 is no cap.
-	Rate float64
+	// Rate is a fixed pace, in probes sent per second (retries
+	// included). 0 makes the rate adaptive (pace.go): it starts at
+	// StartRate, grows while the probes keep up and no answer is lost,
+	// and backs off when answers are lost, between MinRate (0:
+	// DefaultMinRate) and MaxRate (0: no bound).
+	Rate, MinRate, MaxRate float64
+	// Pacer, when set, paces the engine in place of one of its own, and
+	// Rate, MinRate and MaxRate are the pacer's.
+	Pacer *Pacer
 	// MaxParallel caps probes in flight; 0 picks a limit from the file
 	// descriptors available.
 	MaxParallel int
@@ -107,7 +113,12 @@ type Engine struct {
 	// (checkpoint.go).
 	from  Resume
 	track *tracker
+	pace  *pacer
 }
+
+// maxFreeTries bounds the tries of one probe that do not count against
+// Config.Retries because probes sent after them were lost.
+const maxFreeTries = 8
 
 // maxLocalFails is how often one probe may fail on this machine's side
 // (no buffer, no port, no permission) before the scan gives up.
@@ -164,8 +175,11 @@ func NewPlans(targets Targets, plans []Plan, cfg Config) (*Engine, error) {
 	if cfg.Shard >= cfg.Shards {
 		return nil, fmt.Errorf("scan: shard %d of %d", cfg.Shard+1, cfg.Shards)
 	}
-	if cfg.Rate < 0 || cfg.MaxParallel < 0 {
+	if cfg.Rate < 0 || cfg.MinRate < 0 || cfg.MaxRate < 0 || cfg.MaxParallel < 0 {
 		return nil, errors.New("scan: negative rate or parallelism")
+	}
+	if cfg.MaxRate > 0 && cfg.MinRate > cfg.MaxRate {
+		return nil, fmt.Errorf("scan: least rate %g above the most, %g", cfg.MinRate, cfg.MaxRate)
 	}
 	n := targets.Len()
 	np := uint64(len(slots))
@@ -236,11 +250,13 @@ func (e *Engine) run(parent context.Context, emit func(*Result, uint64)) error {
 		return nil
 	}
 
-	var limiter *rate.Limiter
-	if e.cfg.Rate > 0 {
-		// A burst of at most a millisecond's worth, and never more than
-		// a kernel queue takes at once: probes go out evenly spaced.
-		limiter = rate.NewLimiter(rate.Limit(e.cfg.Rate), min(max(1, int(e.cfg.Rate/1000)), maxBurst))
+	if e.cfg.Pacer != nil {
+		e.pace = e.cfg.Pacer.p
+		e.pace.setHold(e.timing.first)
+		defer e.pace.setHold(nil)
+	} else {
+		e.pace = newPacer(&e.cfg, e.timing.first)
+		defer e.pace.stop()
 	}
 	var namer Namer
 	if nm, ok := e.targets.(Namer); ok {
@@ -267,7 +283,7 @@ func (e *Engine) run(parent context.Context, emit func(*Result, uint64)) error {
 				w = e.plans[j.plan].Prober.NewWorker()
 				ws[j.plan] = w
 			}
-			r, ok := e.probe(ctx, w, limiter, j)
+			r, ok := e.probe(ctx, w, j)
 			if !ok {
 				continue // cancelled: nothing learnt
 			}
@@ -360,26 +376,32 @@ func (e *Engine) feed(ctx context.Context, jobs chan<- job, spawn func() bool) {
 }
 
 // probe runs one probe with its retries.
-func (e *Engine) probe(ctx context.Context, w Worker, limiter *rate.Limiter, j job) (Result, bool) {
+func (e *Engine) probe(ctx context.Context, w Worker, j job) (Result, bool) {
 	dst := netip.AddrPortFrom(j.addr, j.port)
 	proto := e.plans[j.plan].Prober.Proto()
 	r := Result{Host: j.addr, Port: j.port, Proto: proto}
 	backoff := time.Millisecond
 	localFails := 0
+	var silent time.Time // when the last unanswered try was sent
+	free := 0            // unanswered tries not counted as attempts
 	for attempt := 0; attempt <= e.cfg.Retries; {
-		if limiter != nil {
-			if err := limiter.Wait(ctx); err != nil {
-				return r, false
-			}
+		if err := e.pace.wait(ctx, !silent.IsZero()); err != nil {
+			return r, false
 		}
 		if ctx.Err() != nil {
 			return r, false
 		}
+		sent := time.Now()
 		out := w.Probe(ctx, dst, e.timing.timeout(j.host, attempt))
 		switch {
 		case out.Err != nil:
 			if ctx.Err() != nil {
 				return r, false
+			}
+			if errors.Is(out.Err, syscall.ENOBUFS) || errors.Is(out.Err, syscall.EAGAIN) {
+				// A full queue on this machine: the rate is too high
+				// for the way out.
+				e.pace.loss(sent)
 			}
 			if localFails++; localFails > maxLocalFails {
 				e.fail(fmt.Errorf("probing %v: %w", dst, out.Err))
@@ -395,8 +417,18 @@ func (e *Engine) probe(ctx context.Context, w Worker, limiter *rate.Limiter, j j
 			runtime.Gosched()
 			continue
 		case out.NoAnswer:
+			silent = sent
+			if free < maxFreeTries && e.pace.lossNear(sent) {
+				// Sent while the path lost packets: the silence
+				// says little of the port.
+				free++
+				continue
+			}
 			attempt++
 			continue
+		}
+		if !silent.IsZero() && out.Reason.lossSignal() {
+			e.pace.loss(silent)
 		}
 		if out.RTT > 0 {
 			e.timing.add(j.host, out.RTT)
@@ -424,4 +456,13 @@ func allLoopback(t Targets) bool {
 		}
 	}
 	return true
+}
+
+// PaceStats reports how the pacer fared in the run; call it once Run has
+// returned.
+func (e *Engine) PaceStats() PaceStats {
+	if e.pace == nil {
+		return PaceStats{}
+	}
+	return e.pace.stats()
 }

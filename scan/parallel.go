@@ -26,8 +26,3 @@ func (e *Engine) defaultParallel() int {
 	}
 	return n
 }
-
-// maxBurst caps the probes a rate-limited scan sends back to back: far
-// below the queues of a network device (1000 packets by default), which
-// drop what overflows them.
-const maxBurst = 64

@@ -145,3 +145,15 @@ type Result struct {
 	RTT     time.Duration
 	Service *Service
 }
+
+// lossSignal reports whether an answer with this reason, to a retry of a
+// probe whose first try went unanswered, shows that the path lost a
+// packet: any answer but an ICMP error, which hosts send only at a
+// limited rate.
+func (r Reason) lossSignal() bool {
+	switch r {
+	case ReasonSynAck, ReasonConnected, ReasonReset, ReasonConnRefused, ReasonUDPResponse:
+		return true
+	}
+	return false
+}

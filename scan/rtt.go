@@ -79,3 +79,13 @@ func (t *timing) timeout(host uint64, attempt int) time.Duration {
 	rto = max(rto, t.min) << min(attempt, 6)
 	return min(rto, t.max)
 }
+
+// first is the timeout of a first try to a host not heard from yet: how
+// long a scan takes to learn that a probe it sends now went unanswered.
+func (t *timing) first() time.Duration {
+	rto, ok := t.global.rto(0)
+	if !ok {
+		return t.initial
+	}
+	return min(max(rto, t.min), t.max)
+}

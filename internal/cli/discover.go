@@ -77,7 +77,7 @@ func discoverConfig(f *scanFlags) discover.Config {
 		NoNeighbor:  f.disc.noNeighbor,
 		Retries:     f.retries,
 		Timeout:     f.initialTimeout,
-		Rate:        f.rate,
+		Rate:        discoverRate(f),
 		MaxParallel: f.maxParallel,
 	}
 	if f.retries == 0 {

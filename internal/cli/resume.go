@@ -49,7 +49,7 @@ type checkpointMeta struct {
 // goes and where its results go, never what it scans.
 var resumeMayChange = map[string]bool{
 	"output": true, "save": true, "quiet": true,
-	"rate": true, "max-rate": true, "max-parallel": true, "retries": true,
+	"rate": true, "min-rate": true, "max-rate": true, "max-parallel": true, "retries": true,
 	"min-timeout": true, "max-timeout": true, "initial-timeout": true,
 	"service": true, "service-timeout": true, "probe-timeout": true,
 	"banner-wait": true, "service-parallel": true,

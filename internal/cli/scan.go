@@ -30,7 +30,7 @@ type scanFlags struct {
 	exclude, excludeFile   string
 	allAddresses           bool
 	connect, syn, udp      bool
-	rate                   float64
+	rate, minRate, maxRate float64
 	maxParallel, retries   int
 	minTimeout, maxTimeout time.Duration
 	initialTimeout         time.Duration
@@ -111,6 +111,15 @@ Each port gets at most --service-timeout; ports are identified as the scan
 finds them, --service-parallel at a time. 'ajar identify HOST:PORT' does the
 same without a port scan.
 
+Pace: the rate adapts to the path. It starts at 50,000 probes a second,
+doubles while the probes keep up and no answer is lost, and halves when
+answers are lost on the way (a probe answered only when tried again); it
+changes at most once a timeout, the time it takes to see what a change did.
+Tries sent while packets were being lost do not count against --retries.
+--max-rate and --min-rate bound the adaptive rate; --rate N fixes it, evenly
+spaced, with bursts of at most 2 ms worth. ajar says on stderr when it had to
+back off.
+
 Targets: addresses (192.0.2.1, 2001:db8::1), CIDR blocks (10.0.0.0/24),
 ranges (10.0.0.1-20, 10.0.0.1-10.0.1.5) and hostnames, on the command line
 or one per line in a file (-iL FILE, # starts a comment).
@@ -163,8 +172,9 @@ is complete, FILE is removed.`,
 	fl.BoolVar(&f.syn, "syn", false, "TCP SYN scan (nmap's -sS; needs root or CAP_NET_RAW; the default with them)")
 	fl.BoolVar(&f.connect, "connect", false, "TCP connect scan (nmap's -sT; the default without raw-socket privileges)")
 	fl.BoolVar(&f.udp, "udp", false, "UDP scan (nmap's -sU); with -sS or -sT, both")
-	fl.Float64Var(&f.rate, "rate", 0, "send at most `N` probes a second (0: no limit)")
-	fl.Float64Var(&f.rate, "max-rate", 0, "the same as --rate (nmap's name)")
+	fl.Float64Var(&f.rate, "rate", 0, "send `N` probes a second, evenly spaced, whatever is lost (default: an adaptive rate)")
+	fl.Float64Var(&f.maxRate, "max-rate", 0, "never send more than `N` probes a second (bounds the adaptive rate)")
+	fl.Float64Var(&f.minRate, "min-rate", 0, "never slow down below `N` probes a second, even when answers are lost")
 	fl.IntVar(&f.maxParallel, "max-parallel", 0, "keep at most `N` probes in flight (0: as many as open files allow)")
 	fl.IntVar(&f.retries, "retries", 1, "probe a silent port `N` more times")
 	fl.DurationVar(&f.minTimeout, "min-timeout", 100*time.Millisecond, "shortest wait for an answer")
@@ -415,8 +425,14 @@ func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *
 			return usageErrorf("bad --shard: %v", err)
 		}
 	}
-	if f.rate < 0 || f.maxParallel < 0 || f.retries < 0 {
-		return usageErrorf("--rate, --max-parallel and --retries take numbers of 0 or more")
+	if f.rate < 0 || f.minRate < 0 || f.maxRate < 0 || f.maxParallel < 0 || f.retries < 0 {
+		return usageErrorf("--rate, --min-rate, --max-rate, --max-parallel and --retries take numbers of 0 or more")
+	}
+	if f.rate > 0 && (f.minRate > 0 || f.maxRate > 0) {
+		return usageErrorf("give either --rate (a fixed rate) or --min-rate and --max-rate (bounds of the adaptive rate)")
+	}
+	if f.maxRate > 0 && f.minRate > f.maxRate {
+		return usageErrorf("--min-rate %g is above --max-rate %g", f.minRate, f.maxRate)
 	}
 	if f.minTimeout <= 0 || f.maxTimeout < f.minTimeout || f.initialTimeout <= 0 {
 		return usageErrorf("timeouts must be positive, with --min-timeout at most --max-timeout")
@@ -444,6 +460,8 @@ func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *
 	cfg := scan.Config{
 		Order:          perm.New(space, seed),
 		Rate:           f.rate,
+		MinRate:        f.minRate,
+		MaxRate:        f.maxRate,
 		MaxParallel:    f.maxParallel,
 		Retries:        f.retries,
 		MinTimeout:     f.minTimeout,
@@ -456,6 +474,11 @@ func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *
 	if shard.N > 1 {
 		cfg.Shard, cfg.Shards = shard.I-1, shard.N
 	}
+	// One pacer for the whole scan: host groups go on at the pace the
+	// group before them found.
+	pacer := scan.NewPacer(cfg)
+	defer pacer.Stop()
+	cfg.Pacer = pacer
 	engine, err := found.portScan(set, plans, cfg, seed, uint64(spec.Len()))
 	if err != nil {
 		return usageErrorf("%v", err)
@@ -540,6 +563,7 @@ func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *
 	closeErr := out.close()
 	ck.finish(!interrupted && runErr == nil && errors.Join(writeErr, endErr, closeErr) == nil)
 	found.finish(env, f)
+	paceNote(env, f, pacer.Stats())
 	if limits != nil && runErr == nil {
 		// The results are written; now see whether silent UDP ports
 		// may be closed ones whose answers the host rate limited.
