@@ -183,16 +183,16 @@ type pacer struct {
 
 // fifo is a queue of waiting probes; a cancelled one's entry is nil.
 type fifo struct {
-	q    []chan struct{}
+	q    []chan time.Time
 	head int // q[:head] are served
 }
 
 func (f *fifo) len() int { return len(f.q) - f.head }
 
-func (f *fifo) push(ch chan struct{}) { f.q = append(f.q, ch) }
+func (f *fifo) push(ch chan time.Time) { f.q = append(f.q, ch) }
 
 // remove drops ch, a waiter that gave up.
-func (f *fifo) remove(ch chan struct{}) {
+func (f *fifo) remove(ch chan time.Time) {
 	for i := f.head; i < len(f.q); i++ {
 		if f.q[i] == ch {
 			f.q[i] = nil
@@ -201,9 +201,9 @@ func (f *fifo) remove(ch chan struct{}) {
 	}
 }
 
-// serve hands tokens from s to the waiters in order, and reports whether
-// it emptied the queue.
-func (f *fifo) serve(s *paceState) bool {
+// serve hands tokens from s to the waiters in order, as of now, and
+// reports whether it emptied the queue.
+func (f *fifo) serve(s *paceState, now time.Time) bool {
 	for f.head < len(f.q) {
 		if ch := f.q[f.head]; ch != nil {
 			if !s.take() {
@@ -214,7 +214,7 @@ func (f *fifo) serve(s *paceState) bool {
 				}
 				return false
 			}
-			ch <- struct{}{}
+			ch <- now
 		}
 		f.q[f.head] = nil
 		f.head++
@@ -235,36 +235,49 @@ func newPacer(cfg *Config, hold func() time.Duration) *pacer {
 // wait takes a token for a probe's first try (retry false) or a retry,
 // waiting in the queue when the bucket is empty; it fails when ctx is
 // done first.
+//
+// A token given to a waiter that gets a CPU only more than paceLag later
+// (on a busy machine, or after a stall of the whole process) has gone
+// stale: sent now, its probe would join those of later tokens in a burst
+// beyond the bucket's. The waiter queues again, once, with the retries.
 func (p *pacer) wait(ctx context.Context, retry bool) error {
-	p.mu.Lock()
-	p.refillLocked(time.Now())
-	// Whoever comes serves the queues first: the server may be slow to
-	// get a CPU on a busy machine.
-	q := &p.queues[1]
-	if retry {
-		q = &p.queues[0]
-	}
-	if p.serveLocked(q) && p.state.take() {
-		p.mu.Unlock()
-		return nil
-	}
-	ch := make(chan struct{}, 1)
-	q.push(ch)
-	if p.queues[0].len()+p.queues[1].len() == 1 {
-		select {
-		case p.kick <- struct{}{}:
-		default:
-		}
-	}
-	p.mu.Unlock()
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
+	var ch chan time.Time
+	for stale := false; ; stale = true {
 		p.mu.Lock()
-		q.remove(ch)
+		now := time.Now()
+		p.refillLocked(now)
+		// Whoever comes serves the queues first: the server may be slow
+		// to get a CPU on a busy machine.
+		q := &p.queues[1]
+		if retry || stale {
+			q = &p.queues[0]
+		}
+		if p.serveLocked(q, now) && p.state.take() {
+			p.mu.Unlock()
+			return nil
+		}
+		if ch == nil {
+			ch = make(chan time.Time, 1)
+		}
+		q.push(ch)
+		if p.queues[0].len()+p.queues[1].len() == 1 {
+			select {
+			case p.kick <- struct{}{}:
+			default:
+			}
+		}
 		p.mu.Unlock()
-		return ctx.Err()
+		select {
+		case given := <-ch:
+			if stale || time.Since(given) <= paceLag {
+				return nil
+			}
+		case <-ctx.Done():
+			p.mu.Lock()
+			q.remove(ch)
+			p.mu.Unlock()
+			return ctx.Err()
+		}
 	}
 }
 
@@ -301,10 +314,10 @@ func (p *pacer) refillLocked(now time.Time) {
 // serveLocked hands the bucket's tokens to the queues, retries first,
 // up to and including upto, and reports whether those are now empty.
 // The caller holds mu.
-func (p *pacer) serveLocked(upto *fifo) bool {
+func (p *pacer) serveLocked(upto *fifo, now time.Time) bool {
 	for i := range p.queues {
 		q := &p.queues[i]
-		if !q.serve(&p.state) {
+		if !q.serve(&p.state, now) {
 			return false
 		}
 		if q == upto {
@@ -328,8 +341,9 @@ func (p *pacer) serve() {
 		}
 		for {
 			p.mu.Lock()
-			p.refillLocked(time.Now())
-			if p.serveLocked(&p.queues[len(p.queues)-1]) {
+			now := time.Now()
+			p.refillLocked(now)
+			if p.serveLocked(&p.queues[len(p.queues)-1], now) {
 				p.mu.Unlock()
 				break
 			}

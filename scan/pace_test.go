@@ -213,11 +213,11 @@ func TestPaceBounds(t *testing.T) {
 func TestPacerServesRetriesFirst(t *testing.T) {
 	p := &pacer{state: newPaceState(&Config{Rate: 1}, t0), kick: make(chan struct{}, 1), done: make(chan struct{})}
 	p.state.tokens = 0
-	first, retry := make(chan struct{}, 1), make(chan struct{}, 1)
+	first, retry := make(chan time.Time, 1), make(chan time.Time, 1)
 	p.queues[1].push(first)
 	p.queues[0].push(retry)
 	p.state.tokens = 1
-	if p.serveLocked(&p.queues[1]) {
+	if p.serveLocked(&p.queues[1], t0) {
 		t.Fatal("one token served both queues")
 	}
 	select {
@@ -231,10 +231,10 @@ func TestPacerServesRetriesFirst(t *testing.T) {
 	// A retry that comes now is served before the waiting first try; a
 	// new first try waits behind it.
 	p.state.tokens = 1
-	if !p.serveLocked(&p.queues[0]) {
+	if !p.serveLocked(&p.queues[0], t0) {
 		t.Error("an empty retry queue reported waiting")
 	}
-	if p.serveLocked(&p.queues[1]) && len(first) != 1 {
+	if p.serveLocked(&p.queues[1], t0) && len(first) != 1 {
 		t.Error("the queued first try was not served")
 	}
 }
@@ -267,5 +267,49 @@ func TestPacerWait(t *testing.T) {
 		if ch != nil {
 			t.Error("a cancelled waiter stayed queued")
 		}
+	}
+}
+
+// TestPacerStaleToken: a waiter that runs long after its token was given
+// queues again rather than adding its probe to a later burst.
+func TestPacerStaleToken(t *testing.T) {
+	p := newPacer(&Config{Rate: 1000}, nil)
+	defer p.stop()
+	p.mu.Lock()
+	p.state.tokens = 0
+	p.state.last = time.Now().Add(time.Hour) // nothing earned for now
+	p.mu.Unlock()
+	done := make(chan error, 1)
+	go func() { done <- p.wait(context.Background(), false) }()
+	// Wait until it queues, then hand it a token given 10 ms ago.
+	for n, deadline := 0, time.Now().Add(5*time.Second); n != 1; {
+		if time.Now().After(deadline) {
+			t.Fatal("the waiter never queued")
+		}
+		time.Sleep(time.Millisecond)
+		p.mu.Lock()
+		n = p.queues[1].len()
+		p.mu.Unlock()
+	}
+	p.mu.Lock()
+	ch := p.queues[1].q[p.queues[1].head]
+	p.queues[1].q[p.queues[1].head] = nil
+	p.queues[1].head++
+	p.mu.Unlock()
+	ch <- time.Now().Add(-10 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("a stale token was used: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	p.mu.Lock()
+	requeued := p.queues[0].len()
+	p.state.last = time.Now()
+	p.mu.Unlock()
+	if requeued != 1 {
+		t.Fatalf("the waiter with a stale token is not queued with the retries: %d", requeued)
+	}
+	if err := <-done; err != nil { // served once the bucket earns again
+		t.Fatal(err)
 	}
 }
