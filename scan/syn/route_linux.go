@@ -1,18 +1,17 @@
 package syn
 
 import (
-	"encoding/binary"
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"runtime"
-	"slices"
 	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ajarsec/ajar/internal/netroute"
 )
 
 // route is what the kernel's routing table says of one destination: the
@@ -47,13 +46,8 @@ type routes struct {
 	once  sync.Once
 }
 
-// nlSock is one NETLINK_ROUTE socket and its buffers.
-type nlSock struct {
-	fd  int
-	seq uint32
-	req [64]byte
-	buf []byte
-}
+// nlSock is one NETLINK_ROUTE socket.
+type nlSock = netroute.Conn
 
 type routeEntry struct {
 	dst     netip.Addr
@@ -62,9 +56,6 @@ type routeEntry struct {
 	err     error
 	expires time.Time
 }
-
-// netlinkTimeout bounds the wait for the kernel's answer.
-const netlinkTimeout = 2 * time.Second
 
 // routeSockets is how many lookups run at once.
 var routeSockets = max(4, 2*runtime.GOMAXPROCS(0))
@@ -76,7 +67,7 @@ func openRoutes() (*routes, error) {
 		rs.netns = [2]uint64{st.Dev, st.Ino}
 	}
 	for range routeSockets {
-		s, err := openNetlink(4096)
+		s, err := netroute.Open(4096)
 		if err != nil {
 			rs.close()
 			return nil, err
@@ -94,27 +85,10 @@ func (rs *routes) close() error {
 	rs.once.Do(func() {
 		close(rs.done)
 		for range rs.n {
-			errs = append(errs, (<-rs.socks).close())
+			errs = append(errs, (<-rs.socks).Close())
 		}
 	})
 	return errors.Join(errs...)
-}
-
-func openNetlink(bufSize int) (*nlSock, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
-	if err != nil {
-		return nil, os.NewSyscallError("socket(netlink)", err)
-	}
-	tv := unix.NsecToTimeval(netlinkTimeout.Nanoseconds())
-	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("setsockopt", err)
-	}
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("bind(netlink)", err)
-	}
-	return &nlSock{fd: fd, buf: make([]byte, bufSize)}, nil
 }
 
 // lookup returns the route to dst (unmapped, without zone; ifindex names
@@ -134,7 +108,7 @@ func (rs *routes) lookup(dst netip.Addr, ifindex int, now time.Time, own *nlSock
 	var r route
 	var err error
 	if own != nil {
-		r, err = own.query(dst, ifindex)
+		r, err = query(own, dst, ifindex)
 	} else {
 		var s *nlSock
 		select {
@@ -142,7 +116,7 @@ func (rs *routes) lookup(dst netip.Addr, ifindex int, now time.Time, own *nlSock
 			return route{}, errClosed, false
 		case s = <-rs.socks:
 		}
-		r, err = s.query(dst, ifindex)
+		r, err = query(s, dst, ifindex)
 		rs.socks <- s
 	}
 	if _, fromTable := err.(unix.Errno); err == nil || fromTable {
@@ -154,8 +128,6 @@ func (rs *routes) lookup(dst netip.Addr, ifindex int, now time.Time, own *nlSock
 	}
 	return r, err, true
 }
-
-func (s *nlSock) close() error { return unix.Close(s.fd) }
 
 // ownSocket opens a socket for one worker's lookups, so that workers look
 // routes up in parallel, without waiting for a shared socket. A socket
@@ -170,7 +142,7 @@ func (rs *routes) ownSocket() *nlSock {
 	if err := unix.Stat("/proc/thread-self/ns/net", &st); err != nil || [2]uint64{st.Dev, st.Ino} != rs.netns {
 		return nil
 	}
-	s, err := openNetlink(1024) // a route is a few hundred bytes
+	s, err := netroute.Open(1024) // a route is a few hundred bytes
 	if err != nil {
 		return nil // the shared ones will do
 	}
@@ -186,136 +158,23 @@ func addrHash(a netip.Addr) uint32 {
 	return h
 }
 
-// query asks the kernel for the route to dst. An error of the routing
-// table itself (no route, an unreachable or prohibit route) is returned
-// as its errno.
-func (rs *nlSock) query(dst netip.Addr, ifindex int) (route, error) {
-	rs.seq++
-	req := routeRequest(rs.req[:0], dst, ifindex, rs.seq)
-	if err := unix.Sendto(rs.fd, req, 0, &kernelNetlink); err != nil {
-		return route{}, os.NewSyscallError("sendto(netlink)", err)
+// query asks the kernel, on s, for the route to dst. An error of the
+// routing table itself (no route, an unreachable or prohibit route) is
+// returned as its errno.
+func query(s *nlSock, dst netip.Addr, ifindex int) (route, error) {
+	kr, err := s.Get(dst, ifindex)
+	if err != nil {
+		return route{}, err
 	}
-	for range 16 { // stale answers are skipped, a bounded number of them
-		n, _, err := unix.Recvfrom(rs.fd, rs.buf, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return route{}, os.NewSyscallError("recvfrom(netlink)", err)
-		}
-		r, seq, err := parseRouteReply(rs.buf[:n])
-		if seq != rs.seq {
-			continue
-		}
-		if err != nil {
+	r := route{src: kr.Src, ifindex: kr.Ifindex}
+	if !r.src.IsValid() {
+		// No preferred source in the answer: let the kernel pick one
+		// for a socket connected there.
+		if r.src, err = connectedSource(dst, ifindex); err != nil {
 			return route{}, err
 		}
-		if !r.src.IsValid() {
-			// No preferred source in the answer: let the kernel pick
-			// one for a socket connected there.
-			if r.src, err = connectedSource(dst, ifindex); err != nil {
-				return route{}, err
-			}
-		}
-		return r, nil
 	}
-	return route{}, errors.New("syn: no answer from the kernel's routing table")
-}
-
-// kernelNetlink is the kernel's netlink address.
-var kernelNetlink = unix.SockaddrNetlink{Family: unix.AF_NETLINK}
-
-// routeRequest appends to b an RTM_GETROUTE message for dst (rtnetlink(7)):
-// a netlink header, a struct rtmsg and an RTA_DST attribute, and RTA_OIF
-// when ifindex is set.
-func routeRequest(b []byte, dst netip.Addr, ifindex int, seq uint32) []byte {
-	family, alen := unix.AF_INET, 4
-	if dst.Is6() {
-		family, alen = unix.AF_INET6, 16
-	}
-	n := unix.SizeofNlMsghdr + unix.SizeofRtMsg + rtaAlign(unix.SizeofRtAttr+alen)
-	if ifindex != 0 {
-		n += rtaAlign(unix.SizeofRtAttr + 4)
-	}
-	b = slices.Grow(b, n)[len(b) : len(b)+n]
-	clear(b)
-	ne := binary.NativeEndian
-	ne.PutUint32(b[0:], uint32(n))
-	ne.PutUint16(b[4:], unix.RTM_GETROUTE)
-	ne.PutUint16(b[6:], unix.NLM_F_REQUEST)
-	ne.PutUint32(b[8:], seq)
-	m := b[unix.SizeofNlMsghdr:]
-	m[0] = byte(family)
-	m[1] = byte(alen * 8) // dst_len
-	a := m[unix.SizeofRtMsg:]
-	ne.PutUint16(a[0:], uint16(unix.SizeofRtAttr+alen))
-	ne.PutUint16(a[2:], unix.RTA_DST)
-	copy(a[unix.SizeofRtAttr:], dst.AsSlice())
-	if ifindex != 0 {
-		a = a[rtaAlign(unix.SizeofRtAttr+alen):]
-		ne.PutUint16(a[0:], unix.SizeofRtAttr+4)
-		ne.PutUint16(a[2:], unix.RTA_OIF)
-		ne.PutUint32(a[unix.SizeofRtAttr:], uint32(ifindex))
-	}
-	return b
-}
-
-func rtaAlign(n int) int { return (n + unix.RTA_ALIGNTO - 1) &^ (unix.RTA_ALIGNTO - 1) }
-
-// parseRouteReply parses the kernel's answer to routeRequest: an
-// RTM_NEWROUTE message, whose RTA_PREFSRC and RTA_OIF attributes are the
-// route, or an NLMSG_ERROR carrying an errno. It returns the sequence
-// number of the message it read.
-func parseRouteReply(b []byte) (route, uint32, error) {
-	ne := binary.NativeEndian
-	if len(b) < unix.SizeofNlMsghdr {
-		return route{}, 0, errors.New("syn: short netlink message")
-	}
-	l := int(ne.Uint32(b[0:]))
-	typ := ne.Uint16(b[4:])
-	seq := ne.Uint32(b[8:])
-	if l < unix.SizeofNlMsghdr || l > len(b) {
-		return route{}, seq, errors.New("syn: bad netlink message length")
-	}
-	body := b[unix.SizeofNlMsghdr:l]
-	switch typ {
-	case unix.NLMSG_ERROR:
-		if len(body) < 4 {
-			return route{}, seq, errors.New("syn: short netlink error")
-		}
-		if errno := int32(ne.Uint32(body)); errno < 0 {
-			return route{}, seq, unix.Errno(-errno)
-		}
-		return route{}, seq, errors.New("syn: netlink acknowledged, no route given")
-	case unix.RTM_NEWROUTE:
-	default:
-		return route{}, seq, fmt.Errorf("syn: unexpected netlink message type %d", typ)
-	}
-	if len(body) < unix.SizeofRtMsg {
-		return route{}, seq, errors.New("syn: short route message")
-	}
-	family := body[0]
-	var r route
-	for a := body[unix.SizeofRtMsg:]; len(a) >= unix.SizeofRtAttr; {
-		al := int(ne.Uint16(a[0:]))
-		at := ne.Uint16(a[2:])
-		if al < unix.SizeofRtAttr || al > len(a) {
-			return route{}, seq, errors.New("syn: bad route attribute length")
-		}
-		v := a[unix.SizeofRtAttr:al]
-		switch at {
-		case unix.RTA_PREFSRC:
-			if ip, ok := netip.AddrFromSlice(v); ok && (family == unix.AF_INET) == ip.Is4() {
-				r.src = ip
-			}
-		case unix.RTA_OIF:
-			if len(v) == 4 {
-				r.ifindex = int(ne.Uint32(v))
-			}
-		}
-		a = a[min(rtaAlign(al), len(a)):]
-	}
-	return r, seq, nil
+	return r, nil
 }
 
 // connectedSource is the source address the kernel picks for a UDP socket

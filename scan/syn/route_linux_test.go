@@ -1,7 +1,6 @@
 package syn
 
 import (
-	"encoding/binary"
 	"errors"
 	"net/netip"
 	"testing"
@@ -10,101 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// littleEndian skips tests whose literal netlink bytes are in the byte
-// order of most machines: netlink speaks the host's.
-func littleEndian(t *testing.T) {
-	t.Helper()
-	var b [2]byte
-	binary.NativeEndian.PutUint16(b[:], 1)
-	if b[0] != 1 {
-		t.Skip("literal netlink bytes are little-endian")
-	}
-}
-
-func TestRouteRequest(t *testing.T) {
-	littleEndian(t)
-	tests := []struct {
-		dst     string
-		ifindex int
-		want    string
-	}{
-		{"10.0.0.2", 0,
-			// nlmsghdr: length 36, RTM_GETROUTE, NLM_F_REQUEST, seq 7, pid 0
-			"24000000 1a00 0100 07000000 00000000" +
-				// rtmsg: AF_INET, dst_len 32, the rest zero
-				"02 20 00 00 00 00 00 00 00000000" +
-				// RTA_DST: length 8, the address
-				"0800 0100 0a000002"},
-		{"fe80::1", 3,
-			"38000000 1a00 0100 07000000 00000000" +
-				"0a 80 00 00 00 00 00 00 00000000" +
-				"1400 0100 fe800000000000000000000000000001" +
-				// RTA_OIF: length 8, interface 3
-				"0800 0400 03000000"},
-	}
-	for _, tt := range tests {
-		got := routeRequest(nil, netip.MustParseAddr(tt.dst), tt.ifindex, 7)
-		if want := vectorBytes(t, tt.want); string(got) != string(want) {
-			t.Errorf("%s: %x, want %x", tt.dst, got, want)
-		}
-	}
-}
-
-func TestParseRouteReply(t *testing.T) {
-	littleEndian(t)
-	tests := []struct {
-		name  string
-		hex   string
-		route route
-		seq   uint32
-		err   error // nil, an errno, or errAny
-	}{
-		{"a route with its source and interface",
-			"44000000 1800 0000 07000000 00000000" + // RTM_NEWROUTE, seq 7
-				"02 20 00 00 fe 00 00 01 00020000" + // AF_INET, /32, main table, unicast, cloned
-				"0800 0f00 fe000000" + // RTA_TABLE 254
-				"0800 0100 0a000002" + // RTA_DST
-				"0800 0400 0a000000" + // RTA_OIF 10
-				"0800 0700 0a000001" + // RTA_PREFSRC 10.0.0.1
-				"0800 1900 00000000", // RTA_UID 0
-			route{src: netip.MustParseAddr("10.0.0.1"), ifindex: 10}, 7, nil},
-		{"no route: ENETUNREACH",
-			"24000000 0200 0000 08000000 00000000" + // NLMSG_ERROR, seq 8
-				"9bffffff" + // -101
-				"24000000 1a00 0100 08000000 00000000",
-			route{}, 8, unix.ENETUNREACH},
-		{"a prohibit route: EACCES",
-			"24000000 0200 0000 09000000 00000000 f3ffffff 24000000 1a00 0100 09000000 00000000",
-			route{}, 9, unix.EACCES},
-		{"an IPv6 source on an IPv4 route is ignored",
-			"30000000 1800 0000 07000000 00000000" +
-				"02 20 00 00 fe 00 00 01 00000000" +
-				"1400 0700 fe800000000000000000000000000001",
-			route{}, 7, nil},
-		{"an attribute longer than the message", "24000000 1800 0000 07000000 00000000 02200000fe000001 00000000 2000 0700 0a000001", route{}, 7, errAny},
-		{"an attribute shorter than its header", "24000000 1800 0000 07000000 00000000 02200000fe000001 00000000 0200 0700 0a000001", route{}, 7, errAny},
-		{"a message longer than the buffer", "ff000000 1800 0000 07000000 00000000", route{}, 7, errAny},
-		{"a short rtmsg", "18000000 1800 0000 07000000 00000000 02200000", route{}, 7, errAny},
-		{"a short header", "0800", route{}, 0, errAny},
-		{"another message type", "10000000 0300 0000 07000000 00000000", route{}, 7, errAny},
-	}
-	for _, tt := range tests {
-		r, seq, err := parseRouteReply(vectorBytes(t, tt.hex))
-		switch {
-		case tt.err == errAny && err == nil:
-			t.Errorf("%s: no error, route %+v", tt.name, r)
-		case tt.err != errAny && !errors.Is(err, tt.err) && err != tt.err:
-			t.Errorf("%s: error %v, want %v", tt.name, err, tt.err)
-		case err == nil && r != tt.route:
-			t.Errorf("%s: %+v, want %+v", tt.name, r, tt.route)
-		}
-		if seq != tt.seq {
-			t.Errorf("%s: seq %d, want %d", tt.name, seq, tt.seq)
-		}
-	}
-}
-
-var errAny = errors.New("any error")
+// The netlink messages themselves are tested in internal/netroute.
 
 // TestRouteLookup asks this machine's kernel for the routes to its own
 // loopback addresses: nothing is sent.
@@ -139,23 +44,10 @@ func TestRouteLookup(t *testing.T) {
 		if own == nil {
 			t.Fatal("no socket of its own in the prober's namespace")
 		}
-		mine, err := own.query(dst, 0)
-		own.close()
+		mine, err := query(own, dst, 0)
+		own.Close()
 		if err != nil || mine != r {
 			t.Errorf("%s: on a socket of its own: %+v, %v", a, mine, err)
 		}
 	}
-}
-
-// FuzzParseRouteReply feeds the netlink parser arbitrary messages: it
-// must never panic, and a route it returns must have a valid or no source.
-func FuzzParseRouteReply(f *testing.F) {
-	f.Add(vectorBytes(f, "44000000 1800 0000 07000000 00000000 02200000fe000001 00020000 0800 0f00 fe000000 0800 0100 0a000002 0800 0400 0a000000 0800 0700 0a000001 0800 1900 00000000"))
-	f.Add(vectorBytes(f, "24000000 0200 0000 08000000 00000000 9bffffff 24000000 1a00 0100 08000000 00000000"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		r, _, err := parseRouteReply(b)
-		if err != nil && r != (route{}) {
-			t.Fatalf("error %v with route %+v", err, r)
-		}
-	})
 }

@@ -7,10 +7,16 @@
 //
 // One Prober serves a whole scan: one raw socket per address family to
 // send, one packet socket with a kernel BPF filter and one goroutine to
-// receive, for all its workers. Replies are checked statelessly: a SYN's
-// sequence number is a keyed hash (SipHash-2-4, with a random key per
-// Prober) of its addresses and ports, and a reply counts only if it
-// acknowledges that number plus one, or, for ICMP errors, quotes it.
+// receive, and one goroutine that ends the waits whose time is up (a
+// timing wheel, not a timer per probe), for all its workers. Replies are
+// checked statelessly: a SYN's sequence number is a keyed hash
+// (SipHash-2-4, with a random key per Prober) of its addresses and ports,
+// and a reply counts only if it acknowledges that number plus one, or,
+// for ICMP errors, quotes it. The number's two low bits tell a port's
+// tries apart, so that a late answer to a first try, come while the retry
+// waits, counts with its own round-trip time; an answer that comes after
+// its probe gave up is kept a few seconds for the next probe of its port
+// (the engine's retry), which takes it without sending.
 //
 // Source ports come from a range outside the kernel's ephemeral range
 // (net.ipv4.ip_local_port_range), by default the ports above it (61000-
@@ -21,8 +27,11 @@
 package syn
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/netip"
+	"time"
 
 	"github.com/ajarsec/ajar/scan"
 )
@@ -77,6 +86,18 @@ func (*Prober) Proto() scan.Proto { return scan.TCP }
 // may share one when there are more workers than ports).
 func (p *Prober) NewWorker() scan.Worker { return p.p.newWorker() }
 
+// Start sends one SYN to dst and returns without waiting for the answer:
+// done is called once, with what a worker's Probe would have returned,
+// by whichever of the prober's goroutines settles the probe (the
+// receiver, the one that ends waits, a send's caller, Close or ctx's
+// cancellation), or by Start itself when it fails before sending. A
+// probe in flight costs no goroutine, only a few hundred bytes, so a
+// caller may keep many more of them in flight than it could keep
+// workers. done must not block; it may call Start.
+func (p *Prober) Start(ctx context.Context, dst netip.AddrPort, timeout time.Duration, done func(scan.Outcome)) {
+	p.p.start(ctx, dst, timeout, done)
+}
+
 // Close stops the receiver and closes the sockets. Probes still under way
 // end with an error; the workers' own Close may come before or after.
 func (p *Prober) Close() error { return p.p.close() }
@@ -93,6 +114,13 @@ type Stats struct {
 	// more: after its timeout (the path is slower than the timeouts
 	// allow), or a second time.
 	Late uint64
+	// Rescued is the late answers a later probe of the same port took
+	// (the engine's retry): an answer that comes after its probe gave
+	// up is kept for a few seconds, and the next probe of its port is
+	// settled with it, without sending. Late minus Rescued is answers
+	// that came too late to count, or twice: ports that may have been
+	// reported filtered for want of a longer timeout.
+	Rescued uint64
 	// NoBuffers is the sends the kernel refused for want of buffer space
 	// (ENOBUFS: a full queue on the way out; EAGAIN: a full socket
 	// buffer); each was tried again after a pause.
@@ -106,9 +134,11 @@ type Stats struct {
 func (p *Prober) Stats() Stats { return p.p.stats() }
 
 // defaultParallel is the probes in flight a SYN scan keeps by default:
-// each costs only a goroutine and a few hundred bytes, no file
-// descriptor, and silent ports hold them for their whole timeout, so
-// more of them make a scan of filtered ports that much faster.
+// each costs the engine's goroutine (a 4 KiB stack: about 100 MB for
+// them all) and a few hundred bytes here, no file descriptor, and silent
+// ports hold them for their whole timeout, so more of them make a scan
+// of filtered ports that much faster. (Probes run with Start cost no
+// goroutine.)
 const defaultParallel = 25000
 
 // DefaultParallel implements scan.Parallelizer.

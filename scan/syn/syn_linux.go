@@ -38,22 +38,30 @@ type prober struct {
 	recv         *rawSock // AF_PACKET, SOCK_DGRAM: packets from the IP header on
 	routes       *routes
 	rx           *receiver
-	rxMu         sync.Mutex // held by whoever reads recv
+	rxMu         sync.Mutex       // held by whoever reads recv
+	wheel        *wheel[probeRef] // the deadlines of the probes sent
+	late         *lateTable       // probes that gave up, for their late answers
+	epoch        time.Time        // the zero of clock
 
 	// slots[port-lo] lists the workers sending from port.
 	slots []portSlot
 	next  atomic.Uint32 // the next worker's port, as an index into slots
+	// free holds the workers of Start's probes that are over.
+	freeMu sync.Mutex
+	free   []*worker
 
-	closing   chan struct{} // closed by close: waiting probes give up
+	closed    atomic.Bool   // set by close, before closing
+	closing   chan struct{} // closed by close: the goroutines return
 	recvDone  chan struct{} // closed when the receiver has returned
+	expDone   chan struct{} // closed when the expirer has returned
 	recvErr   error         // why the receiver stopped, when not closed
 	closeOnce sync.Once
 	closeErr  error
 
-	received, matched, late atomic.Uint64
-	noBuffers               atomic.Uint64
-	statsMu                 sync.Mutex
-	dropped                 uint64 // guarded by statsMu
+	received, matched, lateN, rescued atomic.Uint64
+	noBuffers                         atomic.Uint64
+	statsMu                           sync.Mutex
+	dropped                           uint64 // guarded by statsMu
 }
 
 // rawSock is a non-blocking socket on Go's poller: Control keeps it open
@@ -112,7 +120,8 @@ func available() error {
 }
 
 func newProber(cfg Config) (_ *prober, err error) {
-	p := &prober{lo: cfg.FirstPort, hi: cfg.LastPort, closing: make(chan struct{}), recvDone: make(chan struct{})}
+	p := &prober{lo: cfg.FirstPort, hi: cfg.LastPort, closing: make(chan struct{}), recvDone: make(chan struct{}),
+		expDone: make(chan struct{}), epoch: time.Now(), wheel: newWheel[probeRef](), late: new(lateTable)}
 	if p.lo == 0 {
 		b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
 		if err != nil {
@@ -157,8 +166,49 @@ func newProber(cfg Config) (_ *prober, err error) {
 	}
 	p.rx = newReceiver(p)
 	go p.receive()
+	go p.expirer()
 	return p, nil
 }
+
+// clock is the prober's monotonic clock, in nanoseconds.
+func (p *prober) clock() int64 { return int64(time.Since(p.epoch)) }
+
+// expirer ends the probes whose time is up. Before it does, it reads what
+// the packet socket holds: an answer the kernel had by the deadline
+// counts, however late this process gets to read it (a busy machine).
+func (p *prober) expirer() {
+	defer close(p.expDone)
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	for {
+		tick := p.wheel.plan()
+		if tick < 0 {
+			select {
+			case <-p.wheel.kick:
+				continue
+			case <-p.closing:
+				return
+			}
+		}
+		if d := time.Duration(tick*wheelTick - p.clock()); d > 0 {
+			t.Reset(d)
+			select {
+			case <-t.C:
+			case <-p.wheel.kick: // something due earlier
+				t.Stop()
+				continue
+			case <-p.closing:
+				t.Stop()
+				return
+			}
+		}
+		now := p.clock()
+		p.drain()
+		p.wheel.expire(now, expireProbe)
+	}
+}
+
+func expireProbe(r probeRef, now int64) { r.w.expire(r.gen, now) }
 
 // openSend opens a raw socket of family that sends IP packets we build
 // whole (IPPROTO_RAW implies IP_HDRINCL, and IPV6_HDRINCL for IPv6).
@@ -245,6 +295,7 @@ type receiver struct {
 	err   error
 	wait  func(fd uintptr) bool
 	poll  func(fd uintptr)
+	drain func(fd uintptr)
 }
 
 func newReceiver(p *prober) *receiver {
@@ -262,11 +313,23 @@ func newReceiver(p *prober) *receiver {
 			}
 		}
 	}
+	r.drain = func(fd uintptr) {
+		for range drainBatches {
+			if n, e := r.batch(fd); e != 0 || n < recvBatch {
+				return
+			}
+		}
+	}
 	return r
 }
 
-// pollBatches bounds what a worker reads for others after its send.
-const pollBatches = 4
+const (
+	// pollBatches bounds what a worker reads for others after its send.
+	pollBatches = 4
+	// drainBatches bounds what the expirer reads before it expires
+	// probes: what is queued beyond it is the receiver's to read.
+	drainBatches = 64
+)
 
 // receive reads answers until the prober is closed.
 func (p *prober) receive() {
@@ -288,6 +351,13 @@ func (p *prober) poll() {
 		return
 	}
 	p.recv.rc.Control(p.rx.poll) // fails only once closed
+	p.rxMu.Unlock()
+}
+
+// drain reads what the packet socket holds, waiting for whoever reads it.
+func (p *prober) drain() {
+	p.rxMu.Lock()
+	p.recv.rc.Control(p.rx.drain) // fails only once closed
 	p.rxMu.Unlock()
 }
 
@@ -329,7 +399,7 @@ func (r *receiver) batch(fd uintptr) (int, unix.Errno) {
 	if e != 0 {
 		return 0, e
 	}
-	now := time.Now()
+	now := r.p.clock()
 	for i := range int(n) {
 		if r.names[i].Pkttype == unix.PACKET_OUTGOING {
 			continue
@@ -341,40 +411,60 @@ func (r *receiver) batch(fd uintptr) (int, unix.Errno) {
 	return int(n), 0
 }
 
-// handle checks one packet and passes it to the worker waiting for it.
-func (p *prober) handle(b []byte, at time.Time) {
+// handle checks one packet and passes it to the probe waiting for it,
+// or, when none waits any more, to the table of late answers.
+func (p *prober) handle(b []byte, at int64) {
 	r, ok := parseReply(b)
 	if !ok {
 		return
 	}
 	port := r.local.Port()
-	if port < p.lo || port > p.hi || r.seq != p.key.seq(r.local, r.remote) {
+	if port < p.lo || port > p.hi || r.seq&^seqTagMask != p.key.seq(r.local, r.remote)&^seqTagMask {
 		return // not an answer to a SYN of ours
 	}
 	p.matched.Add(1)
-	a := answer{from: r.remote, at: at, kind: r.kind, icmpType: r.icmpType, icmpCode: r.icmpCode, icmpV6: r.icmpV6}
+	a := answer{from: r.remote, at: at, kind: r.kind, icmpType: r.icmpType, icmpCode: r.icmpCode, icmpV6: r.icmpV6,
+		tag: uint8(r.seq & seqTagMask)}
 	s := &p.slots[port-p.lo]
-	delivered := false
+	var to *worker
 	s.mu.Lock()
 	for _, w := range s.ws {
-		if w.active && w.dst == r.remote {
-			select {
-			case w.ch <- a:
-				delivered = true
-			default: // a duplicate, while the last is unread
-			}
+		if w.active && w.armed == r.remote {
+			w.deliver(&a)
+			to = w
 			break
 		}
 	}
 	s.mu.Unlock()
-	if !delivered {
-		p.late.Add(1)
+	if to != nil {
+		to.wakeUp()
+		return
 	}
+	p.lateN.Add(1)
+	p.late.answered(&a)
 }
 
 func (p *prober) close() error {
 	p.closeOnce.Do(func() {
+		p.closed.Store(true)
 		close(p.closing)
+		// Every probe under way ends; arm lets none start after this.
+		var settled []*worker
+		for i := range p.slots {
+			s := &p.slots[i]
+			s.mu.Lock()
+			for _, w := range s.ws {
+				if w.active {
+					w.active, w.res = false, result{kind: resClosed}
+					settled = append(settled, w)
+				}
+			}
+			s.mu.Unlock()
+		}
+		for _, w := range settled {
+			w.wakeUp()
+		}
+		<-p.expDone
 		err := p.recv.close()
 		<-p.recvDone
 		p.closeErr = errors.Join(err, p.closeSockets())
@@ -405,5 +495,5 @@ func (p *prober) stats() Stats {
 			p.dropped += uint64(st.Drops)
 		}
 	})
-	return Stats{Received: p.received.Load(), Matched: p.matched.Load(), Late: p.late.Load(), NoBuffers: p.noBuffers.Load(), Dropped: p.dropped}
+	return Stats{Received: p.received.Load(), Matched: p.matched.Load(), Late: p.lateN.Load(), Rescued: p.rescued.Load(), NoBuffers: p.noBuffers.Load(), Dropped: p.dropped}
 }

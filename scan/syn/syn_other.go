@@ -3,9 +3,12 @@
 package syn
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"runtime"
+	"time"
 
 	"github.com/ajarsec/ajar/scan"
 )
@@ -26,3 +29,7 @@ func (*prober) newWorker() scan.Worker { return nil }
 func (*prober) close() error { return nil }
 
 func (*prober) stats() Stats { return Stats{} }
+
+func (*prober) start(_ context.Context, _ netip.AddrPort, _ time.Duration, done func(scan.Outcome)) {
+	done(scan.Outcome{Err: errUnsupported()})
+}

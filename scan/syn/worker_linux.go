@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -12,75 +13,76 @@ import (
 	"github.com/ajarsec/ajar/scan"
 )
 
-// answer is a checked reply, handed by the receiver to the worker whose
-// probe it answers.
-type answer struct {
-	from               netip.AddrPort
-	at                 time.Time
-	kind               replyKind
-	icmpType, icmpCode uint8
-	icmpV6             bool
-}
-
-func (a *answer) outcome(start time.Time) scan.Outcome {
-	rtt := max(a.at.Sub(start), time.Nanosecond) // the clock is monotonic: never 0 for an answer
-	switch a.kind {
-	case replySynAck:
-		return scan.Outcome{State: scan.Open, Reason: scan.ReasonSynAck, RTT: rtt}
-	case replyReset:
-		return scan.Outcome{State: scan.Closed, Reason: scan.ReasonReset, RTT: rtt}
-	}
-	r := scan.ICMPv4Reason(a.icmpType, a.icmpCode)
-	if a.icmpV6 {
-		r = scan.ICMPv6Reason(a.icmpType, a.icmpCode)
-	}
-	return scan.Outcome{State: scan.Filtered, Reason: r, RTT: rtt}
-}
-
-// answerQueue is how many answers a worker holds unread: a duplicate
-// beyond them is dropped, never waited for.
-const answerQueue = 4
-
 // errClosed ends probes sent after the prober was closed.
 var errClosed = errors.New("syn: prober closed")
 
-// worker sends one probe at a time from its source port. Everything a
-// probe needs is kept here, so a probe allocates nothing.
+// worker sends one probe at a time from its source port. A probe builds
+// its SYN, sends it, reads what answers have come (on a local link its
+// own is often there already), and sleeps until it is settled: by an
+// answer, by the expirer when its time is up, by the prober's Close, or
+// by the probe's context. Whoever settles it first (under the port's
+// lock) wakes it, once; the others find it settled. The wait is one
+// channel of its own: no timer, no select over channels every worker
+// shares.
 type worker struct {
 	p     *prober
 	port  uint16
 	slot  *portSlot
-	ch    chan answer
-	timer *time.Timer
-	nl    *nlSock // route lookups, when it has its own socket
-	asked int     // route lookups it made on shared sockets
+	wake  chan struct{} // one token per probe, from whoever settles it
+	pk    txPacket
+	send  func(fd uintptr) // pk.send
+	dst   netip.AddrPort   // the probe's destination, without zone
+	nl    *nlSock          // route lookups, when it has its own socket
+	asked int              // route lookups it made on shared sockets
+	gen   uint32           // probes sent so far; the probe's tag is its low bits
 
-	buf     [maxSYNLen]byte
-	n       int
-	sa4     unix.SockaddrInet4
-	sa6     unix.SockaddrInet6
-	to      unix.Sockaddr
-	sendErr error
-	send    func(fd uintptr)
+	// watched is the Done channel of the context whose cancellation
+	// settles this worker's probes; unwatch stops that.
+	watched <-chan struct{}
+	unwatch func() bool
 
-	// Guarded by slot.mu: the probe under way, read by the receiver.
-	dst    netip.AddrPort
-	active bool
+	// For a probe Start runs (async.go), done is called in place of a
+	// wake, by whoever settles it; refs counts Start's hold on the
+	// worker and the settler's, and the last to let go frees it.
+	cb   func(scan.Outcome)
+	actx context.Context
+	refs atomic.Int32
+
+	// Guarded by slot.mu: the probe under way, read by whoever settles
+	// it, and the previous one, whose late answers may still come.
+	armed    netip.AddrPort
+	active   bool
+	cur      uint32 // gen of the probe under way
+	sent     int64  // when it was sent
+	done     <-chan struct{}
+	res      result
+	prevDst  netip.AddrPort
+	prevSent int64
+	prevTag  uint8
 }
+
+// result is how a probe was settled.
+type result struct {
+	kind  resultKind
+	ans   answer
+	sent  int64 // for answers: when the SYN they answer was sent
+	errno unix.Errno
+}
+
+type resultKind uint8
+
+const (
+	resAnswer resultKind = iota + 1
+	resTimeout
+	resSendErr
+	resCancel
+	resClosed
+)
 
 func (p *prober) newWorker() *worker {
 	i := (p.next.Add(1) - 1) % uint32(len(p.slots))
-	w := &worker{p: p, port: p.lo + uint16(i), slot: &p.slots[i], ch: make(chan answer, answerQueue)}
-	w.timer = time.NewTimer(time.Hour)
-	w.timer.Stop()
-	w.send = func(fd uintptr) {
-		for {
-			w.sendErr = unix.Sendto(int(fd), w.buf[:w.n], unix.MSG_DONTWAIT, w.to)
-			if w.sendErr != unix.EINTR {
-				return
-			}
-		}
-	}
+	w := &worker{p: p, port: p.lo + uint16(i), slot: &p.slots[i], wake: make(chan struct{}, 1)}
+	w.send = w.pk.send
 	w.slot.mu.Lock()
 	w.slot.ws = append(w.slot.ws, w)
 	w.slot.mu.Unlock()
@@ -90,9 +92,12 @@ func (p *prober) newWorker() *worker {
 // Close takes the worker out of the prober's table and closes its
 // netlink socket.
 func (w *worker) Close() error {
-	w.timer.Stop()
+	if w.unwatch != nil {
+		w.unwatch()
+		w.unwatch, w.watched = nil, nil
+	}
 	if w.nl != nil {
-		w.nl.close()
+		w.nl.Close()
 		w.nl = nil
 	}
 	s := w.slot
@@ -111,25 +116,65 @@ func (w *worker) Close() error {
 
 // Probe sends one SYN to dst and waits for its answer.
 func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Duration) scan.Outcome {
-	if err := ctx.Err(); err != nil {
-		return scan.Outcome{Err: err}
-	}
-	select {
-	case <-w.p.closing:
+	if w.p.closed.Load() {
 		return scan.Outcome{Err: errClosed}
-	default:
 	}
+	if o, ok := w.prepare(dst); !ok {
+		return o
+	}
+	w.watch(ctx)
+	gen, ok := w.arm(ctx.Done())
+	if !ok {
+		return scan.Outcome{Err: errClosed}
+	}
+	switch {
+	case ctx.Err() != nil: // checked once armed: a cancellation from now on settles it
+		w.settle(gen, result{kind: resCancel})
+	case w.keptAnswer(gen):
+	default:
+		w.transmit(gen, timeout)
+	}
+	<-w.wake
+	return w.outcome(ctx)
+}
+
+// transmit sends probe gen's SYN and puts its deadline on the expirer's
+// wheel; a send the kernel refuses settles the probe with the error.
+func (w *worker) transmit(gen uint32, timeout time.Duration) {
+	sock := w.p.send4
+	if w.pk.namelen == unix.SizeofSockaddrInet6 {
+		sock = w.p.send6
+	}
+	if err := sock.rc.Control(w.send); err != nil {
+		w.settle(gen, result{kind: resClosed})
+		return
+	}
+	if w.pk.errno != 0 {
+		w.settle(gen, result{kind: resSendErr, errno: w.pk.errno})
+		return
+	}
+	deadline := w.p.clock() + int64(max(timeout, 0))
+	// On a local link the answer is queued by the time the call
+	// returns: read it now, without waking the receiver.
+	w.p.poll()
+	if w.cb != nil || len(w.wake) == 0 { // maybe not settled yet: it waits
+		w.p.wheel.add(wheelEntry[probeRef]{at: deadline, v: probeRef{w, gen}})
+	}
+}
+
+// prepare builds the SYN to dst into w.pk; when it cannot, the outcome
+// says why.
+func (w *worker) prepare(dst netip.AddrPort) (scan.Outcome, bool) {
 	addr := dst.Addr().Unmap()
 	ifindex := 0
 	if z := addr.Zone(); z != "" {
 		i, err := netInterfaceIndex(z)
 		if err != nil {
-			return scan.Outcome{Err: err}
+			return scan.Outcome{Err: err}, false
 		}
 		ifindex, addr = i, addr.WithZone("")
 	}
-	start := time.Now()
-	rt, err, asked := w.p.routes.lookup(addr, ifindex, start, w.nl)
+	rt, err, asked := w.p.routes.lookup(addr, ifindex, time.Now(), w.nl)
 	if asked && w.nl == nil {
 		if w.asked++; w.asked == 2 {
 			// A second host new to the cache: this scan sweeps hosts,
@@ -138,95 +183,163 @@ func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 		}
 	}
 	if err != nil {
-		return unreachable(err)
+		return unreachable(err), false
 	}
-	remote := netip.AddrPortFrom(addr, dst.Port())
-	local := netip.AddrPortFrom(rt.src, w.port)
 	if rt.src.Is4() != addr.Is4() {
-		return scan.Outcome{Err: errors.New("syn: route source of another address family")}
+		return scan.Outcome{Err: errors.New("syn: route source of another address family")}, false
 	}
-	w.n = buildSYN(w.buf[:], local, remote, w.p.key.seq(local, remote))
-	sock := w.p.send4
-	w.to = &w.sa4
-	if addr.Is4() {
-		w.sa4.Addr = addr.As4()
-	} else {
-		sock = w.p.send6
-		w.sa6.Addr, w.sa6.ZoneId = addr.As16(), 0
-		if addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() {
-			w.sa6.ZoneId = uint32(max(ifindex, rt.ifindex))
-		}
-		w.to = &w.sa6
+	if !addr.Is4() && w.p.send6 == nil {
+		return scan.Outcome{Err: errors.New("syn: no IPv6 on this machine")}, false
 	}
-	if sock == nil {
-		return scan.Outcome{Err: errors.New("syn: no IPv6 on this machine")}
+	w.dst = netip.AddrPortFrom(addr, dst.Port())
+	local := netip.AddrPortFrom(rt.src, w.port)
+	w.gen++
+	seq := w.p.key.seq(local, w.dst)&^seqTagMask | w.gen&seqTagMask
+	w.pk.n = buildSYN(w.pk.buf[:], local, w.dst, seq)
+	zone := uint32(0)
+	if addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() {
+		zone = uint32(max(ifindex, rt.ifindex))
 	}
-
-	w.arm(remote)
-	defer w.disarm()
-	if err := sock.rc.Control(w.send); err != nil {
-		return scan.Outcome{Err: errClosed}
-	}
-	if w.sendErr != nil {
-		if w.sendErr == unix.ENOBUFS || w.sendErr == unix.EAGAIN {
-			w.p.noBuffers.Add(1)
-		}
-		return unreachable(os.NewSyscallError("sendto", w.sendErr))
-	}
-	w.p.poll()
-	w.timer.Reset(timeout)
-	for {
-		select {
-		case a := <-w.ch:
-			if a.from != remote {
-				continue // a late answer to an earlier probe
-			}
-			w.timer.Stop()
-			return a.outcome(start)
-		case <-w.timer.C:
-			// The wait ran out, but the answer may have come while
-			// this goroutine waited for a CPU: look once more.
-			for {
-				select {
-				case a := <-w.ch:
-					if a.from == remote {
-						return a.outcome(start)
-					}
-					continue
-				default:
-				}
-				return scan.Outcome{NoAnswer: true}
-			}
-		case <-ctx.Done():
-			w.timer.Stop()
-			return scan.Outcome{Err: ctx.Err()}
-		case <-w.p.closing:
-			w.timer.Stop()
-			return scan.Outcome{Err: errClosed}
-		}
-	}
+	w.pk.setName(addr, zone)
+	return scan.Outcome{}, true
 }
 
-// arm publishes the probe to the receiver and drops answers left from
-// earlier probes.
-func (w *worker) arm(remote netip.AddrPort) {
-	w.slot.mu.Lock()
-	w.dst, w.active = remote, true
-	w.slot.mu.Unlock()
-	for {
-		select {
-		case <-w.ch:
-			continue
-		default:
-		}
+// arm publishes the probe to w.dst under way, to whoever may settle it.
+// It fails once the prober is closed.
+func (w *worker) arm(done <-chan struct{}) (uint32, bool) {
+	select {
+	case <-w.wake: // never left by a settled probe; harmless
+	default:
+	}
+	now := w.p.clock()
+	s := w.slot
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w.p.closed.Load() {
+		return 0, false
+	}
+	if w.cur != 0 {
+		w.prevDst, w.prevSent, w.prevTag = w.armed, w.sent, uint8(w.cur&seqTagMask)
+	}
+	w.armed, w.active, w.cur, w.sent, w.done = w.dst, true, w.gen, now, done
+	return w.gen, true
+}
+
+// keptAnswer settles probe gen with an answer to an earlier probe of dst
+// that came after that probe gave up, if the prober kept one.
+func (w *worker) keptAnswer(gen uint32) bool {
+	a, sent, ok := w.p.late.take(w.dst, w.p.clock())
+	if !ok {
+		return false
+	}
+	w.p.rescued.Add(1)
+	return w.settle(gen, result{kind: resAnswer, ans: a, sent: sent})
+}
+
+// settle ends probe gen with r and wakes its worker, unless it is over
+// already; it reports whether it did.
+func (w *worker) settle(gen uint32, r result) bool {
+	s := w.slot
+	s.mu.Lock()
+	if !w.active || w.cur != gen {
+		s.mu.Unlock()
+		return false
+	}
+	w.active, w.res = false, r
+	s.mu.Unlock()
+	w.wakeUp()
+	return true
+}
+
+// wakeUp hands a settled probe's result on: the one wake token of the
+// probe to the worker's goroutine (the send never blocks), or, for a
+// probe Start runs, the outcome to its done. The caller settled the
+// probe, and holds no lock.
+func (w *worker) wakeUp() {
+	cb := w.cb
+	if cb == nil {
+		w.wake <- struct{}{}
 		return
 	}
+	o := w.outcome(w.actx)
+	w.p.release(w)
+	cb(o)
 }
 
-func (w *worker) disarm() {
-	w.slot.mu.Lock()
-	w.active = false
-	w.slot.mu.Unlock()
+// deliver settles the probe under way with a, an answer from its
+// destination; the caller holds slot.mu and has checked that w is
+// active and waits for a.from. The RTT is counted from the SYN the answer
+// answers: the probe's own, or the previous one to the same port.
+func (w *worker) deliver(a *answer) {
+	sent := w.sent
+	if a.tag != uint8(w.cur&seqTagMask) && a.tag == w.prevTag && w.prevDst == a.from {
+		sent = w.prevSent
+	}
+	w.active, w.res = false, result{kind: resAnswer, ans: *a, sent: sent}
+}
+
+// expire ends probe gen, silent until its deadline, at now; the
+// caller is the expirer. The prober remembers it gave up, under the
+// port's lock, so that an answer to it never falls between the two.
+func (w *worker) expire(gen uint32, now int64) {
+	s := w.slot
+	s.mu.Lock()
+	if !w.active || w.cur != gen {
+		s.mu.Unlock()
+		return
+	}
+	w.active, w.res = false, result{kind: resTimeout}
+	w.p.late.gaveUp(w.armed, w.sent, now)
+	s.mu.Unlock()
+	w.wakeUp()
+}
+
+// outcome turns the settled probe's result into the engine's terms.
+func (w *worker) outcome(ctx context.Context) scan.Outcome {
+	r := &w.res // the wake ordered its writing before this read
+	switch r.kind {
+	case resAnswer:
+		return r.ans.outcome(r.sent)
+	case resTimeout:
+		return scan.Outcome{NoAnswer: true}
+	case resSendErr:
+		if r.errno == unix.ENOBUFS || r.errno == unix.EAGAIN {
+			w.p.noBuffers.Add(1)
+		}
+		return unreachable(os.NewSyscallError("sendto", r.errno))
+	case resCancel:
+		if err := ctx.Err(); err != nil {
+			return scan.Outcome{Err: err}
+		}
+		return scan.Outcome{Err: context.Canceled}
+	}
+	return scan.Outcome{Err: errClosed}
+}
+
+// watch makes the cancellation of ctx settle this worker's probes. It
+// registers once per context (by its Done channel, which contexts that
+// are cancelled together share), not once per probe.
+func (w *worker) watch(ctx context.Context) {
+	done := ctx.Done()
+	if done == w.watched {
+		return
+	}
+	if w.unwatch != nil {
+		w.unwatch()
+	}
+	w.watched, w.unwatch = done, nil
+	if done == nil {
+		return // never cancelled
+	}
+	w.unwatch = context.AfterFunc(ctx, func() {
+		s := w.slot
+		s.mu.Lock()
+		gen, ok := w.cur, w.active && w.done == done
+		s.mu.Unlock()
+		if ok {
+			w.settle(gen, result{kind: resCancel})
+		}
+	})
 }
 
 // unreachable turns a failure to route or send into the port's state when
@@ -248,4 +361,10 @@ func unreachable(err error) scan.Outcome {
 		return scan.Outcome{NoAnswer: true}
 	}
 	return scan.Outcome{Err: err}
+}
+
+// probeRef names one probe: a worker's, by its generation.
+type probeRef struct {
+	w   *worker
+	gen uint32
 }

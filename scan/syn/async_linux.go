@@ -1,0 +1,74 @@
+package syn
+
+import (
+	"context"
+	"net/netip"
+	"time"
+
+	"github.com/ajarsec/ajar/scan"
+)
+
+// start runs one probe without a goroutine of its own: a worker from the
+// free list carries it, and whoever settles it calls done (see
+// Prober.Start).
+func (p *prober) start(ctx context.Context, dst netip.AddrPort, timeout time.Duration, done func(scan.Outcome)) {
+	w := p.freeWorker()
+	w.refs.Store(2) // this call's, and the settler's
+	w.cb, w.actx = done, ctx
+	if p.closed.Load() {
+		w.abandon(scan.Outcome{Err: errClosed})
+		return
+	}
+	if o, ok := w.prepare(dst); !ok {
+		w.abandon(o)
+		return
+	}
+	w.watch(ctx)
+	gen, ok := w.arm(ctx.Done())
+	if !ok {
+		w.abandon(scan.Outcome{Err: errClosed})
+		return
+	}
+	switch {
+	case ctx.Err() != nil:
+		w.settle(gen, result{kind: resCancel})
+	case w.keptAnswer(gen):
+	default:
+		w.transmit(gen, timeout)
+	}
+	p.release(w)
+}
+
+// freeWorker takes a worker from the free list, or makes one.
+func (p *prober) freeWorker() *worker {
+	p.freeMu.Lock()
+	if n := len(p.free); n > 0 {
+		w := p.free[n-1]
+		p.free[n-1] = nil
+		p.free = p.free[:n-1]
+		p.freeMu.Unlock()
+		return w
+	}
+	p.freeMu.Unlock()
+	return p.newWorker()
+}
+
+// release lets go of one hold on a worker of Start's; the last one puts
+// it on the free list.
+func (p *prober) release(w *worker) {
+	if w.refs.Add(-1) != 0 {
+		return
+	}
+	p.freeMu.Lock()
+	p.free = append(p.free, w)
+	p.freeMu.Unlock()
+}
+
+// abandon ends a probe of Start's that was never armed, with o.
+func (w *worker) abandon(o scan.Outcome) {
+	cb := w.cb
+	w.cb, w.actx = nil, nil
+	w.refs.Store(1)
+	w.p.release(w)
+	cb(o)
+}
