@@ -37,11 +37,13 @@ func (a *answer) outcome(sent int64) scan.Outcome {
 	return scan.Outcome{State: scan.Filtered, Reason: r, RTT: rtt}
 }
 
-// The low bits of a SYN's sequence number tag it among a worker's probes
-// (the rest is the cookie): a late answer to an earlier try of the same
-// port, which has the same cookie, is told apart from the answer to the
-// try under way, and its round-trip time is measured from the SYN it
-// answers. Two bits cost the cookie little: 30 are left to guess.
+// The low bits of a SYN's sequence number tag which try of its
+// destination it is (the rest is the cookie). Each try goes out from its
+// own source port (tryPort), and the tag tells the receiver which worker
+// that port's answer is for; a late answer to an earlier try is told
+// apart from the answer to the try under way, and its round-trip time is
+// measured from the SYN it answers. Two bits cost the cookie little: 30
+// are left to guess.
 const (
 	seqTagBits = 2
 	seqTagMask = 1<<seqTagBits - 1

@@ -425,7 +425,7 @@ func (p *prober) handle(b []byte, at int64) {
 	p.matched.Add(1)
 	a := answer{from: r.remote, at: at, kind: r.kind, icmpType: r.icmpType, icmpCode: r.icmpCode, icmpV6: r.icmpV6,
 		tag: uint8(r.seq & seqTagMask)}
-	s := &p.slots[port-p.lo]
+	s := &p.slots[p.homeOf(int(port-p.lo), uint32(a.tag))]
 	var to *worker
 	s.mu.Lock()
 	for _, w := range s.ws {
@@ -442,6 +442,21 @@ func (p *prober) handle(b []byte, at int64) {
 	}
 	p.lateN.Add(1)
 	p.late.answered(&a)
+}
+
+// tryPort is the port try (tagged in the sequence number) of a probe
+// goes out from, for the worker whose own port is slots[home]: the
+// tries of one destination spread over the range, a quarter apart.
+func (p *prober) tryPort(home int, try uint32) uint16 {
+	n := len(p.slots)
+	return p.lo + uint16((home+int(try)*(n/(seqTagMask+1)))%n)
+}
+
+// homeOf is the index of the slot of the worker that sent try from the
+// port slots[i]: tryPort's inverse.
+func (p *prober) homeOf(i int, try uint32) int {
+	n := len(p.slots)
+	return ((i-int(try)*(n/(seqTagMask+1)))%n + n) % n
 }
 
 func (p *prober) close() error {

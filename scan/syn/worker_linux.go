@@ -34,7 +34,9 @@ type worker struct {
 	dst   netip.AddrPort   // the probe's destination, without zone
 	nl    *nlSock          // route lookups, when it has its own socket
 	asked int              // route lookups it made on shared sockets
-	gen   uint32           // probes sent so far; the probe's tag is its low bits
+	gen   uint32           // probes sent so far
+	home  int              // index of the worker's own port (port) among the prober's
+	try   uint32           // the probe's try of its destination, counted from 0, as its tag
 
 	// watched is the Done channel of the context whose cancellation
 	// settles this worker's probes; unwatch stops that.
@@ -53,6 +55,7 @@ type worker struct {
 	armed    netip.AddrPort
 	active   bool
 	cur      uint32 // gen of the probe under way
+	tag      uint8  // its try, as tagged in its sequence number
 	sent     int64  // when it was sent
 	done     <-chan struct{}
 	res      result
@@ -81,7 +84,7 @@ const (
 
 func (p *prober) newWorker() *worker {
 	i := (p.next.Add(1) - 1) % uint32(len(p.slots))
-	w := &worker{p: p, port: p.lo + uint16(i), slot: &p.slots[i], wake: make(chan struct{}, 1)}
+	w := &worker{p: p, port: p.lo + uint16(i), home: int(i), slot: &p.slots[i], wake: make(chan struct{}, 1)}
 	w.send = w.pk.send
 	w.slot.mu.Lock()
 	w.slot.ws = append(w.slot.ws, w)
@@ -191,10 +194,21 @@ func (w *worker) prepare(dst netip.AddrPort) (scan.Outcome, bool) {
 	if !addr.Is4() && w.p.send6 == nil {
 		return scan.Outcome{Err: errors.New("syn: no IPv6 on this machine")}, false
 	}
-	w.dst = netip.AddrPortFrom(addr, dst.Port())
-	local := netip.AddrPortFrom(rt.src, w.port)
+	to := netip.AddrPortFrom(addr, dst.Port())
+	// Another try of the same destination goes out from another port:
+	// the target may hold the last try's connection half open (its
+	// SYN-ACK was lost), and would answer a SYN on it with a reset, or,
+	// for the same sequence number, with a SYN-ACK at most twice a
+	// second. The try is tagged in the sequence number, which tells the
+	// receiver whose port it is (tryPort).
+	w.try = 0
+	if w.cur != 0 && to == w.armed { // armed is written only by this goroutine
+		w.try = (uint32(w.tag) + 1) & seqTagMask
+	}
+	w.dst = to
+	local := netip.AddrPortFrom(rt.src, w.p.tryPort(w.home, w.try))
 	w.gen++
-	seq := w.p.key.seq(local, w.dst)&^seqTagMask | w.gen&seqTagMask
+	seq := w.p.key.seq(local, w.dst)&^seqTagMask | w.try
 	w.pk.n = buildSYN(w.pk.buf[:], local, w.dst, seq)
 	zone := uint32(0)
 	if addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() {
@@ -219,9 +233,9 @@ func (w *worker) arm(done <-chan struct{}) (uint32, bool) {
 		return 0, false
 	}
 	if w.cur != 0 {
-		w.prevDst, w.prevSent, w.prevTag = w.armed, w.sent, uint8(w.cur&seqTagMask)
+		w.prevDst, w.prevSent, w.prevTag = w.armed, w.sent, w.tag
 	}
-	w.armed, w.active, w.cur, w.sent, w.done = w.dst, true, w.gen, now, done
+	w.armed, w.active, w.cur, w.tag, w.sent, w.done = w.dst, true, w.gen, uint8(w.try), now, done
 	return w.gen, true
 }
 
@@ -272,7 +286,7 @@ func (w *worker) wakeUp() {
 // answers: the probe's own, or the previous one to the same port.
 func (w *worker) deliver(a *answer) {
 	sent := w.sent
-	if a.tag != uint8(w.cur&seqTagMask) && a.tag == w.prevTag && w.prevDst == a.from {
+	if a.tag != w.tag && a.tag == w.prevTag && w.prevDst == a.from {
 		sent = w.prevSent
 	}
 	w.active, w.res = false, result{kind: resAnswer, ans: *a, sent: sent}
