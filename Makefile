@@ -38,6 +38,8 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	./bench/sockets.sh
 	./bench/scan.sh
+	./bench/pace.sh
+	./bench/udp.sh
 
 fuzz:
 	$(GO) test ./portspec -run '^$$' -fuzz FuzzParseRanges -fuzztime 30s

@@ -37,6 +37,8 @@ import (
 const (
 	paceLag     = 2 * time.Millisecond
 	adaptWindow = 10 * time.Millisecond
+	// staleAfter is how long a token given to a waiter stays good.
+	staleAfter = time.Millisecond
 
 	// StartRate is where an adaptive rate starts, in probes a second.
 	StartRate = 50000
@@ -236,7 +238,7 @@ func newPacer(cfg *Config, hold func() time.Duration) *pacer {
 // waiting in the queue when the bucket is empty; it fails when ctx is
 // done first.
 //
-// A token given to a waiter that gets a CPU only more than paceLag later
+// A token given to a waiter that gets a CPU only more than staleAfter later
 // (on a busy machine, or after a stall of the whole process) has gone
 // stale: sent now, its probe would join those of later tokens in a burst
 // beyond the bucket's. The waiter queues again, once, with the retries.
@@ -269,7 +271,7 @@ func (p *pacer) wait(ctx context.Context, retry bool) error {
 		p.mu.Unlock()
 		select {
 		case given := <-ch:
-			if stale || time.Since(given) <= paceLag {
+			if stale || time.Since(given) <= staleAfter {
 				return nil
 			}
 		case <-ctx.Done():

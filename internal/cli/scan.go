@@ -117,8 +117,8 @@ answers are lost on the way (a probe answered only when tried again); it
 changes at most once a timeout, the time it takes to see what a change did.
 Tries sent while packets were being lost do not count against --retries.
 --max-rate and --min-rate bound the adaptive rate; --rate N fixes it, evenly
-spaced, with bursts of at most 2 ms worth. ajar says on stderr when it had to
-back off.
+spaced, with bursts of a few milliseconds' worth at most. ajar says on stderr
+when it had to back off.
 
 Targets: addresses (192.0.2.1, 2001:db8::1), CIDR blocks (10.0.0.0/24),
 ranges (10.0.0.1-20, 10.0.0.1-10.0.1.5) and hostnames, on the command line
