@@ -382,8 +382,9 @@ func (e *Engine) probe(ctx context.Context, w Worker, j job) (Result, bool) {
 	r := Result{Host: j.addr, Port: j.port, Proto: proto}
 	backoff := time.Millisecond
 	localFails := 0
-	var silent time.Time // when the last unanswered try was sent
-	free := 0            // unanswered tries not counted as attempts
+	var silent time.Time         // when the last unanswered try was sent
+	var silentWait time.Duration // how long it was waited for
+	free := 0                    // unanswered tries not counted as attempts
 	for attempt := 0; attempt <= e.cfg.Retries; {
 		if err := e.pace.wait(ctx, !silent.IsZero()); err != nil {
 			return r, false
@@ -392,7 +393,8 @@ func (e *Engine) probe(ctx context.Context, w Worker, j job) (Result, bool) {
 			return r, false
 		}
 		sent := time.Now()
-		out := w.Probe(ctx, dst, e.timing.timeout(j.host, attempt))
+		wait := e.timing.timeout(j.host, attempt)
+		out := w.Probe(ctx, dst, wait)
 		switch {
 		case out.Err != nil:
 			if ctx.Err() != nil {
@@ -417,7 +419,7 @@ func (e *Engine) probe(ctx context.Context, w Worker, j job) (Result, bool) {
 			runtime.Gosched()
 			continue
 		case out.NoAnswer:
-			silent = sent
+			silent, silentWait = sent, wait
 			if free < maxFreeTries && e.pace.lossNear(sent) {
 				// Sent while the path lost packets: the silence
 				// says little of the port.
@@ -427,7 +429,11 @@ func (e *Engine) probe(ctx context.Context, w Worker, j job) (Result, bool) {
 			attempt++
 			continue
 		}
-		if !silent.IsZero() && out.Reason.lossSignal() {
+		// An answer to a retry after silence is a loss; but an answer
+		// whose round trip is longer than the silent try's wait is that
+		// try's, late (a prober may tell, and time it from that try's
+		// send): the path was slow, not lossy.
+		if !silent.IsZero() && out.Reason.lossSignal() && out.RTT <= silentWait {
 			e.pace.loss(silent)
 		}
 		if out.RTT > 0 {

@@ -244,3 +244,40 @@ func TestEnginePlans(t *testing.T) {
 		t.Errorf("tcp probed %v, udp probed %v", tcp.attempts, udp.attempts)
 	}
 }
+
+// TestEngineLossSignals: an answer to a retry after silence is a loss for
+// the pacer, unless it is an ICMP error (hosts rate-limit those) or its
+// round trip is longer than the silent try's wait (a late answer to that
+// try: a slow path, not a lossy one).
+func TestEngineLossSignals(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		retry scan.Outcome
+		want  uint64
+	}{
+		{"reset on the retry", scan.Outcome{State: scan.Closed, Reason: scan.ReasonReset, RTT: time.Millisecond}, 20},
+		{"late reset", scan.Outcome{State: scan.Closed, Reason: scan.ReasonReset, RTT: 10 * time.Second}, 0},
+		{"ICMP error", scan.Outcome{State: scan.Filtered, Reason: scan.ReasonAdminProhibited, RTT: time.Millisecond}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &fakeProber{answer: func(_ netip.AddrPort, n int) scan.Outcome {
+				if n == 0 {
+					return scan.Outcome{NoAnswer: true}
+				}
+				return tc.retry
+			}}
+			e, err := scan.New(hostList{netip.MustParseAddr("192.0.2.1")}, p, scan.Config{Ports: ports(20)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := collect(t, e)
+			if err != nil || len(got) != 20 {
+				t.Fatalf("%d results, %v", len(got), err)
+			}
+			st := e.PaceStats()
+			if st.Losses != tc.want || !st.Adaptive {
+				t.Errorf("losses %d (adaptive %v), want %d", st.Losses, st.Adaptive, tc.want)
+			}
+		})
+	}
+}
