@@ -318,30 +318,6 @@ print("ready", flush=True)
 sys.stdin.read()
 EOF
 
-# masscan.sh SNS TNS LINK SADDR TADDR PORTS RATE WAIT: runs masscan in SNS
-# and prints its list output. masscan 1.3.2 can hang once its wait is
-# over, its receive thread blocked until a packet comes: then one is sent,
-# a connection attempt from the target to the scanner (a SYN to port 9, not
-# one of the scanner's SYNs: case 1 counts those only).
-cat >"$tmp/masscan.sh" <<'EOF'
-set -u
-sns=$1 tns=$2 link=$3 saddr=$4 taddr=$5 ports=$6 rate=$7 wait=$8
-mac=$(ip -n "$tns" -o link show | awk '{ for (i = 1; i < NF; i++) if ($i == "link/ether") print $(i + 1) }' | head -n1)
-out=$(mktemp) err=$(mktemp)
-ip netns exec "$sns" masscan -p"$ports" --rate "$rate" --wait "$wait" --adapter "$link" --adapter-ip "$saddr" \
-  --router-mac "$mac" -oL "$out" "$taddr" >/dev/null 2>"$err" &
-pid=$!
-trap 'kill -INT $pid 2>/dev/null; rm -f "$out" "$err"' EXIT
-while kill -0 "$pid" 2>/dev/null; do
-  if tr '\r' '\n' <"$err" | grep -q 'waiting -[0-9]*-secs'; then
-    timeout 1 ip netns exec "$tns" bash -c "exec 3<>/dev/tcp/$saddr/9" 2>/dev/null
-  fi
-  sleep 0.05
-done
-wait "$pid" || { tr '\r' '\n' <"$err" | tail -n3 >&2; exit 1; }
-cat "$out"
-EOF
-
 # The helpers read their stdin from a FIFO this script holds open (fd 9,
 # read-write so that opening never blocks): if the script dies, even by
 # SIGKILL, the FIFO loses its last writer and the helpers exit.
@@ -426,7 +402,7 @@ prec_round() {
   ajar) cmd=(ip netns exec "$SNS" "$AJAR" scan -sS --rate "$RATE" -p "$PREC_PORTS" --retries 0 -o jsonl -q "$TADDR") ;;
   nmap) cmd=(ip netns exec "$SNS" nmap -sS -n -Pn --min-rate "$RATE" --max-rate "$RATE" --max-retries 0
     -p "$PREC_PORTS" -oX - "$TADDR") ;;
-  masscan) cmd=(bash "$tmp/masscan.sh" "$SNS" "$TNS" "$SLINK" "$SADDR" "$TADDR" "$PREC_PORTS" "$RATE" 0) ;;
+  masscan) cmd=(bash bench/masscan.sh "$SNS" "$TNS" "$SLINK" "$SADDR" "$TADDR" "$PREC_PORTS" "$RATE" 0) ;;
   esac
   ip netns exec "$TNS" timeout -k 5 $((CMD_TIMEOUT + 30)) tcpdump -i "$TLINK" -nn -tt -l -Q in -B 32768 \
     "src host $SADDR and dst host $TADDR and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn" \
@@ -482,7 +458,7 @@ bottle_round() {
     checker=ajar
     ;;
   nmap) cmd=(ip netns exec "$SNS" nmap -sS -p "$BOTTLE_PORTS" -n -Pn -oX - "$TADDR") ;;
-  masscan) cmd=(bash "$tmp/masscan.sh" "$SNS" "$TNS" "$SLINK" "$SADDR" "$TADDR" "$BOTTLE_PORTS" "$FAST_RATE" "$MASSCAN_WAIT") ;;
+  masscan) cmd=(bash bench/masscan.sh "$SNS" "$TNS" "$SLINK" "$SADDR" "$TADDR" "$BOTTLE_PORTS" "$FAST_RATE" "$MASSCAN_WAIT") ;;
   esac
   timed "$tmp/bot.$tool.times" "${cmd[@]}"
   if ((rc != 0)); then

@@ -390,29 +390,6 @@ while True:
         break
 EOF
 
-# masscan.sh SNS TNS LINK SADDR TADDR RATE WAIT: runs masscan in SNS and
-# prints its list output. masscan 1.3.2 can hang once its wait is over,
-# its receive thread blocked until a packet comes: then one is sent, a
-# connection attempt from the target to the scanner.
-cat >"$tmp/masscan.sh" <<'EOF'
-set -u
-sns=$1 tns=$2 link=$3 saddr=$4 taddr=$5 rate=$6 wait=$7
-mac=$(ip -n "$tns" -o link show | awk '{ for (i = 1; i < NF; i++) if ($i == "link/ether") print $(i + 1) }' | head -n1)
-out=$(mktemp) err=$(mktemp)
-ip netns exec "$sns" masscan -p1-65535 --rate "$rate" --wait "$wait" --adapter "$link" --adapter-ip "$saddr" \
-  --router-mac "$mac" -oL "$out" "$taddr" >/dev/null 2>"$err" &
-pid=$!
-trap 'kill -INT $pid 2>/dev/null; rm -f "$out" "$err"' EXIT
-while kill -0 "$pid" 2>/dev/null; do
-  if tr '\r' '\n' <"$err" | grep -q 'waiting -[0-9]*-secs'; then
-    timeout 1 ip netns exec "$tns" bash -c "exec 3<>/dev/tcp/$saddr/9" 2>/dev/null
-  fi
-  sleep 0.05
-done
-wait "$pid" || { tr '\r' '\n' <"$err" | tail -n3 >&2; exit 1; }
-cat "$out"
-EOF
-
 # The helpers read their stdin from a FIFO this script holds open (fd 9,
 # read-write so that opening never blocks): if the script dies, even by
 # SIGKILL, the FIFO loses its last writer and the helpers exit.
@@ -591,7 +568,7 @@ ip netns exec "$SNS" timeout 5 bash -c "exec 3<>/dev/tcp/$TADDR/$LISTEN_BASE" ||
 ns_round() { # case tool round
   local cs=$1 tool=$2 cmd
   if [ "$tool" = masscan ]; then
-    cmd=(bash "$tmp/masscan.sh" "$SNS" "$TNS" "$SLINK" "$SADDR" "$TADDR" 100000 10)
+    cmd=(bash bench/masscan.sh "$SNS" "$TNS" "$SLINK" "$SADDR" "$TADDR" 1-65535 100000 10)
   else
     read -r -a cmd <<<"${CMDS[$tool]}"
     cmd=(ip netns exec "$SNS" "${cmd[@]}" "$TADDR")
@@ -623,7 +600,7 @@ rate_round() {
   case $tool in
   ajar) cmd=(ip netns exec "$SNS" "$AJAR" scan -sS -p- --retries 0 --max-parallel 60000 --min-timeout 50ms
     --initial-timeout 50ms --all-ports -o jsonl -q "$TADDR") ;;
-  masscan) cmd=(bash "$tmp/masscan.sh" "$SNS" "$TNS" "$SLINK" "$SADDR" "$TADDR" 10000000 1) ;;
+  masscan) cmd=(bash bench/masscan.sh "$SNS" "$TNS" "$SLINK" "$SADDR" "$TADDR" 1-65535 10000000 1) ;;
   esac
   ip netns exec "$SNS" "$PY" "$tmp/sample.py" "$SLINK" <"$tmp/hold" >"$tmp/samples" 9>&- &
   pid=$!
