@@ -302,39 +302,10 @@ if __name__ == "__main__":
     sys.exit(scan(tool, path, host, parse_ports(open_), parse_ports(ports)))
 EOF
 
-# listen.py BASE N: listeners on 0.0.0.0 for the target namespace, held
-# (never accepted) until stdin closes.
-cat >"$tmp/listen.py" <<'EOF'
-import socket, sys
-base, n = int(sys.argv[1]), int(sys.argv[2])
-held = []
-for port in range(base, base + n):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", port))
-    s.listen(4096)
-    held.append(s)
-print("ready", flush=True)
-sys.stdin.read()
-EOF
 
-# The helpers read their stdin from a FIFO this script holds open (fd 9,
-# read-write so that opening never blocks): if the script dies, even by
-# SIGKILL, the FIFO loses its last writer and the helpers exit.
-mkfifo "$tmp/hold"
-exec 9<>"$tmp/hold"
-start_helper() { # name, command...
-  local name=$1
-  shift
-  "$@" <"$tmp/hold" >"$tmp/$name.out" 2>"$tmp/$name.err" 9>&- &
-  helpers+=($!)
-  local pid=$! deadline=$((SECONDS + READY_TIMEOUT))
-  until grep -qsx ready "$tmp/$name.out"; do
-    kill -0 "$pid" 2>/dev/null || { cat "$tmp/$name.err" >&2; die "helper $name exited before it was ready"; }
-    ((SECONDS < deadline)) || die "helper $name not ready after ${READY_TIMEOUT}s"
-    sleep 0.05
-  done
-}
+# shellcheck source=bench/helpers.sh
+source bench/helpers.sh
+helpers_init
 
 # --- The namespaces ------------------------------------------------------------
 # shellcheck source=bench/bed.sh
@@ -481,7 +452,7 @@ if want_case bottleneck; then
   ip netns exec "$TNS" tc qdisc add dev "$TLINK" root tbf $TBF
   qdisc=$(ip netns exec "$TNS" tc qdisc show dev "$TLINK" | head -n1)
   [[ $qdisc == *tbf* ]] || die "no tbf qdisc on $TLINK: $qdisc"
-  start_helper listen ip netns exec "$TNS" "$PY" "$tmp/listen.py" "$LISTEN_BASE" "$LISTENERS"
+  start_helper listen ip netns exec "$TNS" "$PY" bench/listen.py "$LISTEN_BASE" "$LISTENERS"
   ip netns exec "$SNS" timeout 5 bash -c "exec 3<>/dev/tcp/$TADDR/$LISTEN_BASE" ||
     die "the scanner namespace cannot reach $TADDR:$LISTEN_BASE"
   echo "case 2: bottleneck, $TADDR ports $BOTTLE_PORTS, $LISTEN_BASE-$last open; $TLINK: $qdisc" >&2

@@ -360,21 +360,6 @@ if __name__ == "__main__":
     sys.exit(compare(got, reasons, parse_ports(open_), parse_ports(filtered), parse_ports(either), problems))
 EOF
 
-# listen.py: listeners on 0.0.0.0 for the target namespace, held (never
-# accepted, like sockhold's) until stdin closes.
-cat >"$tmp/listen.py" <<'EOF'
-import socket, sys
-base, n = int(sys.argv[1]), int(sys.argv[2])
-held = []
-for port in range(base, base + n):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", port))
-    s.listen(4096)
-    held.append(s)
-print("ready", flush=True)
-sys.stdin.read()
-EOF
 
 # sample.py LINK: the link's tx_packets, "TIME COUNT" every 10 ms, until
 # stdin closes (run inside the namespace that holds LINK).
@@ -390,26 +375,9 @@ while True:
         break
 EOF
 
-# The helpers read their stdin from a FIFO this script holds open (fd 9,
-# read-write so that opening never blocks): if the script dies, even by
-# SIGKILL, the FIFO loses its last writer and the helpers exit.
-mkfifo "$tmp/hold"
-exec 9<>"$tmp/hold"
-
-start_helper() { # name, command...
-  local name=$1
-  shift
-  "$@" <"$tmp/hold" >"$tmp/$name.out" 2>"$tmp/$name.err" 9>&- &
-  helpers+=($!)
-}
-wait_ready() { # name: wait for the helper's "ready" within READY_TIMEOUT
-  local name=$1 pid=${helpers[-1]} deadline=$((SECONDS + READY_TIMEOUT))
-  until grep -qsx ready "$tmp/$name.out"; do
-    kill -0 "$pid" 2>/dev/null || { cat "$tmp/$name.err" >&2; die "helper $name exited before it was ready"; }
-    ((SECONDS < deadline)) || { cat "$tmp/$name.err" >&2; die "helper $name not ready after ${READY_TIMEOUT}s"; }
-    sleep 0.05
-  done
-}
+# shellcheck source=bench/helpers.sh
+source bench/helpers.sh
+helpers_init
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 load_before=$(loadavg)
@@ -506,7 +474,6 @@ listening() {
 
 # --- Cases 1 and 3: 127.0.0.1 ------------------------------------------------
 start_helper sockhold "$tmp/sockhold" -listen "$LISTENERS" -base "$LISTEN_BASE"
-wait_ready sockhold
 # One untimed run of each warms the page cache (nmap's data files).
 timeout "$CMD_TIMEOUT" "$AJAR" scan -sT -q -p 1-1000 127.0.0.1 >/dev/null 2>&1 || die "ajar does not run"
 timeout "$CMD_TIMEOUT" nmap -sT -p 1-1000 -n -Pn 127.0.0.1 >/dev/null 2>&1 || die "nmap does not run"
@@ -558,8 +525,7 @@ table inet bench {
   }
 }
 EOF
-start_helper listen ip netns exec "$TNS" "$PY" "$tmp/listen.py" "$LISTEN_BASE" "$LISTENERS"
-wait_ready listen
+start_helper listen ip netns exec "$TNS" "$PY" bench/listen.py "$LISTEN_BASE" "$LISTENERS"
 ns_truth=$(listening "$TADDR" "$TNS")
 [ "$ns_truth" = "$LISTEN_BASE-$last" ] || die "the target listens on $ns_truth, want $LISTEN_BASE-$last"
 ip netns exec "$SNS" timeout 5 bash -c "exec 3<>/dev/tcp/$TADDR/$LISTEN_BASE" ||

@@ -259,22 +259,9 @@ s.sendto(b"ping", (sys.argv[1], int(sys.argv[2])))
 s.recvfrom(2048)
 EOF
 
-# The helpers read their stdin from a FIFO this script holds open: if the
-# script dies, even by SIGKILL, the helpers exit.
-mkfifo "$tmp/hold"
-exec 9<>"$tmp/hold"
-start_helper() { # name, command...
-  local name=$1
-  shift
-  "$@" <"$tmp/hold" >"$tmp/$name.out" 2>"$tmp/$name.err" 9>&- &
-  helpers+=($!)
-  local pid=$! deadline=$((SECONDS + READY_TIMEOUT))
-  until grep -qsx ready "$tmp/$name.out"; do
-    kill -0 "$pid" 2>/dev/null || { cat "$tmp/$name.err" >&2; die "helper $name exited before it was ready"; }
-    ((SECONDS < deadline)) || die "helper $name not ready after ${READY_TIMEOUT}s"
-    sleep 0.05
-  done
-}
+# shellcheck source=bench/helpers.sh
+source bench/helpers.sh
+helpers_init
 
 # --- The namespaces ----------------------------------------------------------
 # shellcheck source=bench/bed.sh
