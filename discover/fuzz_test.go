@@ -3,6 +3,8 @@ package discover
 import (
 	"net/netip"
 	"testing"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 // Replies come from the network: every decoder must take any bytes
@@ -49,7 +51,7 @@ func FuzzDecodeIPv4(f *testing.F) {
 		checkAnswer(t, a, err)
 		a, err = k.decodeTCP4(b)
 		checkAnswer(t, a, err)
-		if err == nil && a.reason != ReasonSynAck && a.reason != ReasonReset {
+		if err == nil && a.reason != record.ReasonSynAck && a.reason != record.ReasonReset {
 			t.Fatalf("TCP answer with reason %q", a.reason)
 		}
 	})
@@ -67,7 +69,7 @@ func FuzzDecodeICMP6(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		k := testKeys
 		a, err := k.decodeICMP6(from, b)
-		if err == nil && a.reason == ReasonNDAdvert {
+		if err == nil && a.reason == record.ReasonNDAdvert {
 			a.from = a.host // an advertisement may come from a link-local address
 		}
 		checkAnswer(t, a, err)
@@ -83,8 +85,8 @@ func FuzzDecodeARP(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, err := decodeARP(b)
 		checkAnswer(t, a, err)
-		if err == nil && a.mac != MAC(b[8:14]) {
-			t.Fatalf("MAC %v from %x", a.mac, b)
+		if err == nil && a.mac != record.MAC(b[8:14]) {
+			t.Fatalf("record.MAC %v from %x", a.mac, b)
 		}
 	})
 }

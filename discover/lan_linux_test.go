@@ -10,6 +10,7 @@ import (
 
 	"github.com/ajarsec/ajar/discover"
 	"github.com/ajarsec/ajar/internal/netnstest"
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/target"
 )
 
@@ -47,14 +48,14 @@ func (b *lanBed) addrs(v6 bool) (self, up, noAddr, neighOnly, only443, none1, no
 
 // run discovers targets from the scanner's namespace and returns each
 // host's record, checking that every address is reported once.
-func (b *lanBed) run(t *testing.T, cfg discover.Config, addrs ...netip.Addr) (map[netip.Addr]discover.Host, string) {
+func (b *lanBed) run(t *testing.T, cfg discover.Config, addrs ...netip.Addr) (map[netip.Addr]record.Host, string) {
 	t.Helper()
 	var rs []target.Range
 	for _, a := range addrs {
 		rs = append(rs, target.Range{From: a, To: a})
 	}
 	set := target.SetOf(rs...)
-	got := map[netip.Addr]discover.Host{}
+	got := map[netip.Addr]record.Host{}
 	var probes string
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -65,7 +66,7 @@ func (b *lanBed) run(t *testing.T, cfg discover.Config, addrs ...netip.Addr) (ma
 		}
 		defer s.Close()
 		probes = s.Probes()
-		return s.Run(ctx, set, func(h discover.Host) {
+		return s.Run(ctx, set, func(h record.Host) {
 			if _, dup := got[h.Addr]; dup {
 				t.Errorf("%v reported twice", h.Addr)
 			}
@@ -82,7 +83,7 @@ func (b *lanBed) run(t *testing.T, cfg discover.Config, addrs ...netip.Addr) (ma
 }
 
 // expect checks a host's state and that its reason is one of reasons.
-func expect(t *testing.T, name string, got map[netip.Addr]discover.Host, a netip.Addr, st discover.State, reasons ...discover.Reason) {
+func expect(t *testing.T, name string, got map[netip.Addr]record.Host, a netip.Addr, st record.HostState, reasons ...record.Reason) {
 	t.Helper()
 	h, ok := got[a]
 	if !ok {
@@ -92,7 +93,7 @@ func expect(t *testing.T, name string, got map[netip.Addr]discover.Host, a netip
 	if h.State != st || !slices.Contains(reasons, h.Reason) {
 		t.Errorf("%s (%v): %v (%s), want %v (%v)", name, a, h.State, h.Reason, st, reasons)
 	}
-	if st == discover.Up && h.Reason != discover.ReasonLocalhost && h.RTT <= 0 {
+	if st == record.Up && h.Reason != record.ReasonLocalhost && h.RTT <= 0 {
 		t.Errorf("%s (%v): up without a round-trip time", name, a)
 	}
 }
@@ -107,17 +108,17 @@ func TestLANNeighbor(t *testing.T) {
 	for _, v6 := range []bool{false, true} {
 		self, up, noAddr, neighOnly, only443, none1, none2 := b.addrs(v6)
 		got, _ := b.run(t, fast, self, up, noAddr, neighOnly, only443, none1, none2)
-		want := discover.ReasonARPResponse
+		want := record.ReasonARPResponse
 		if v6 {
-			want = discover.ReasonNDAdvert
+			want = record.ReasonNDAdvert
 		}
-		expect(t, "self", got, self, discover.Up, discover.ReasonLocalhost)
-		expect(t, "up", got, up, discover.Up, want)
-		expect(t, "no address", got, noAddr, discover.Down, discover.ReasonNoResponse)
-		expect(t, "neighbour only", got, neighOnly, discover.Up, want)
-		expect(t, "443 only", got, only443, discover.Up, want)
-		expect(t, "nobody", got, none1, discover.Down, discover.ReasonNoResponse)
-		expect(t, "nobody", got, none2, discover.Down, discover.ReasonNoResponse)
+		expect(t, "self", got, self, record.Up, record.ReasonLocalhost)
+		expect(t, "up", got, up, record.Up, want)
+		expect(t, "no address", got, noAddr, record.Down, record.ReasonNoResponse)
+		expect(t, "neighbour only", got, neighOnly, record.Up, want)
+		expect(t, "443 only", got, only443, record.Up, want)
+		expect(t, "nobody", got, none1, record.Down, record.ReasonNoResponse)
+		expect(t, "nobody", got, none2, record.Down, record.ReasonNoResponse)
 		if mac := got[up].MAC; mac.IsZero() {
 			t.Errorf("%v: no MAC address", up)
 		}
@@ -135,13 +136,13 @@ func TestLANIP(t *testing.T) {
 		self, up, noAddr, neighOnly, only443, none1, _ := b.addrs(v6)
 		got, _ := b.run(t, cfg, self, up, noAddr, neighOnly, only443, none1)
 		// The open host answers every probe: the first answer decides.
-		expect(t, "up", got, up, discover.Up, discover.ReasonEchoReply, discover.ReasonTimestampReply, discover.ReasonReset)
-		expect(t, "443 only", got, only443, discover.Up, discover.ReasonSynAck)
-		expect(t, "neighbour only", got, neighOnly, discover.Down, discover.ReasonNoResponse)
+		expect(t, "up", got, up, record.Up, record.ReasonEchoReply, record.ReasonTimestampReply, record.ReasonReset)
+		expect(t, "443 only", got, only443, record.Up, record.ReasonSynAck)
+		expect(t, "neighbour only", got, neighOnly, record.Down, record.ReasonNoResponse)
 		// Address resolution fails: this machine may say host
 		// unreachable before the tries run out.
-		expect(t, "no address", got, noAddr, discover.Down, discover.ReasonNoResponse, discover.ReasonHostUnreach)
-		expect(t, "nobody", got, none1, discover.Down, discover.ReasonNoResponse, discover.ReasonHostUnreach)
+		expect(t, "no address", got, noAddr, record.Down, record.ReasonNoResponse, record.ReasonHostUnreach)
+		expect(t, "nobody", got, none1, record.Down, record.ReasonNoResponse, record.ReasonHostUnreach)
 	}
 }
 
@@ -160,16 +161,16 @@ func TestLANUnprivileged(t *testing.T) {
 		for _, v6 := range []bool{false, true} {
 			self, up, noAddr, neighOnly, only443, none1, _ := b.addrs(v6)
 			got, probes := b.run(t, cfg, self, up, noAddr, neighOnly, only443, none1)
-			upReasons := []discover.Reason{discover.ReasonConnRefused}
+			upReasons := []record.Reason{record.ReasonConnRefused}
 			if ping {
-				upReasons = append(upReasons, discover.ReasonEchoReply)
+				upReasons = append(upReasons, record.ReasonEchoReply)
 			}
-			expect(t, "self", got, self, discover.Up, discover.ReasonLocalhost)
-			expect(t, "up", got, up, discover.Up, upReasons...)
-			expect(t, "443 only", got, only443, discover.Up, discover.ReasonSynAck)
-			expect(t, "neighbour only", got, neighOnly, discover.Down, discover.ReasonNoResponse)
-			expect(t, "no address", got, noAddr, discover.Down, discover.ReasonNoResponse, discover.ReasonHostUnreach)
-			expect(t, "nobody", got, none1, discover.Down, discover.ReasonNoResponse, discover.ReasonHostUnreach)
+			expect(t, "self", got, self, record.Up, record.ReasonLocalhost)
+			expect(t, "up", got, up, record.Up, upReasons...)
+			expect(t, "443 only", got, only443, record.Up, record.ReasonSynAck)
+			expect(t, "neighbour only", got, neighOnly, record.Down, record.ReasonNoResponse)
+			expect(t, "no address", got, noAddr, record.Down, record.ReasonNoResponse, record.ReasonHostUnreach)
+			expect(t, "nobody", got, none1, record.Down, record.ReasonNoResponse, record.ReasonHostUnreach)
 			t.Logf("ping sockets %v, IPv6 %v: %s", ping, v6, probes)
 		}
 	}
@@ -183,9 +184,9 @@ func TestNoRoute(t *testing.T) {
 	n := 0
 	start := time.Now()
 	err := b.lan.Scanner.Do(func() error {
-		return fast.Run(context.Background(), set, func(h discover.Host) {
+		return fast.Run(context.Background(), set, func(h record.Host) {
 			n++
-			if h.State != discover.Down || h.Reason != discover.ReasonNoRoute {
+			if h.State != record.Down || h.Reason != record.ReasonNoRoute {
 				t.Errorf("%v: %v (%s), want down (no-route)", h.Addr, h.State, h.Reason)
 			}
 		})
@@ -204,7 +205,7 @@ func TestCancel(t *testing.T) {
 	cfg := discover.Config{Timeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() {
-		done <- b.lan.Scanner.Do(func() error { return cfg.Run(ctx, set, func(discover.Host) {}) })
+		done <- b.lan.Scanner.Do(func() error { return cfg.Run(ctx, set, func(record.Host) {}) })
 	}()
 	time.AfterFunc(200*time.Millisecond, cancel)
 	select {
@@ -216,7 +217,7 @@ func TestCancel(t *testing.T) {
 		t.Fatal("Run did not return after cancel")
 	}
 	cfg.MaxTime = 300 * time.Millisecond
-	err := b.lan.Scanner.Do(func() error { return cfg.Run(context.Background(), set, func(discover.Host) {}) })
+	err := b.lan.Scanner.Do(func() error { return cfg.Run(context.Background(), set, func(record.Host) {}) })
 	if err == nil || !errors.Is(err, discover.ErrMaxTime) {
 		t.Errorf("MaxTime: %v", err)
 	}

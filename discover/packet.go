@@ -3,6 +3,8 @@ package discover
 import (
 	"encoding/binary"
 	"net/netip"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 // The ports of the TCP probes, nmap's defaults: a SYN to 443 (open on
@@ -189,7 +191,7 @@ const (
 )
 
 // appendARPRequest appends an ARP request: who has dst, tell src at mac.
-func appendARPRequest(b []byte, mac MAC, src, dst netip.Addr) []byte {
+func appendARPRequest(b []byte, mac record.MAC, src, dst netip.Addr) []byte {
 	b = append(b, 0, 1, 0x08, 0x00, 6, 4, 0, arpRequest) // Ethernet, IPv4
 	b = append(b, mac[:]...)
 	s4 := src.As4()
@@ -202,7 +204,7 @@ func appendARPRequest(b []byte, mac MAC, src, dst netip.Addr) []byte {
 // appendNeighSolicit appends an NDP neighbour solicitation (RFC 4861 §4.3)
 // for target, with our link-layer address as its source option so that
 // the target can answer at once. The kernel computes the checksum.
-func appendNeighSolicit(b []byte, target netip.Addr, mac MAC) []byte {
+func appendNeighSolicit(b []byte, target netip.Addr, mac record.MAC) []byte {
 	b = append(b, icmp6NeighSolicit, 0, 0, 0, 0, 0, 0, 0)
 	t := target.As16()
 	b = append(b, t[:]...)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 )
 
@@ -17,11 +18,11 @@ type answer struct {
 	// from sent the answer: host itself for replies, maybe a router for
 	// ICMP errors.
 	from   netip.Addr
-	reason Reason
+	reason record.Reason
 	// icmpErr marks an ICMP error about a probe: it shows host up only
 	// when host itself sent it.
 	icmpErr bool
-	mac     MAC
+	mac     record.MAC
 }
 
 // errShort and errNotOurs are the parsers' refusals: a packet too short
@@ -113,17 +114,17 @@ func (k *keys) decodeTCP(src netip.Addr, b []byte) (answer, error) {
 		if t.ack != k.synSeq(src)+1 {
 			return answer{}, errNotOurs
 		}
-		a.reason = scan.ReasonSynAck
+		a.reason = record.ReasonSynAck
 	case t.sport == synPort && t.flags&tcpRST != 0:
 		if t.ack != k.synSeq(src)+1 {
 			return answer{}, errNotOurs
 		}
-		a.reason = scan.ReasonReset
+		a.reason = record.ReasonReset
 	case t.sport == ackPort && t.flags&tcpRST != 0:
 		if t.seq != k.ackAck(src) {
 			return answer{}, errNotOurs
 		}
-		a.reason = scan.ReasonReset
+		a.reason = record.ReasonReset
 	default:
 		return answer{}, errNotOurs
 	}
@@ -169,12 +170,12 @@ func (k *keys) decodeICMP4(b []byte) (answer, error) {
 		if code != 0 || id != k.id || !k.echoCookie(h.src, m[8:]) {
 			return answer{}, errNotOurs
 		}
-		return answer{host: h.src, from: h.src, reason: ReasonEchoReply}, nil
+		return answer{host: h.src, from: h.src, reason: record.ReasonEchoReply}, nil
 	case icmpTimestampReply:
 		if code != 0 || len(m) < 20 || id != k.id || seq != k.tsSeq(h.src) {
 			return answer{}, errNotOurs
 		}
-		return answer{host: h.src, from: h.src, reason: ReasonTimestampReply}, nil
+		return answer{host: h.src, from: h.src, reason: record.ReasonTimestampReply}, nil
 	case icmpUnreachable, icmpTimeExceeded, icmpParamProblem:
 		dst, err := k.quoted4(m[8:])
 		if err != nil {
@@ -245,13 +246,13 @@ func (k *keys) decodeICMP6(src netip.Addr, m []byte) (answer, error) {
 		if code != 0 || binary.BigEndian.Uint16(m[4:6]) != k.id || !k.echoCookie(src, m[8:]) {
 			return answer{}, errNotOurs
 		}
-		return answer{host: src, from: src, reason: ReasonEchoReply}, nil
+		return answer{host: src, from: src, reason: record.ReasonEchoReply}, nil
 	case icmp6NeighAdvert:
 		target, mac, err := parseNeighAdvert(m)
 		if err != nil {
 			return answer{}, err
 		}
-		return answer{host: target, from: src, reason: ReasonNDAdvert, mac: mac}, nil
+		return answer{host: target, from: src, reason: record.ReasonNDAdvert, mac: mac}, nil
 	case icmp6Unreachable, icmp6TooBig, icmp6TimeExceeded, icmp6ParamProblem:
 		proto, _, dst, p, err := parseIPv6(m[8:])
 		if err != nil {
@@ -268,22 +269,22 @@ func (k *keys) decodeICMP6(src netip.Addr, m []byte) (answer, error) {
 // parseNeighAdvert reads a neighbour advertisement (RFC 4861 §4.4): its
 // target address and the target link-layer address option, if any.
 // Options are walked with their lengths checked, none may be empty.
-func parseNeighAdvert(m []byte) (netip.Addr, MAC, error) {
+func parseNeighAdvert(m []byte) (netip.Addr, record.MAC, error) {
 	if len(m) < 24 || m[0] != icmp6NeighAdvert || m[1] != 0 {
-		return netip.Addr{}, MAC{}, errShort
+		return netip.Addr{}, record.MAC{}, errShort
 	}
 	target := netip.AddrFrom16([16]byte(m[8:24]))
 	if target.IsMulticast() || target.IsUnspecified() {
-		return netip.Addr{}, MAC{}, errShort
+		return netip.Addr{}, record.MAC{}, errShort
 	}
-	var mac MAC
+	var mac record.MAC
 	for opts := m[24:]; len(opts) > 0; {
 		if len(opts) < 2 || opts[1] == 0 || int(opts[1])*8 > len(opts) {
-			return netip.Addr{}, MAC{}, errShort
+			return netip.Addr{}, record.MAC{}, errShort
 		}
 		n := int(opts[1]) * 8
 		if opts[0] == 2 && n >= 8 { // target link-layer address
-			mac = MAC(opts[2:8])
+			mac = record.MAC(opts[2:8])
 		}
 		opts = opts[n:]
 	}
@@ -306,7 +307,7 @@ func decodeARP(b []byte) (answer, error) {
 	if sender.IsUnspecified() {
 		return answer{}, errNotOurs
 	}
-	return answer{host: sender, from: sender, reason: ReasonARPResponse, mac: MAC(b[8:14])}, nil
+	return answer{host: sender, from: sender, reason: record.ReasonARPResponse, mac: record.MAC(b[8:14])}, nil
 }
 
 // decodePing reads an echo reply from an ICMP datagram socket ("ping
@@ -319,5 +320,5 @@ func (k *keys) decodePing(src netip.Addr, m []byte) (answer, error) {
 	if (m[0] != icmpEchoReply && m[0] != icmp6EchoReply) || m[1] != 0 || !k.echoCookie(src, m[8:]) {
 		return answer{}, errNotOurs
 	}
-	return answer{host: src, from: src, reason: ReasonEchoReply}, nil
+	return answer{host: src, from: src, reason: record.ReasonEchoReply}, nil
 }

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // testKeys are the keys the literal packets below were made for: the
@@ -68,8 +68,8 @@ func TestProbes(t *testing.T) {
 		{"echo6", appendEcho(nil, true, k.id, 1, k.cookie(dst)), "8000 0000 1234 0001 d0bbe500ed613c1c"},
 		{"timestamp", appendTimestamp(nil, k.id, k.tsSeq(dst), 1000), "0d00 ef81 1234 ed61 000003e8 00000000 00000000"},
 		{"syn", appendTCP(nil, src, dst, 40000, 443, k.synSeq(dst), 0, tcpSYN), "9c40 01bb ed613c1c 00000000 6002 0400 48a4 0000 020405b4"},
-		{"arp", appendARPRequest(nil, MAC{2, 0, 0, 0, 0, 1}, src, dst), "0001 0800 06 04 0001 020000000001 c0000201 000000000000 c0000207"},
-		{"ns", appendNeighSolicit(nil, netip.MustParseAddr("2001:db8::7"), MAC{2, 0, 0, 0, 0, 1}), "8700 0000 00000000 20010db8000000000000000000000007 0101 020000000001"},
+		{"arp", appendARPRequest(nil, record.MAC{2, 0, 0, 0, 0, 1}, src, dst), "0001 0800 06 04 0001 020000000001 c0000201 000000000000 c0000207"},
+		{"ns", appendNeighSolicit(nil, netip.MustParseAddr("2001:db8::7"), record.MAC{2, 0, 0, 0, 0, 1}), "8700 0000 00000000 20010db8000000000000000000000007 0101 020000000001"},
 	}
 	for _, tt := range tests {
 		if got := hex.EncodeToString(tt.got); got != strings.ReplaceAll(tt.want, " ", "") {
@@ -86,17 +86,17 @@ func TestDecodeICMP4(t *testing.T) {
 		name       string
 		pkt        string
 		host, from string
-		reason     Reason
+		reason     record.Reason
 		icmpErr    bool
 		err        error
 	}{
-		{"echo reply", "45000024000000004001f6d0c0000207c0000201 00000e9012340001d0bbe500ed613c1c", "192.0.2.7", "192.0.2.7", ReasonEchoReply, false, nil},
+		{"echo reply", "45000024000000004001f6d0c0000207c0000201 00000e9012340001d0bbe500ed613c1c", "192.0.2.7", "192.0.2.7", record.ReasonEchoReply, false, nil},
 		{"echo reply, other id", "45000024000000004001f6d0c0000207c0000201 00000e8f12350001d0bbe500ed613c1c", "", "", "", false, errNotOurs},
 		{"echo reply, cookie of another host", "45000024000000004001f6cfc0000208c0000201 00000e9012340001d0bbe500ed613c1c", "", "", "", false, errNotOurs},
 		{"echo reply, bad checksum", "45000024000000004001f6d0c0000207c0000201 00000e9012340001d0bbe500ed613c1d", "", "", "", false, errShort},
-		{"timestamp reply", "45000028000000004001f6ccc0000207c0000201 0e00e6af1234ed61000003e8000003e9000003e9", "192.0.2.7", "192.0.2.7", ReasonTimestampReply, false, nil},
-		{"host unreachable from a router, quoting our echo", "450000400000000040018e87c6336401c0000201 0301fcfe0000000045000024000000004001f6d0c0000201c00002070800069012340001d0bbe500ed613c1c", "192.0.2.7", "198.51.100.1", ReasonHostUnreach, true, nil},
-		{"port unreachable from the host, quoting our SYN", "45000038000000004001f6bcc0000207c0000201 030335830000000045000028000000004006f6c7c0000201c00002079c4001bbed613c1c", "192.0.2.7", "192.0.2.7", scan.ReasonPortUnreach, true, nil},
+		{"timestamp reply", "45000028000000004001f6ccc0000207c0000201 0e00e6af1234ed61000003e8000003e9000003e9", "192.0.2.7", "192.0.2.7", record.ReasonTimestampReply, false, nil},
+		{"host unreachable from a router, quoting our echo", "450000400000000040018e87c6336401c0000201 0301fcfe0000000045000024000000004001f6d0c0000201c00002070800069012340001d0bbe500ed613c1c", "192.0.2.7", "198.51.100.1", record.ReasonHostUnreach, true, nil},
+		{"port unreachable from the host, quoting our SYN", "45000038000000004001f6bcc0000207c0000201 030335830000000045000028000000004006f6c7c0000201c00002079c4001bbed613c1c", "192.0.2.7", "192.0.2.7", record.ReasonPortUnreach, true, nil},
 		{"unreachable quoting another program's SYN", "450000380000000040018e8fc6336401c0000201 030135840000000045000028000000004006f6c7c0000201c00002079c4101bbed613c1c", "", "", "", false, errNotOurs},
 		{"truncated", "4500001c00000000", "", "", "", false, errShort},
 		{"header length past the end", "4f000024000000004001f6d0c0000207c0000201", "", "", "", false, errShort},
@@ -121,12 +121,12 @@ func TestDecodeTCP4(t *testing.T) {
 		name   string
 		pkt    string
 		host   string
-		reason Reason
+		reason record.Reason
 		err    error
 	}{
-		{"SYN-ACK to our SYN", "45000028000000004006f6c7c0000207c0000201 01bb9c4011111111ed613c1d501204003e2d0000", "192.0.2.7", ReasonSynAck, nil},
-		{"reset to our SYN", "45000028000000004006f6c7c0000207c0000201 01bb9c4000000000ed613c1d50140400604d0000", "192.0.2.7", ReasonReset, nil},
-		{"reset to our ACK", "45000028000000004006f6c7c0000207c0000201 00509c40d0bbe5000000000050040400d58a0000", "192.0.2.7", ReasonReset, nil},
+		{"SYN-ACK to our SYN", "45000028000000004006f6c7c0000207c0000201 01bb9c4011111111ed613c1d501204003e2d0000", "192.0.2.7", record.ReasonSynAck, nil},
+		{"reset to our SYN", "45000028000000004006f6c7c0000207c0000201 01bb9c4000000000ed613c1d50140400604d0000", "192.0.2.7", record.ReasonReset, nil},
+		{"reset to our ACK", "45000028000000004006f6c7c0000207c0000201 00509c40d0bbe5000000000050040400d58a0000", "192.0.2.7", record.ReasonReset, nil},
 		{"SYN-ACK acknowledging something else", "45000028000000004006f6c7c0000207c0000201 01bb9c4011111111ed613c1c501204003e2e0000", "", "", errNotOurs},
 		{"SYN-ACK to another port", "45000028000000004006f6c7c0000207c0000201 01bb9c4111111111ed613c1d501204003e2c0000", "", "", errNotOurs},
 		{"truncated", "45000028000000004006f6c7c0000207c0000201 01bb9c40", "", "", errShort},
@@ -159,22 +159,22 @@ func TestDecodeICMP6(t *testing.T) {
 		err  error
 	}{
 		{"echo reply", host, "8100 0000 1234 0001 b73140f682f148b2",
-			answer{host: netip.MustParseAddr(host), from: netip.MustParseAddr(host), reason: ReasonEchoReply}, nil},
+			answer{host: netip.MustParseAddr(host), from: netip.MustParseAddr(host), reason: record.ReasonEchoReply}, nil},
 		{"echo reply of another program", host, "8100 0000 4321 0001 b73140f682f148b2", answer{}, errNotOurs},
 		{"echo reply, cookie of another host", "2001:db8::8", "8100 0000 1234 0001 b73140f682f148b2", answer{}, errNotOurs},
 		{"neighbour advertisement", "fe80::7", "8800 0000 60000000 20010db8000000000000000000000007 0201 020000000007",
-			answer{host: netip.MustParseAddr(host), from: netip.MustParseAddr("fe80::7"), reason: ReasonNDAdvert, mac: MAC{2, 0, 0, 0, 0, 7}}, nil},
+			answer{host: netip.MustParseAddr(host), from: netip.MustParseAddr("fe80::7"), reason: record.ReasonNDAdvert, mac: record.MAC{2, 0, 0, 0, 0, 7}}, nil},
 		{"advertisement without options", host, "8800 0000 60000000 20010db8000000000000000000000007",
-			answer{host: netip.MustParseAddr(host), from: netip.MustParseAddr(host), reason: ReasonNDAdvert}, nil},
+			answer{host: netip.MustParseAddr(host), from: netip.MustParseAddr(host), reason: record.ReasonNDAdvert}, nil},
 		{"advertisement with an empty option", host, "8800 0000 60000000 20010db8000000000000000000000007 0200 020000000007", answer{}, errShort},
 		{"advertisement with an option past the end", host, "8800 0000 60000000 20010db8000000000000000000000007 0202 020000000007", answer{}, errShort},
 		{"advertisement for a multicast address", host, "8800 0000 60000000 ff020000000000000000000000000001", answer{}, errShort},
 		{"address unreachable from a router, quoting our echo", router,
 			"0103 0000 00000000 60000000 0010 3a40 20010db8000000000000000000000001 20010db8000000000000000000000007 " + echo,
-			answer{host: netip.MustParseAddr(host), from: netip.MustParseAddr(router), reason: ReasonHostUnreach, icmpErr: true}, nil},
+			answer{host: netip.MustParseAddr(host), from: netip.MustParseAddr(router), reason: record.ReasonHostUnreach, icmpErr: true}, nil},
 		{"admin prohibited from the host, quoting our SYN", host,
 			"0101 0000 00000000 60000000 0018 0640 20010db8000000000000000000000001 20010db8000000000000000000000007 9c40 01bb 82f148b2 00000000",
-			answer{host: netip.MustParseAddr(host), from: netip.MustParseAddr(host), reason: scan.ReasonAdminProhibited, icmpErr: true}, nil},
+			answer{host: netip.MustParseAddr(host), from: netip.MustParseAddr(host), reason: record.ReasonAdminProhibited, icmpErr: true}, nil},
 		{"unreachable quoting an extension header", router,
 			"0103 0000 00000000 60000000 0010 0040 20010db8000000000000000000000001 20010db8000000000000000000000007 " + echo, answer{}, errNotOurs},
 		{"unreachable quoting half a header", router, "0103 0000 00000000 60000000 0010 3a40", answer{}, errShort},
@@ -201,7 +201,7 @@ func TestDecodeARP(t *testing.T) {
 		err  error
 	}{
 		{"reply", "0001 0800 06 04 0002 020000000007 c0000207 020000000001 c0000201",
-			answer{host: netip.MustParseAddr("192.0.2.7"), from: netip.MustParseAddr("192.0.2.7"), reason: ReasonARPResponse, mac: MAC{2, 0, 0, 0, 0, 7}}, nil},
+			answer{host: netip.MustParseAddr("192.0.2.7"), from: netip.MustParseAddr("192.0.2.7"), reason: record.ReasonARPResponse, mac: record.MAC{2, 0, 0, 0, 0, 7}}, nil},
 		{"request", "0001 0800 06 04 0001 020000000007 c0000207 000000000000 c0000201", answer{}, errNotOurs},
 		{"reply from 0.0.0.0", "0001 0800 06 04 0002 020000000007 00000000 020000000001 c0000201", answer{}, errNotOurs},
 		{"not Ethernet and IPv4", "0006 0800 06 04 0002 020000000007 c0000207 020000000001 c0000201", answer{}, errNotOurs},
@@ -220,7 +220,7 @@ func TestDecodePing(t *testing.T) {
 	from := netip.MustParseAddr("192.0.2.7")
 	// The kernel chose the identifier (abcd): only the cookie counts.
 	a, err := k.decodePing(from, unhex(t, "0000 0000 abcd 0001 d0bbe500ed613c1c"))
-	if err != nil || a.reason != ReasonEchoReply || a.host != from {
+	if err != nil || a.reason != record.ReasonEchoReply || a.host != from {
 		t.Errorf("ping reply: %+v %v", a, err)
 	}
 	if _, err := k.decodePing(netip.MustParseAddr("192.0.2.8"), unhex(t, "0000 0000 abcd 0001 d0bbe500ed613c1c")); !errors.Is(err, errNotOurs) {
@@ -276,12 +276,12 @@ func TestParseRouteReply(t *testing.T) {
 }
 
 func TestMAC(t *testing.T) {
-	m := MAC{0x02, 0xab, 0, 1, 0xff, 7}
+	m := record.MAC{0x02, 0xab, 0, 1, 0xff, 7}
 	b, _ := m.MarshalText()
 	if string(b) != "02:ab:00:01:ff:07" {
 		t.Errorf("MarshalText: %s", b)
 	}
-	var back MAC
+	var back record.MAC
 	if err := back.UnmarshalText(b); err != nil || back != m {
 		t.Errorf("round trip: %v %v", back, err)
 	}
@@ -290,20 +290,20 @@ func TestMAC(t *testing.T) {
 			t.Errorf("%q: no error", bad)
 		}
 	}
-	if (MAC{}).String() != "" {
-		t.Error("the zero MAC prints")
+	if (record.MAC{}).String() != "" {
+		t.Error("the zero record.MAC prints")
 	}
 }
 
 func TestStateText(t *testing.T) {
-	for _, s := range []State{Up, Down} {
+	for _, s := range []record.HostState{record.Up, record.Down} {
 		b, _ := s.MarshalText()
-		var back State
+		var back record.HostState
 		if err := back.UnmarshalText(b); err != nil || back != s {
 			t.Errorf("%v: %v %v", s, back, err)
 		}
 	}
-	var s State
+	var s record.HostState
 	if err := s.UnmarshalText([]byte("sideways")); err == nil {
 		t.Error("no error for an unknown state")
 	}

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"sync/atomic"
 	"time"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 // transport is one way of probing: raw sockets, or what an unprivileged
@@ -43,8 +45,8 @@ type hostRoute struct {
 	kind    routeKind
 	src     netip.Addr // our address the probes leave from
 	ifindex int
-	mac     MAC    // our link's address, for ARP and NDP
-	reason  Reason // why unreachable
+	mac     record.MAC    // our link's address, for ARP and NDP
+	reason  record.Reason // why unreachable
 }
 
 // router looks routes up; on Linux, the kernel's routing table.
@@ -62,7 +64,7 @@ type pending struct {
 	// errReason is an ICMP error about a probe to the host from someone
 	// else (a router, this machine): the host is not up for it, but it
 	// says more than silence.
-	errReason Reason
+	errReason record.Reason
 	done      bool
 }
 
@@ -94,7 +96,7 @@ func (s *Session) Close() error {
 
 // Run opens a session, runs it over targets and closes it: see
 // Session.Run.
-func (c Config) Run(ctx context.Context, targets Targets, fn func(Host)) error {
+func (c Config) Run(ctx context.Context, targets Targets, fn func(record.Host)) error {
 	s, err := Open(c)
 	if err != nil {
 		return err
@@ -121,7 +123,7 @@ const maxLocalFails = 16
 // When ctx is done, or Config.MaxTime has passed, Run returns at once
 // with the context's error (wrapping ErrMaxTime for the latter); hosts
 // still waiting are not reported.
-func (s *Session) Run(ctx context.Context, targets Targets, fn func(Host)) error {
+func (s *Session) Run(ctx context.Context, targets Targets, fn func(record.Host)) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return errors.New("discover: a session runs one target set at a time")
 	}
@@ -146,7 +148,7 @@ type loop struct {
 	cfg     Config
 	targets Targets
 	namer   Namer
-	emit    func(Host)
+	emit    func(record.Host)
 
 	pend  map[netip.Addr]*pending
 	queue []deadline // in send order, so in deadline order
@@ -239,9 +241,9 @@ func (l *loop) expire(now time.Time) {
 		}
 		reason := p.errReason
 		if reason == "" {
-			reason = ReasonNoResponse
+			reason = record.ReasonNoResponse
 		}
-		l.finish(p, Down, reason, 0, MAC{})
+		l.finish(p, record.Down, reason, 0, record.MAC{})
 	}
 	if l.qhead > 1024 && l.qhead > len(l.queue)/2 {
 		l.queue = append(l.queue[:0], l.queue[l.qhead:]...)
@@ -278,10 +280,10 @@ func (l *loop) fill(ctx context.Context) error {
 			}
 			switch rt.kind {
 			case isLocal:
-				l.report(a, Up, ReasonLocalhost, 0, MAC{})
+				l.report(a, record.Up, record.ReasonLocalhost, 0, record.MAC{})
 				continue
 			case unreachable:
-				l.report(a, Down, rt.reason, 0, MAC{})
+				l.report(a, record.Down, rt.reason, 0, record.MAC{})
 				continue
 			}
 			p = &pending{addr: a, route: rt}
@@ -309,7 +311,7 @@ func (l *loop) handle(ev event) {
 	if p == nil {
 		return // not waiting: done already, or not ours
 	}
-	if (ev.reason == ReasonARPResponse || ev.reason == ReasonNDAdvert) && p.route.kind != viaNeighbor {
+	if (ev.reason == record.ReasonARPResponse || ev.reason == record.ReasonNDAdvert) && p.route.kind != viaNeighbor {
 		// An answer to this machine's own address resolution, for IP
 		// probes: the host holds the address, but IP probes were asked
 		// for (NoNeighbor), and they decide.
@@ -321,17 +323,17 @@ func (l *loop) handle(ev event) {
 		}
 		return
 	}
-	l.finish(p, Up, ev.reason, max(ev.at.Sub(p.sent), 0), ev.mac)
+	l.finish(p, record.Up, ev.reason, max(ev.at.Sub(p.sent), 0), ev.mac)
 }
 
-func (l *loop) finish(p *pending, st State, reason Reason, rtt time.Duration, mac MAC) {
+func (l *loop) finish(p *pending, st record.HostState, reason record.Reason, rtt time.Duration, mac record.MAC) {
 	p.done = true
 	delete(l.pend, p.addr)
 	l.report(p.addr, st, reason, rtt, mac)
 }
 
-func (l *loop) report(a netip.Addr, st State, reason Reason, rtt time.Duration, mac MAC) {
-	h := Host{Addr: a, State: st, Reason: reason, RTT: rtt, MAC: mac}
+func (l *loop) report(a netip.Addr, st record.HostState, reason record.Reason, rtt time.Duration, mac record.MAC) {
+	h := record.Host{Addr: a, State: st, Reason: reason, RTT: rtt, MAC: mac}
 	if l.namer != nil {
 		h.Name = l.namer.Name(a)
 	}

@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 // Open prepares discovery: it opens the sockets (raw ones when it may and
@@ -67,17 +69,17 @@ func Open(cfg Config) (*Session, error) {
 
 // etherLinks maps the index of each Ethernet interface of this machine
 // (one that ARP and NDP work on) to its address.
-func etherLinks() (map[int]MAC, error) {
+func etherLinks() (map[int]record.MAC, error) {
 	ifs, err := net.Interfaces()
 	if err != nil {
 		return nil, fmt.Errorf("listing interfaces: %w", err)
 	}
-	m := make(map[int]MAC)
+	m := make(map[int]record.MAC)
 	for _, ifi := range ifs {
 		if len(ifi.HardwareAddr) != 6 || ifi.Flags&(net.FlagLoopback|net.FlagPointToPoint) != 0 {
 			continue
 		}
-		m[ifi.Index] = MAC(ifi.HardwareAddr)
+		m[ifi.Index] = record.MAC(ifi.HardwareAddr)
 	}
 	return m, nil
 }
@@ -86,7 +88,7 @@ func etherLinks() (map[int]MAC, error) {
 // routing table.
 type linuxRoutes struct {
 	r        *router
-	ifaces   map[int]MAC
+	ifaces   map[int]record.MAC
 	neighbor bool // ARP and NDP may be used
 	v6       bool // IPv6 probes can be sent
 }
@@ -95,10 +97,10 @@ func (l *linuxRoutes) close() error { return l.r.close() }
 
 func (l *linuxRoutes) lookup(a netip.Addr) (hostRoute, error) {
 	if a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
-		return hostRoute{kind: unreachable, reason: ReasonBroadcast}, nil
+		return hostRoute{kind: unreachable, reason: record.ReasonBroadcast}, nil
 	}
 	if !a.Is4() && !l.v6 {
-		return hostRoute{kind: unreachable, reason: ReasonNoRoute}, nil
+		return hostRoute{kind: unreachable, reason: record.ReasonNoRoute}, nil
 	}
 	kr, err := l.r.get(a)
 	if err != nil {
@@ -109,7 +111,7 @@ func (l *linuxRoutes) lookup(a netip.Addr) (hostRoute, error) {
 		switch errno {
 		case unix.ENETUNREACH, unix.EHOSTUNREACH, unix.EACCES, unix.EINVAL, unix.EPERM:
 			// no route, or an unreachable, prohibit or blackhole one
-			return hostRoute{kind: unreachable, reason: ReasonNoRoute}, nil
+			return hostRoute{kind: unreachable, reason: record.ReasonNoRoute}, nil
 		}
 		return hostRoute{}, err
 	}
@@ -117,10 +119,10 @@ func (l *linuxRoutes) lookup(a netip.Addr) (hostRoute, error) {
 	case unix.RTN_LOCAL:
 		return hostRoute{kind: isLocal}, nil
 	case unix.RTN_BROADCAST, unix.RTN_MULTICAST, unix.RTN_ANYCAST:
-		return hostRoute{kind: unreachable, reason: ReasonBroadcast}, nil
+		return hostRoute{kind: unreachable, reason: record.ReasonBroadcast}, nil
 	case unix.RTN_UNICAST:
 	default:
-		return hostRoute{kind: unreachable, reason: ReasonNoRoute}, nil
+		return hostRoute{kind: unreachable, reason: record.ReasonNoRoute}, nil
 	}
 	hr := hostRoute{kind: viaIP, src: kr.src, ifindex: kr.ifindex}
 	if mac, ok := l.ifaces[kr.ifindex]; ok && kr.onLink && l.neighbor && kr.src.IsValid() {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 // connectPorts are the ports the unprivileged probe connects to: a
@@ -184,13 +186,13 @@ func connectAnswer(dst netip.Addr, err error) (answer, bool) {
 	a := answer{host: dst, from: dst}
 	switch err {
 	case nil, unix.EISCONN:
-		a.reason = ReasonSynAck
+		a.reason = record.ReasonSynAck
 	case unix.ECONNREFUSED:
-		a.reason = ReasonConnRefused
+		a.reason = record.ReasonConnRefused
 	case unix.EHOSTUNREACH:
-		a.reason, a.icmpErr, a.from = ReasonHostUnreach, true, netip.Addr{}
+		a.reason, a.icmpErr, a.from = record.ReasonHostUnreach, true, netip.Addr{}
 	case unix.ENETUNREACH:
-		a.reason, a.icmpErr, a.from = ReasonNetUnreach, true, netip.Addr{}
+		a.reason, a.icmpErr, a.from = record.ReasonNetUnreach, true, netip.Addr{}
 	default:
 		return answer{}, false
 	}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // ErrBudget is returned by reads once a connection has read its byte
@@ -40,7 +40,7 @@ type Conn struct {
 	read     int
 	maxBytes int
 	wrote    bool
-	tls      *scan.TLS
+	tls      *record.TLS
 	tlsConf  *tls.Config
 	now      func() time.Time
 	// deadline is the probe's deadline, which Shorten never passes.
@@ -110,7 +110,7 @@ func (c *Conn) Shorten(d time.Duration) {
 func (c *Conn) Banner() []byte { return c.banner }
 
 // TLS describes the connection's TLS session, nil when it is in clear.
-func (c *Conn) TLS() *scan.TLS { return c.tls }
+func (c *Conn) TLS() *record.TLS { return c.tls }
 
 // Write sends p whole: on UDP, as one datagram.
 func (c *Conn) Write(p []byte) error {

@@ -17,7 +17,7 @@ import (
 	"sync"
 
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // ErrNoMatch is what a plugin returns when the peer does not speak its
@@ -56,7 +56,7 @@ type Plugin interface {
 	// returns ErrNoMatch when the peer does not speak it. The returned
 	// Service needs only Name, Product, Version, ExtraInfo, CPE and
 	// Confidence; the core fills Method, Banner and TLS.
-	Identify(ctx context.Context, c *Conn) (*scan.Service, error)
+	Identify(ctx context.Context, c *Conn) (*record.Service, error)
 }
 
 // registry holds the plugins compiled in. It is written only by init

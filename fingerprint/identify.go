@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // The defaults of Config's zero value.
@@ -85,7 +85,7 @@ func (cfg Config) withDefaults() Config {
 // no plugin recognised the service and it said nothing; a service that
 // spoke but was not recognised is "unknown", with its banner. Identify
 // never takes longer than the Timeout.
-func (cfg Config) Identify(ctx context.Context, t Target) (*scan.Service, error) {
+func (cfg Config) Identify(ctx context.Context, t Target) (*record.Service, error) {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
@@ -158,7 +158,7 @@ func (cfg Config) tlsDialer(t Target, plain dialer) dialer {
 // Try runs one plugin against a target the way Identify does (a
 // server-first plugin sees the banner first), without the others: for
 // tests of plugins and for asking about one protocol.
-func (cfg Config) Try(ctx context.Context, p Plugin, t Target) (*scan.Service, error) {
+func (cfg Config) Try(ctx context.Context, p Plugin, t Target) (*record.Service, error) {
 	cfg = cfg.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()

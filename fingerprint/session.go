@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // session identifies one port, in clear or, nested, inside TLS.
@@ -16,7 +16,7 @@ type session struct {
 	t     Target
 	dial  dialer
 	inTLS bool
-	tls   *scan.TLS
+	tls   *record.TLS
 	// spare is a connection opened and not written to, for the next
 	// plugin.
 	spare *Conn
@@ -44,7 +44,7 @@ func (s *session) conn(ctx context.Context) (*Conn, error) {
 	return s.dial(dctx)
 }
 
-func (s *session) run(ctx context.Context) (*scan.Service, error) {
+func (s *session) run(ctx context.Context) (*record.Service, error) {
 	defer s.close()
 	s.tried = make(map[Plugin]bool)
 	plugins := Plugins(s.t.Proto)
@@ -115,7 +115,7 @@ func (s *session) wantTLS() bool { return !s.inTLS && !s.triedTLS && s.banner ==
 // returns the answer of the first in order that recognised the service,
 // as soon as every plugin before it has given up: the others are cut
 // short.
-func (s *session) tryWave(ctx context.Context, wave []Plugin) *scan.Service {
+func (s *session) tryWave(ctx context.Context, wave []Plugin) *record.Service {
 	if len(wave) == 0 || ctx.Err() != nil {
 		return nil
 	}
@@ -126,7 +126,7 @@ func (s *session) tryWave(ctx context.Context, wave []Plugin) *scan.Service {
 	defer cancel()
 	type answer struct {
 		i   int
-		svc *scan.Service
+		svc *record.Service
 	}
 	answers := make(chan answer, len(wave))
 	var wg sync.WaitGroup
@@ -153,7 +153,7 @@ func (s *session) tryWave(ctx context.Context, wave []Plugin) *scan.Service {
 			answers <- answer{i, s.call(wctx, p, c)}
 		}()
 	}
-	found := make([]*scan.Service, len(wave))
+	found := make([]*record.Service, len(wave))
 	done := make([]bool, len(wave))
 	for range wave {
 		a := <-answers
@@ -177,7 +177,7 @@ func (s *session) tryWave(ctx context.Context, wave []Plugin) *scan.Service {
 // confirm asks a plugin that won a wave once more, alone, when its answer
 // names no product: a server that limits connections per client (ngircd,
 // with its "too many connections") may have cut the wave's probe short.
-func (s *session) confirm(ctx context.Context, p Plugin, svc *scan.Service) *scan.Service {
+func (s *session) confirm(ctx context.Context, p Plugin, svc *record.Service) *record.Service {
 	if svc.Product != "" || ctx.Err() != nil {
 		return svc
 	}
@@ -193,11 +193,11 @@ func (s *session) confirm(ctx context.Context, p Plugin, svc *scan.Service) *sca
 }
 
 // unknown is the answer when no plugin recognised the service.
-func (s *session) unknown() (*scan.Service, error) {
+func (s *session) unknown() (*record.Service, error) {
 	if s.banner == nil {
 		return nil, ErrNoMatch
 	}
-	return &scan.Service{
+	return &record.Service{
 		Name:   "unknown",
 		Method: "probed",
 		Banner: Printable(s.banner, bannerMax),
@@ -207,7 +207,7 @@ func (s *session) unknown() (*scan.Service, error) {
 // listen waits for a banner on a fresh connection and offers it to the
 // server-first plugins, the port's own first. A connection that fails
 // before a banner ends identification only when nothing can be dialled.
-func (s *session) listen(ctx context.Context, hinted, plugins []Plugin) (*scan.Service, error) {
+func (s *session) listen(ctx context.Context, hinted, plugins []Plugin) (*record.Service, error) {
 	c, err := s.bannerConn(ctx)
 	if err != nil {
 		if errors.Is(err, errNoBanner) {
@@ -282,7 +282,7 @@ func contains(ps []Plugin, p Plugin) bool {
 }
 
 // try runs a client-first plugin on a connection of its own.
-func (s *session) try(ctx context.Context, p Plugin) *scan.Service {
+func (s *session) try(ctx context.Context, p Plugin) *record.Service {
 	s.tried[p] = true
 	c, err := s.conn(ctx)
 	if err != nil {
@@ -294,7 +294,7 @@ func (s *session) try(ctx context.Context, p Plugin) *scan.Service {
 
 // call runs one plugin within the probe's time, and completes what it
 // found.
-func (s *session) call(ctx context.Context, p Plugin, c *Conn) *scan.Service {
+func (s *session) call(ctx context.Context, p Plugin, c *Conn) *record.Service {
 	pctx, cancel := context.WithTimeout(ctx, s.cfg.ProbeTimeout)
 	defer cancel()
 	dl, _ := pctx.Deadline()
@@ -334,7 +334,7 @@ func (s *session) call(ctx context.Context, p Plugin, c *Conn) *scan.Service {
 
 // tryTLS tries a TLS handshake and, when the server takes it, identifies
 // what runs inside.
-func (s *session) tryTLS(ctx context.Context) (*scan.Service, bool) {
+func (s *session) tryTLS(ctx context.Context) (*record.Service, bool) {
 	s.triedTLS = true
 	wrap := s.cfg.tlsDialer(s.t, s.dial)
 	hctx, cancel := context.WithTimeout(ctx, s.cfg.ProbeTimeout)
@@ -346,7 +346,7 @@ func (s *session) tryTLS(ctx context.Context) (*scan.Service, bool) {
 	inner := &session{cfg: s.cfg, t: s.t, dial: wrap, inTLS: true, tls: c.tls, spare: c}
 	svc, err := inner.run(ctx)
 	if err != nil || svc == nil {
-		svc = &scan.Service{Name: "tls", Method: "probed", Confidence: 10}
+		svc = &record.Service{Name: "tls", Method: "probed", Confidence: 10}
 		if inner.banner != nil {
 			svc.Banner = Printable(inner.banner, bannerMax)
 		}
@@ -357,7 +357,7 @@ func (s *session) tryTLS(ctx context.Context) (*scan.Service, bool) {
 }
 
 // runUDP offers each plugin a datagram exchange, the port's own first.
-func (s *session) runUDP(ctx context.Context, plugins []Plugin) (*scan.Service, error) {
+func (s *session) runUDP(ctx context.Context, plugins []Plugin) (*record.Service, error) {
 	port := s.t.Addr.Port()
 	var order []Plugin
 	for _, p := range plugins {

@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // helloMax bounds how much of the server's handshake is recorded to find
@@ -70,14 +70,14 @@ func (r *recorder) Read(p []byte) (int, error) {
 }
 
 // handshake runs a TLS client handshake over nc and describes it.
-func handshake(ctx context.Context, nc net.Conn, conf *tls.Config, now time.Time) (*tls.Conn, *scan.TLS, error) {
+func handshake(ctx context.Context, nc net.Conn, conf *tls.Config, now time.Time) (*tls.Conn, *record.TLS, error) {
 	rec := &recorder{Conn: nc}
 	tc := tls.Client(rec, conf)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, nil, fmt.Errorf("TLS handshake: %w", err)
 	}
 	st := tc.ConnectionState()
-	info := &scan.TLS{
+	info := &record.TLS{
 		Version:     tlsVersionName(st.Version),
 		CipherSuite: tls.CipherSuiteName(st.CipherSuite),
 		ALPN:        st.NegotiatedProtocol,
@@ -111,9 +111,9 @@ func tlsVersionName(v uint16) string {
 }
 
 // describeCert says what a user needs to know of a certificate.
-func describeCert(c *x509.Certificate, now time.Time) *scan.Certificate {
+func describeCert(c *x509.Certificate, now time.Time) *record.Certificate {
 	sum := sha256.Sum256(c.Raw)
-	out := &scan.Certificate{
+	out := &record.Certificate{
 		Subject:   c.Subject.String(),
 		Issuer:    c.Issuer.String(),
 		NotBefore: c.NotBefore.UTC(),

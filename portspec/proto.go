@@ -2,7 +2,7 @@ package portspec
 
 import "fmt"
 
-// Proto is a transport protocol. scan.Proto and sockets.Proto are this
+// Proto is a transport protocol. record.Proto and sockets.Proto are this
 // type.
 type Proto uint8
 

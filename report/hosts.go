@@ -10,11 +10,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ajarsec/ajar/discover"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
-// Host discovery's records (discover.Host) go two ways: alone, as the
+// Host discovery's records (record.Host) go two ways: alone, as the
 // output of a ping sweep (ajar scan --sn), through a HostWriter; and
 // before the ports of a scan, through WriteHost on its ResultWriter, so
 // that up hosts carry discovery's reason and down hosts are reported
@@ -25,7 +24,7 @@ import (
 // interruption), which leaves a complete document.
 type HostWriter interface {
 	Begin(RunInfo) error
-	WriteHost(*discover.Host) error
+	WriteHost(*record.Host) error
 	End(RunStats) error
 }
 
@@ -78,7 +77,7 @@ func (m *multiHostWriter) Begin(ri RunInfo) error {
 	return m.each(func(w HostWriter) error { return w.Begin(ri) })
 }
 
-func (m *multiHostWriter) WriteHost(h *discover.Host) error {
+func (m *multiHostWriter) WriteHost(h *record.Host) error {
 	return m.each(func(w HostWriter) error { return w.WriteHost(h) })
 }
 
@@ -93,8 +92,8 @@ func (m *multiHostWriter) End(st RunStats) error {
 // hostCounter counts up and down hosts for the closing summary.
 type hostCounter struct{ up, down int }
 
-func (c *hostCounter) count(h *discover.Host) {
-	if h.State == discover.Up {
+func (c *hostCounter) count(h *record.Host) {
+	if h.State == record.Up {
 		c.up++
 	} else {
 		c.down++
@@ -114,9 +113,9 @@ type hostTable struct {
 
 func (t *hostTable) Begin(ri RunInfo) error { t.info = ri; return nil }
 
-func (t *hostTable) WriteHost(h *discover.Host) error {
+func (t *hostTable) WriteHost(h *record.Host) error {
 	t.count(h)
-	if h.State != discover.Up {
+	if h.State != record.Up {
 		return nil
 	}
 	name := h.Addr.String()
@@ -146,7 +145,7 @@ func (t *hostTable) End(st RunStats) error {
 
 // appendHostJSON writes a host as a JSON object with the stable fields
 // host, hostname, status, reason, rtt_ms and mac.
-func appendHostJSON(b jsonBuf, h *discover.Host) jsonBuf {
+func appendHostJSON(b jsonBuf, h *record.Host) jsonBuf {
 	b = append(b, '{')
 	b = b.key("host").addr(h.Addr)
 	b = b.key("hostname").strOrNull(h.Name)
@@ -165,7 +164,7 @@ func appendHostJSON(b jsonBuf, h *discover.Host) jsonBuf {
 // hostJSON writes hosts as JSON Lines, or as one array.
 type hostJSON struct{ jsonWriter }
 
-func (j *hostJSON) WriteHost(h *discover.Host) error {
+func (j *hostJSON) WriteHost(h *record.Host) error {
 	return j.writeItem(func(b jsonBuf) jsonBuf { return appendHostJSON(b, h) })
 }
 
@@ -186,7 +185,7 @@ func (c *hostCSV) Begin(RunInfo) error {
 	return c.cw.Write(hostCSVHeader)
 }
 
-func (c *hostCSV) WriteHost(h *discover.Host) error {
+func (c *hostCSV) WriteHost(h *record.Host) error {
 	if err := c.Begin(RunInfo{}); err != nil {
 		return err
 	}
@@ -225,7 +224,7 @@ func (x *hostXML) Begin(ri RunInfo) error {
 	return w.Flush()
 }
 
-func (x *hostXML) WriteHost(h *discover.Host) error {
+func (x *hostXML) WriteHost(h *record.Host) error {
 	if err := x.Begin(RunInfo{}); err != nil {
 		return err
 	}
@@ -236,7 +235,7 @@ func (x *hostXML) WriteHost(h *discover.Host) error {
 
 // hostStatus writes a host element for a discovery record: status,
 // addresses, hostnames, and the round-trip time of an up host.
-func (x *xmlWriter) hostStatus(h *discover.Host) {
+func (x *xmlWriter) hostStatus(h *record.Host) {
 	w := x.w
 	w.WriteString("<host><status")
 	x.attr("state", h.State.String())
@@ -306,8 +305,8 @@ func (x *hostXML) End(st RunStats) error {
 // even if none of its ports answers; a down host is listed as down (in
 // XML and JSON) and counted. Writers without a use for it (CSV, whose
 // rows are ports) ignore it.
-func WriteHost(w ResultWriter, h *discover.Host) error {
-	if hw, ok := w.(interface{ writeHost(*discover.Host) error }); ok {
+func WriteHost(w ResultWriter, h *record.Host) error {
+	if hw, ok := w.(interface{ writeHost(*record.Host) error }); ok {
 		return hw.writeHost(h)
 	}
 	return nil
@@ -315,7 +314,7 @@ func WriteHost(w ResultWriter, h *discover.Host) error {
 
 // addHost records a host discovery found up, with discovery's reason as
 // the reason it is up.
-func (b *book) addHost(h *discover.Host) {
+func (b *book) addHost(h *record.Host) {
 	e := b.hosts[h.Addr]
 	if e == nil {
 		e = &hostEntry{lost: b.dropped > 0}
@@ -325,7 +324,7 @@ func (b *book) addHost(h *discover.Host) {
 	}
 	if !e.up {
 		e.up = true
-		e.why = b.reason(scan.Reason(h.Reason))
+		e.why = b.reason(record.Reason(h.Reason))
 		b.up++
 	}
 	if e.name == "" {
@@ -336,14 +335,14 @@ func (b *book) addHost(h *discover.Host) {
 	}
 }
 
-func (u *bookUser) addHost(h *discover.Host) {
-	if !u.shared && h.State == discover.Up {
+func (u *bookUser) addHost(h *record.Host) {
+	if !u.shared && h.State == record.Up {
 		u.book.addHost(h)
 	}
 }
 
-func (m *multiWriter) writeHost(h *discover.Host) error {
-	if h.State == discover.Up {
+func (m *multiWriter) writeHost(h *record.Host) error {
+	if h.State == record.Up {
 		for _, b := range m.books {
 			b.addHost(h)
 		}
@@ -351,13 +350,13 @@ func (m *multiWriter) writeHost(h *discover.Host) error {
 	return m.each(func(w ResultWriter) error { return WriteHost(w, h) })
 }
 
-func (t *tableWriter) writeHost(h *discover.Host) error {
+func (t *tableWriter) writeHost(h *record.Host) error {
 	t.addHost(h)
 	return nil
 }
 
-func (x *xmlWriter) writeHost(h *discover.Host) error {
-	if h.State == discover.Up {
+func (x *xmlWriter) writeHost(h *record.Host) error {
+	if h.State == record.Up {
 		x.addHost(h)
 		return nil
 	}
@@ -370,8 +369,8 @@ func (x *xmlWriter) writeHost(h *discover.Host) error {
 
 // writeHost writes a down host as a host record of its own; an up host's
 // ports follow as usual.
-func (j *jsonWriter) writeHost(h *discover.Host) error {
-	if h.State == discover.Up {
+func (j *jsonWriter) writeHost(h *record.Host) error {
+	if h.State == record.Up {
 		return nil
 	}
 	return j.writeItem(func(b jsonBuf) jsonBuf { return appendHostJSON(b, h) })
@@ -394,7 +393,7 @@ func (s *syncWriter) Begin(ri RunInfo) error {
 	return s.w.Begin(ri)
 }
 
-func (s *syncWriter) Write(r *scan.Result) error {
+func (s *syncWriter) Write(r *record.PortResult) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(r)
@@ -406,7 +405,7 @@ func (s *syncWriter) End(st RunStats) error {
 	return s.w.End(st)
 }
 
-func (s *syncWriter) writeHost(h *discover.Host) error {
+func (s *syncWriter) writeHost(h *record.Host) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return WriteHost(s.w, h)

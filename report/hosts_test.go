@@ -9,15 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ajarsec/ajar/discover"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
-var sweepHosts = []discover.Host{
-	{Addr: netip.MustParseAddr("192.0.2.1"), State: discover.Up, Reason: discover.ReasonARPResponse,
-		RTT: 250 * time.Microsecond, MAC: discover.MAC{2, 0, 0, 0, 0, 1}},
-	{Addr: netip.MustParseAddr("192.0.2.2"), Name: "db\"<x>", State: discover.Down, Reason: discover.ReasonNoResponse},
-	{Addr: netip.MustParseAddr("2001:db8::1"), State: discover.Up, Reason: discover.ReasonEchoReply, RTT: time.Millisecond},
+var sweepHosts = []record.Host{
+	{Addr: netip.MustParseAddr("192.0.2.1"), State: record.Up, Reason: record.ReasonARPResponse,
+		RTT: 250 * time.Microsecond, MAC: record.MAC{2, 0, 0, 0, 0, 1}},
+	{Addr: netip.MustParseAddr("192.0.2.2"), Name: "db\"<x>", State: record.Down, Reason: record.ReasonNoResponse},
+	{Addr: netip.MustParseAddr("2001:db8::1"), State: record.Up, Reason: record.ReasonEchoReply, RTT: time.Millisecond},
 }
 
 func writeSweep(t *testing.T, f Format) string {
@@ -111,7 +110,7 @@ func TestWriteHostScan(t *testing.T) {
 		ws = append(ws, w)
 	}
 	w := MultiWriter(ws...)
-	if err := w.Begin(RunInfo{Scans: []ScanInfo{{Type: "connect", Proto: scan.TCP, Ports: "22", NumPorts: 1}}}); err != nil {
+	if err := w.Begin(RunInfo{Scans: []ScanInfo{{Type: "connect", Proto: record.TCP, Ports: "22", NumPorts: 1}}}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range sweepHosts[:2] {
@@ -119,7 +118,7 @@ func TestWriteHostScan(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := scan.Result{Host: sweepHosts[0].Addr, Port: 22, Proto: scan.TCP, State: scan.Filtered, Reason: scan.ReasonNoResponse}
+	r := record.PortResult{Host: sweepHosts[0].Addr, Port: 22, Proto: record.TCP, State: record.Filtered, Reason: record.ReasonNoResponse}
 	if err := w.Write(&r); err != nil {
 		t.Fatal(err)
 	}

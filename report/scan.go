@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // RunInfo describes a scan, as known when it starts.
@@ -21,7 +21,7 @@ type RunInfo struct {
 	// ScanType is nmap's name for the technique: "connect", "syn", "udp".
 	ScanType string
 	// Protocols are the protocols probed; none means TCP.
-	Protocols []scan.Proto
+	Protocols []record.Proto
 	// Ports is the canonical port list, e.g. "1-65535".
 	Ports string
 	// NumPorts is how many ports each host is probed on, per protocol.
@@ -53,13 +53,13 @@ type RunStats struct {
 // called once, then Write once per probed port, from one goroutine and in
 // no particular host order, then End, always, also after an interrupted
 // scan: End leaves a complete, valid document. A ResultWriter does not keep
-// the *scan.Result it is given.
+// the *record.PortResult it is given.
 //
 // After an error from the underlying io.Writer every later call returns
 // that error.
 type ResultWriter interface {
 	Begin(RunInfo) error
-	Write(*scan.Result) error
+	Write(*record.PortResult) error
 	End(RunStats) error
 }
 
@@ -105,12 +105,12 @@ func NewResultWriter(f Format, w io.Writer, opts ResultOptions) (ResultWriter, e
 // from ACK resets), are counted per host and summarised, as nmap
 // summarises them, so that memory and output stay bounded on every host
 // of a large scan.
-func listed(s scan.State) bool { return s == scan.Open }
+func listed(s record.State) bool { return s == record.Open }
 
 // answered reports whether a state means the host itself replied, which
 // makes it "up".
-func answered(s scan.State) bool {
-	return s == scan.Open || s == scan.Closed || s == scan.Unfiltered
+func answered(s record.State) bool {
+	return s == record.Open || s == record.Closed || s == record.Unfiltered
 }
 
 // MultiWriter writes to every writer, in order, like io.MultiWriter. A
@@ -149,7 +149,7 @@ func (m *multiWriter) Begin(ri RunInfo) error {
 	return m.each(func(w ResultWriter) error { return w.Begin(ri) })
 }
 
-func (m *multiWriter) Write(r *scan.Result) error {
+func (m *multiWriter) Write(r *record.PortResult) error {
 	for _, b := range m.books {
 		b.add(r)
 	}
@@ -184,7 +184,7 @@ func ParseSave(s string) (Format, string, error) {
 // <scaninfo> element says it.
 type ScanInfo struct {
 	Type     string // "connect", "syn", "udp"
-	Proto    scan.Proto
+	Proto    record.Proto
 	Ports    string // canonical port list
 	NumPorts int
 }
@@ -197,7 +197,7 @@ func (ri *RunInfo) scans() []ScanInfo {
 	}
 	protos := ri.Protocols
 	if len(protos) == 0 {
-		protos = []scan.Proto{scan.TCP}
+		protos = []record.Proto{record.TCP}
 	}
 	out := make([]ScanInfo, len(protos))
 	for i, p := range protos {

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // maxPending is how many hosts that have not answered yet (every port so
@@ -29,8 +29,8 @@ type book struct {
 	pending    int // hosts in hosts that are not up
 	maxPending int
 	dropped    uint64 // results of hosts forgotten for want of room
-	reasons    []scan.Reason
-	reasonIdx  map[scan.Reason]uint8
+	reasons    []record.Reason
+	reasonIdx  map[record.Reason]uint8
 	finished   []upHost // finish's result, once it has run
 	isFinished bool
 }
@@ -53,8 +53,8 @@ type hostEntry struct {
 
 // portCount counts a host's ports that are not listed one by one.
 type portCount struct {
-	proto  scan.Proto
-	state  scan.State
+	proto  record.Proto
+	state  record.State
 	reason uint8
 	n      uint32
 }
@@ -62,10 +62,10 @@ type portCount struct {
 // portRec is one listed port.
 type portRec struct {
 	port   uint16
-	proto  scan.Proto
-	state  scan.State
+	proto  record.Proto
+	state  record.State
 	reason uint8
-	svc    *scan.Service
+	svc    *record.Service
 }
 
 func newBook(all bool) *book {
@@ -73,11 +73,11 @@ func newBook(all bool) *book {
 		all:        all,
 		hosts:      make(map[netip.Addr]*hostEntry),
 		maxPending: maxPending,
-		reasonIdx:  make(map[scan.Reason]uint8),
+		reasonIdx:  make(map[record.Reason]uint8),
 	}
 }
 
-func (b *book) reason(r scan.Reason) uint8 {
+func (b *book) reason(r record.Reason) uint8 {
 	if i, ok := b.reasonIdx[r]; ok {
 		return i
 	}
@@ -93,7 +93,7 @@ func (b *book) reason(r scan.Reason) uint8 {
 	return i
 }
 
-func (b *book) add(r *scan.Result) {
+func (b *book) add(r *record.PortResult) {
 	ans := answered(r.State)
 	h := b.hosts[r.Host]
 	if h == nil {
@@ -134,7 +134,7 @@ func (b *book) add(r *scan.Result) {
 	h.count(r.Proto, r.State, reason, 1)
 }
 
-func (h *hostEntry) count(proto scan.Proto, state scan.State, reason uint8, n uint32) {
+func (h *hostEntry) count(proto record.Proto, state record.State, reason uint8, n uint32) {
 	for i := range h.counts {
 		c := &h.counts[i]
 		if c.proto == proto && c.state == state && c.reason == reason {
@@ -218,7 +218,7 @@ func (b *book) finish(ri *RunInfo, st *RunStats) []upHost {
 	return hs
 }
 
-func (b *book) fillIn(h *hostEntry, want uint64, proto scan.Proto) {
+func (b *book) fillIn(h *hostEntry, want uint64, proto record.Proto) {
 	seen := uint64(len(h.ports))
 	var silent *portCount
 	for i := range h.counts {
@@ -232,7 +232,7 @@ func (b *book) fillIn(h *hostEntry, want uint64, proto scan.Proto) {
 		return
 	}
 	if silent == nil {
-		h.count(proto, scan.Filtered, b.reason(scan.ReasonNoResponse), uint32(want-seen))
+		h.count(proto, record.Filtered, b.reason(record.ReasonNoResponse), uint32(want-seen))
 		return
 	}
 	silent.n += uint32(want - seen)
@@ -252,7 +252,7 @@ type bookUser struct {
 	shared bool // the MultiWriter adds the results
 }
 
-func (u *bookUser) add(r *scan.Result) {
+func (u *bookUser) add(r *record.PortResult) {
 	if !u.shared {
 		u.book.add(r)
 	}

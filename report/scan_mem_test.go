@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // heapAfter reports the heap in use after f, less the heap in use before,
@@ -58,7 +58,7 @@ func TestScanMemoryBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	grew, _ := heapAfter(func() any {
-		r := scan.Result{Proto: scan.TCP, State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: 1000}
+		r := record.PortResult{Proto: record.TCP, State: record.Closed, Reason: record.ReasonConnRefused, RTT: 1000}
 		for p := 1; p <= ports; p++ {
 			for h := range hosts {
 				r.Host = netip.AddrFrom4([4]byte{10, 0, byte(h >> 8), byte(h)})
@@ -96,7 +96,7 @@ func TestScanMemoryDownHosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	grew, _ := heapAfter(func() any {
-		r := scan.Result{Proto: scan.TCP, Port: 80, State: scan.Filtered, Reason: scan.ReasonNoResponse}
+		r := record.PortResult{Proto: record.TCP, Port: 80, State: record.Filtered, Reason: record.ReasonNoResponse}
 		for h := range hosts {
 			r.Host = netip.AddrFrom4([4]byte{10, byte(h >> 16), byte(h >> 8), byte(h)})
 			if err := w.Write(&r); err != nil {
@@ -129,9 +129,9 @@ func BenchmarkScanWrite(b *testing.B) {
 			if err := w.Begin(RunInfo{}); err != nil {
 				b.Fatal(err)
 			}
-			r := scan.Result{Proto: scan.TCP, State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: 1000}
+			r := record.PortResult{Proto: record.TCP, State: record.Closed, Reason: record.ReasonConnRefused, RTT: 1000}
 			if f == JSONL {
-				r.State, r.Reason = scan.Open, scan.ReasonConnected
+				r.State, r.Reason = record.Open, record.ReasonConnected
 			}
 			b.ReportAllocs()
 			i := 0

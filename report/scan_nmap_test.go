@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // These tests hand ajar's XML to nmap's own tools: ndiff (Debian package
@@ -48,16 +48,16 @@ func twoScans(t *testing.T) (before, after string) {
 	host := netip.MustParseAddr("192.0.2.10")
 	ri := RunInfo{Args: []string{"ajar", "scan", "-p", "22,80,443", "192.0.2.10"}, Start: sampleStart,
 		ScanType: "connect", Ports: "22,80,443", NumPorts: 3, Version: "0.1.0"}
-	mk := func(open uint16) []scan.Result {
-		var rs []scan.Result
+	mk := func(open uint16) []record.PortResult {
+		var rs []record.PortResult
 		for _, p := range []uint16{22, 80, 443} {
-			r := scan.Result{Host: host, Port: p, Proto: scan.TCP, State: scan.Closed,
-				Reason: scan.ReasonConnRefused, RTT: 200 * time.Microsecond}
+			r := record.PortResult{Host: host, Port: p, Proto: record.TCP, State: record.Closed,
+				Reason: record.ReasonConnRefused, RTT: 200 * time.Microsecond}
 			if p == open {
-				r.State, r.Reason = scan.Open, scan.ReasonConnected
+				r.State, r.Reason = record.Open, record.ReasonConnected
 			}
 			name := map[uint16]string{22: "ssh", 80: "http", 443: "https"}[p]
-			r.Service = &scan.Service{Name: name, Confidence: 3, Method: "port-table"}
+			r.Service = &record.Service{Name: name, Confidence: 3, Method: "port-table"}
 			rs = append(rs, r)
 		}
 		return rs
@@ -107,7 +107,7 @@ func TestScanXMLStylesheet(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		opts ResultOptions
-		rs   []scan.Result
+		rs   []record.PortResult
 		st   RunStats
 	}{
 		{"open", ResultOptions{}, sampleResults(), sampleStats()},
@@ -162,7 +162,7 @@ for path in sys.argv[2:]:
 	var files []string
 	for _, tc := range []struct {
 		opts ResultOptions
-		rs   []scan.Result
+		rs   []record.PortResult
 		st   RunStats
 	}{
 		{ResultOptions{}, sampleResults(), sampleStats()},

@@ -6,14 +6,14 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // appendResultJSON writes one result as a JSON object. Its field names are
 // a stable interface: host, hostname, port, proto, state, reason, rtt_ms,
 // service. service is null or an object with the field names of
-// scan.Service.
-func appendResultJSON(b jsonBuf, r *scan.Result) jsonBuf {
+// record.Service.
+func appendResultJSON(b jsonBuf, r *record.PortResult) jsonBuf {
 	b = append(b, '{')
 	b = b.key("host").addr(r.Host)
 	b = b.key("hostname").strOrNull(r.Hostname)
@@ -71,7 +71,7 @@ type jsonWriter struct {
 
 func (j *jsonWriter) Begin(RunInfo) error { return nil }
 
-func (j *jsonWriter) Write(r *scan.Result) error {
+func (j *jsonWriter) Write(r *record.PortResult) error {
 	if !j.all && !listed(r.State) {
 		return nil
 	}
@@ -144,7 +144,7 @@ func (c *csvWriter) Begin(RunInfo) error {
 	return c.cw.Write(resultCSVHeader)
 }
 
-func (c *csvWriter) Write(r *scan.Result) error {
+func (c *csvWriter) Write(r *record.PortResult) error {
 	if !c.all && !listed(r.State) {
 		return nil
 	}
@@ -180,8 +180,8 @@ func (c *csvWriter) End(RunStats) error {
 	return c.w.Flush()
 }
 
-// tls writes a TLS description with the field names of scan.TLS.
-func (b jsonBuf) tls(t *scan.TLS) jsonBuf {
+// tls writes a TLS description with the field names of record.TLS.
+func (b jsonBuf) tls(t *record.TLS) jsonBuf {
 	b = append(b, '{')
 	b = b.key("version").str(t.Version)
 	b = b.key("cipher_suite").str(t.CipherSuite)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // tableWriter prints nmap's normal output at End: per host that answered,
@@ -26,7 +26,7 @@ func (t *tableWriter) Begin(ri RunInfo) error {
 	return nil
 }
 
-func (t *tableWriter) Write(r *scan.Result) error {
+func (t *tableWriter) Write(r *record.PortResult) error {
 	t.add(r)
 	return nil
 }
@@ -131,7 +131,7 @@ func (t *tableWriter) ports(h upHost) {
 
 // tlsText sums a TLS session up in one line under its port: version,
 // cipher suite, and what is wrong with the certificate.
-func tlsText(s *scan.TLS, now time.Time) string {
+func tlsText(s *record.TLS, now time.Time) string {
 	var b strings.Builder
 	if s.StartTLS != "" {
 		b.WriteString(s.StartTLS + ": ")
@@ -164,7 +164,7 @@ func tlsText(s *scan.TLS, now time.Time) string {
 }
 
 // versionText is nmap's VERSION column: product, version, (extra info).
-func versionText(s *scan.Service) string {
+func versionText(s *record.Service) string {
 	var parts []string
 	for _, p := range []string{s.Product, s.Version} {
 		if p != "" {
@@ -177,13 +177,13 @@ func versionText(s *scan.Service) string {
 	return strings.Join(parts, " ")
 }
 
-func stateColor(s scan.State) string {
+func stateColor(s record.State) string {
 	switch s {
-	case scan.Open:
+	case record.Open:
 		return ansiBold + ansiGreen
-	case scan.Closed:
+	case record.Closed:
 		return ansiRed
-	case scan.Filtered, scan.OpenFiltered:
+	case record.Filtered, record.OpenFiltered:
 		return ansiYellow
 	}
 	return ""

@@ -14,7 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 var (
@@ -29,7 +29,7 @@ func sampleInfo() RunInfo {
 			"web.example", "2001:db8::1", "192.0.2.20"},
 		Start:     sampleStart,
 		ScanType:  "connect",
-		Protocols: []scan.Proto{scan.TCP},
+		Protocols: []record.Proto{record.TCP},
 		Ports:     "21-23,25,53,80,110,143,443,8080",
 		NumPorts:  len(samplePorts),
 		Version:   "0.1.0",
@@ -43,55 +43,55 @@ func sampleInfo() RunInfo {
 //   - 2001:db8::1: 8080 open, 22 closed, 25 administratively prohibited,
 //     the rest silent;
 //   - 192.0.2.20: every port silent, so down.
-func sampleResults() []scan.Result {
+func sampleResults() []record.PortResult {
 	web := netip.MustParseAddr("192.0.2.10")
 	v6 := netip.MustParseAddr("2001:db8::1")
 	down := netip.MustParseAddr("192.0.2.20")
-	var rs []scan.Result
+	var rs []record.PortResult
 	for i, p := range samplePorts {
 		rtt := time.Duration(100+10*i) * time.Microsecond
-		r := scan.Result{Host: web, Hostname: "web.example", Port: p, Proto: scan.TCP,
-			State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: rtt}
+		r := record.PortResult{Host: web, Hostname: "web.example", Port: p, Proto: record.TCP,
+			State: record.Closed, Reason: record.ReasonConnRefused, RTT: rtt}
 		switch p {
 		case 22:
-			r.State, r.Reason = scan.Open, scan.ReasonConnected
-			r.Service = &scan.Service{Name: "ssh", Product: "OpenSSH", Version: "9.2p1 Debian 2",
+			r.State, r.Reason = record.Open, record.ReasonConnected
+			r.Service = &record.Service{Name: "ssh", Product: "OpenSSH", Version: "9.2p1 Debian 2",
 				ExtraInfo: "protocol 2.0", CPE: []string{"cpe:/a:openbsd:openssh:9.2p1", "cpe:/o:linux:linux_kernel"},
 				Confidence: 10, Method: "probed", Banner: "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"}
 		case 80:
-			r.State, r.Reason = scan.Open, scan.ReasonConnected
-			r.Service = &scan.Service{Name: "http", Product: "Apache httpd", ExtraInfo: `Debian <test> & "q"`,
+			r.State, r.Reason = record.Open, record.ReasonConnected
+			r.Service = &record.Service{Name: "http", Product: "Apache httpd", ExtraInfo: `Debian <test> & "q"`,
 				Confidence: 3, Method: "port-table"}
 		case 443:
-			r.State, r.Reason, r.RTT = scan.Filtered, scan.ReasonNoResponse, 0
+			r.State, r.Reason, r.RTT = record.Filtered, record.ReasonNoResponse, 0
 		}
 		rs = append(rs, r)
 
-		r = scan.Result{Host: v6, Port: p, Proto: scan.TCP, State: scan.Filtered, Reason: scan.ReasonNoResponse}
+		r = record.PortResult{Host: v6, Port: p, Proto: record.TCP, State: record.Filtered, Reason: record.ReasonNoResponse}
 		switch p {
 		case 8080:
-			r.State, r.Reason, r.RTT = scan.Open, scan.ReasonConnected, 2*time.Millisecond+345*time.Microsecond
-			r.Service = &scan.Service{Name: "http", Product: "nginx", Version: "1.22.1", Confidence: 10,
+			r.State, r.Reason, r.RTT = record.Open, record.ReasonConnected, 2*time.Millisecond+345*time.Microsecond
+			r.Service = &record.Service{Name: "http", Product: "nginx", Version: "1.22.1", Confidence: 10,
 				CPE: []string{"cpe:2.3:a:f5:nginx:1.22.1:*:*:*:*:*:*:*"}, Method: "probed", Tunnel: "ssl",
-				TLS: &scan.TLS{Version: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ALPN: "http/1.1",
+				TLS: &record.TLS{Version: "TLSv1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", ALPN: "http/1.1",
 					JA3S: "eb1d94daa7e0344597e756a1fb6e7054", JA3SString: "771,4865,43-51",
-					Cert: &scan.Certificate{Subject: "CN=db.example", SANs: []string{"db.example"}, Issuer: "CN=db.example",
+					Cert: &record.Certificate{Subject: "CN=db.example", SANs: []string{"db.example"}, Issuer: "CN=db.example",
 						NotBefore: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 						SelfSigned: true, Expired: true, KeyType: "ECDSA", KeyBits: 256, SHA256: "00ff"}}}
 		case 22:
-			r.State, r.Reason, r.RTT = scan.Closed, scan.ReasonConnRefused, 2100*time.Microsecond
+			r.State, r.Reason, r.RTT = record.Closed, record.ReasonConnRefused, 2100*time.Microsecond
 		case 25:
-			r.Reason, r.RTT = scan.ReasonAdminProhibited, 1900*time.Microsecond
+			r.Reason, r.RTT = record.ReasonAdminProhibited, 1900*time.Microsecond
 		}
 		rs = append(rs, r)
 
-		rs = append(rs, scan.Result{Host: down, Port: p, Proto: scan.TCP, State: scan.Filtered, Reason: scan.ReasonNoResponse})
+		rs = append(rs, record.PortResult{Host: down, Port: p, Proto: record.TCP, State: record.Filtered, Reason: record.ReasonNoResponse})
 	}
 	return rs
 }
 
 // runScan feeds rs to a writer of format f and returns what it wrote.
-func runScan(t testing.TB, f Format, opts ResultOptions, ri RunInfo, rs []scan.Result, st RunStats) []byte {
+func runScan(t testing.TB, f Format, opts ResultOptions, ri RunInfo, rs []record.PortResult, st RunStats) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := NewResultWriter(f, &buf, opts)
@@ -102,7 +102,7 @@ func runScan(t testing.TB, f Format, opts ResultOptions, ri RunInfo, rs []scan.R
 	return buf.Bytes()
 }
 
-func feed(t testing.TB, w ResultWriter, ri RunInfo, rs []scan.Result, st RunStats) {
+func feed(t testing.TB, w ResultWriter, ri RunInfo, rs []record.PortResult, st RunStats) {
 	t.Helper()
 	if err := w.Begin(ri); err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func feed(t testing.TB, w ResultWriter, ri RunInfo, rs []scan.Result, st RunStat
 		if err := w.Write(&r); err != nil {
 			t.Fatal(err)
 		}
-		r = scan.Result{}
+		r = record.PortResult{}
 	}
 	if err := w.End(st); err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func sampleStats() RunStats { return RunStats{End: sampleEnd, HostsTotal: 3} }
 // first half of its probes.
 func interruptedStats() RunStats { return RunStats{End: sampleEnd, HostsTotal: 3, Interrupted: true} }
 
-func interruptedResults() []scan.Result {
+func interruptedResults() []record.PortResult {
 	rs := sampleResults()
 	return rs[:len(rs)/2]
 }
@@ -135,7 +135,7 @@ func TestScanGolden(t *testing.T) {
 		name   string
 		format Format
 		opts   ResultOptions
-		rs     []scan.Result
+		rs     []record.PortResult
 		st     RunStats
 	}{
 		{"scan.table", Table, ResultOptions{}, sampleResults(), sampleStats()},
@@ -181,14 +181,14 @@ func TestScanEmpty(t *testing.T) {
 // TestScanJSONDecodes checks the hand-built JSON against encoding/json.
 func TestScanJSONDecodes(t *testing.T) {
 	type rec struct {
-		Host     netip.Addr    `json:"host"`
-		Hostname *string       `json:"hostname"`
-		Port     uint16        `json:"port"`
-		Proto    scan.Proto    `json:"proto"`
-		State    scan.State    `json:"state"`
-		Reason   scan.Reason   `json:"reason"`
-		RTTms    *float64      `json:"rtt_ms"`
-		Service  *scan.Service `json:"service"`
+		Host     netip.Addr      `json:"host"`
+		Hostname *string         `json:"hostname"`
+		Port     uint16          `json:"port"`
+		Proto    record.Proto    `json:"proto"`
+		State    record.State    `json:"state"`
+		Reason   record.Reason   `json:"reason"`
+		RTTms    *float64        `json:"rtt_ms"`
+		Service  *record.Service `json:"service"`
 	}
 	rs := sampleResults()
 	var all []rec
@@ -223,7 +223,7 @@ func TestScanJSONDecodes(t *testing.T) {
 	}
 	for _, l := range lines {
 		var g rec
-		if err := json.Unmarshal([]byte(l), &g); err != nil || g.State != scan.Open {
+		if err := json.Unmarshal([]byte(l), &g); err != nil || g.State != record.Open {
 			t.Errorf("line %s: %v, state %v", l, err, g.State)
 		}
 	}
@@ -266,7 +266,7 @@ func TestScanJSONLStreams(t *testing.T) {
 		if err := w.Write(&r); err != nil {
 			t.Fatal(err)
 		}
-		if r.State == scan.Open {
+		if r.State == record.Open {
 			seen++
 		}
 		if len(fr.writes) != seen {
@@ -403,13 +403,13 @@ func FuzzScanXML(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		r := scan.Result{Host: netip.MustParseAddr("fe80::1%eth\"0"), Hostname: s, Port: 1, Proto: scan.TCP,
-			State: scan.Open, Reason: scan.Reason(s),
-			Service: &scan.Service{Name: s, Product: s, Version: s, ExtraInfo: s, CPE: []string{s}, Method: s}}
+		r := record.PortResult{Host: netip.MustParseAddr("fe80::1%eth\"0"), Hostname: s, Port: 1, Proto: record.TCP,
+			State: record.Open, Reason: record.Reason(s),
+			Service: &record.Service{Name: s, Product: s, Version: s, ExtraInfo: s, CPE: []string{s}, Method: s}}
 		ri := sampleInfo()
 		ri.Args = append(ri.Args, s)
 		ri.Version = s
-		run := parseNmap(t, runScan(t, XML, ResultOptions{}, ri, []scan.Result{r}, sampleStats()))
+		run := parseNmap(t, runScan(t, XML, ResultOptions{}, ri, []record.PortResult{r}, sampleStats()))
 		if len(run.Hosts) != 1 || len(run.Hosts[0].Ports) != 1 || run.Hosts[0].Ports[0].Service == nil {
 			t.Fatalf("%q: %+v", s, run)
 		}
@@ -453,7 +453,7 @@ func TestScanPendingOverflow(t *testing.T) {
 		}
 		// Silent ports first: every host is still pending when they come.
 		rs := sampleResults()
-		var silent, rest []scan.Result
+		var silent, rest []record.PortResult
 		for _, r := range rs {
 			if answered(r.State) {
 				rest = append(rest, r)

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // The XML follows nmap's DTD (/usr/share/nmap/nmap.dtd, output version
@@ -71,7 +71,7 @@ func (x *xmlWriter) Begin(ri RunInfo) error {
 	return w.Flush()
 }
 
-func (x *xmlWriter) Write(r *scan.Result) error {
+func (x *xmlWriter) Write(r *record.PortResult) error {
 	x.add(r)
 	return nil
 }
@@ -155,7 +155,7 @@ func (x *xmlWriter) host(h upHost, st *RunStats) {
 // extraports writes one extraports element per state not listed, the
 // commonest first, with an extrareasons element per (reason, protocol).
 func (x *xmlWriter) extraports(h upHost) {
-	var states []scan.State
+	var states []record.State
 	for _, c := range h.counts {
 		if !containsState(states, c.state) {
 			states = append(states, c.state)
@@ -186,7 +186,7 @@ func (x *xmlWriter) extraports(h upHost) {
 	}
 }
 
-func containsState(ss []scan.State, s scan.State) bool {
+func containsState(ss []record.State, s record.State) bool {
 	for _, t := range ss {
 		if t == s {
 			return true
@@ -238,10 +238,10 @@ func (x *xmlWriter) port(p *portRec) {
 
 // xmlReason is a reason in nmap's words: nmap's connect scan, too, calls
 // an accepted connection syn-ack.
-func xmlReason(r scan.Reason) string {
+func xmlReason(r record.Reason) string {
 	switch r {
-	case scan.ReasonConnected:
-		return string(scan.ReasonSynAck)
+	case record.ReasonConnected:
+		return string(record.ReasonSynAck)
 	case "":
 		return "unknown"
 	}

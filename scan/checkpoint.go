@@ -7,6 +7,8 @@ import (
 	"math/bits"
 	"sync"
 	"sync/atomic"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 // A position numbers the probes of one shard in the order they are sent:
@@ -35,7 +37,7 @@ const maxWindow = 1 << 20
 
 // tracked is a result and its position.
 type tracked struct {
-	Result
+	record.PortResult
 	pos uint64
 }
 
@@ -43,15 +45,15 @@ type tracked struct {
 // calls emit with each result, from one goroutine, as results arrive. When
 // ctx is cancelled it stops sending, drops the probes in flight, and
 // returns ctx's error after emitting everything already learnt.
-func (e *Engine) Run(ctx context.Context, emit func(*Result)) error {
-	return e.run(ctx, func(r *Result, _ uint64) { emit(r) })
+func (e *Engine) Run(ctx context.Context, emit func(*record.PortResult)) error {
+	return e.run(ctx, func(r *record.PortResult, _ uint64) { emit(r) })
 }
 
 // RunTracked is Run starting at from, and also gives emit each result's
 // position, and keeps the low-water mark that Mark reports: it is what a
 // checkpoint records. Progress counts the positions done before from as
 // done.
-func (e *Engine) RunTracked(ctx context.Context, from Resume, emit func(r *Result, pos uint64)) error {
+func (e *Engine) RunTracked(ctx context.Context, from Resume, emit func(r *record.PortResult, pos uint64)) error {
 	if from.Start > e.total {
 		return fmt.Errorf("scan: resuming at position %d of a scan of %d probes", from.Start, e.total)
 	}

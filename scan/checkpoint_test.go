@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/target/perm"
 )
@@ -24,7 +25,7 @@ type tracedRun struct {
 func runTracked(ctx context.Context, t *testing.T, e *scan.Engine, from scan.Resume) tracedRun {
 	t.Helper()
 	tr := tracedRun{byPos: map[uint64]netip.AddrPort{}}
-	tr.err = e.RunTracked(ctx, from, func(r *scan.Result, pos uint64) {
+	tr.err = e.RunTracked(ctx, from, func(r *record.PortResult, pos uint64) {
 		if _, dup := tr.byPos[pos]; dup {
 			t.Errorf("position %d emitted twice", pos)
 		}
@@ -128,7 +129,7 @@ func TestEngineMarkWaitsForSlowProbe(t *testing.T) {
 	var slowPos uint64
 	runErr := make(chan error, 1)
 	go func() {
-		runErr <- e.RunTracked(ctx, scan.Resume{}, func(r *scan.Result, pos uint64) {
+		runErr <- e.RunTracked(ctx, scan.Resume{}, func(r *record.PortResult, pos uint64) {
 			got[pos] = netip.AddrPortFrom(r.Host, r.Port)
 			if len(got) == 199 {
 				cancel() // all but the slow port: stop
@@ -160,7 +161,7 @@ func TestEngineMarkWaitsForSlowProbe(t *testing.T) {
 	}
 	done := func(k uint64) bool { _, ok := got[k]; return ok }
 	var again []netip.AddrPort
-	if err := e2.RunTracked(context.Background(), scan.Resume{Start: e.Mark(), Done: done}, func(r *scan.Result, pos uint64) {
+	if err := e2.RunTracked(context.Background(), scan.Resume{Start: e.Mark(), Done: done}, func(r *record.PortResult, pos uint64) {
 		again = append(again, netip.AddrPortFrom(r.Host, r.Port))
 	}); err != nil {
 		t.Fatal(err)
@@ -207,15 +208,15 @@ func TestEngineResumeBadStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.RunTracked(context.Background(), scan.Resume{Start: 11}, func(*scan.Result, uint64) {}); err == nil {
+	if err := e.RunTracked(context.Background(), scan.Resume{Start: 11}, func(*record.PortResult, uint64) {}); err == nil {
 		t.Error("resuming past the end: no error")
 	}
 	// Starting at the end is a scan with nothing left to do.
 	n := 0
-	if err := e.RunTracked(context.Background(), scan.Resume{Start: 10}, func(*scan.Result, uint64) { n++ }); err != nil || n != 0 || e.Mark() != 10 {
+	if err := e.RunTracked(context.Background(), scan.Resume{Start: 10}, func(*record.PortResult, uint64) { n++ }); err != nil || n != 0 || e.Mark() != 10 {
 		t.Errorf("resuming at the end: %v, %d results, mark %d", err, n, e.Mark())
 	}
-	if err := e.RunTracked(context.Background(), scan.Resume{}, func(*scan.Result, uint64) {}); err == nil {
+	if err := e.RunTracked(context.Background(), scan.Resume{}, func(*record.PortResult, uint64) {}); err == nil {
 		t.Error("an engine ran twice")
 	}
 }

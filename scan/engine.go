@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 // Targets is the host space a scan walks: addresses by index, never
@@ -227,7 +229,7 @@ type job struct {
 }
 
 // run is Run and RunTracked: emit also gets each result's position.
-func (e *Engine) run(parent context.Context, emit func(*Result, uint64)) error {
+func (e *Engine) run(parent context.Context, emit func(*record.PortResult, uint64)) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	e.stop = cancel
@@ -314,10 +316,10 @@ func (e *Engine) run(parent context.Context, emit func(*Result, uint64)) error {
 	}()
 	for t := range results {
 		e.done.Add(1)
-		if t.State == Open {
+		if t.State == record.Open {
 			e.open.Add(1)
 		}
-		emit(&t.Result, t.pos)
+		emit(&t.PortResult, t.pos)
 		e.track.finish(t.pos)
 	}
 	if e.failed != nil {
@@ -376,10 +378,10 @@ func (e *Engine) feed(ctx context.Context, jobs chan<- job, spawn func() bool) {
 }
 
 // probe runs one probe with its retries.
-func (e *Engine) probe(ctx context.Context, w Worker, j job) (Result, bool) {
+func (e *Engine) probe(ctx context.Context, w Worker, j job) (record.PortResult, bool) {
 	dst := netip.AddrPortFrom(j.addr, j.port)
 	proto := e.plans[j.plan].Prober.Proto()
-	r := Result{Host: j.addr, Port: j.port, Proto: proto}
+	r := record.PortResult{Host: j.addr, Port: j.port, Proto: proto}
 	backoff := time.Millisecond
 	localFails := 0
 	var silent time.Time         // when the last unanswered try was sent
@@ -433,7 +435,7 @@ func (e *Engine) probe(ctx context.Context, w Worker, j job) (Result, bool) {
 		// whose round trip is longer than the silent try's wait is that
 		// try's, late (a prober may tell, and time it from that try's
 		// send): the path was slow, not lossy.
-		if !silent.IsZero() && out.Reason.lossSignal() && out.RTT <= silentWait {
+		if !silent.IsZero() && lossSignal(out.Reason) && out.RTT <= silentWait {
 			e.pace.loss(silent)
 		}
 		if out.RTT > 0 {
@@ -442,9 +444,9 @@ func (e *Engine) probe(ctx context.Context, w Worker, j job) (Result, bool) {
 		r.State, r.Reason, r.RTT = out.State, out.Reason, out.RTT
 		return r, true
 	}
-	r.State, r.Reason = Filtered, ReasonNoResponse
-	if proto == UDP {
-		r.State = OpenFiltered // UDP services often answer nothing
+	r.State, r.Reason = record.Filtered, record.ReasonNoResponse
+	if proto == record.UDP {
+		r.State = record.OpenFiltered // UDP services often answer nothing
 	}
 	return r, true
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/target/perm"
 )
@@ -20,15 +21,15 @@ import (
 // number; it sends nothing. It exercises the engine's own logic: order,
 // shards, retries, local failures and cancellation.
 type fakeProber struct {
-	proto    scan.Proto // TCP when zero
+	proto    record.Proto // TCP when zero
 	answer   func(dst netip.AddrPort, attempt int) scan.Outcome
 	mu       sync.Mutex
 	attempts map[netip.AddrPort]int
 }
 
-func (p *fakeProber) Proto() scan.Proto {
+func (p *fakeProber) Proto() record.Proto {
 	if p.proto == 0 {
-		return scan.TCP
+		return record.TCP
 	}
 	return p.proto
 }
@@ -54,7 +55,7 @@ func (w fakeWorker) Probe(ctx context.Context, dst netip.AddrPort, _ time.Durati
 }
 
 func closedAll(netip.AddrPort, int) scan.Outcome {
-	return scan.Outcome{State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: time.Microsecond}
+	return scan.Outcome{State: record.Closed, Reason: record.ReasonConnRefused, RTT: time.Microsecond}
 }
 
 func ports(n int) []uint16 {
@@ -67,10 +68,10 @@ func ports(n int) []uint16 {
 
 var threeHosts = hostList{netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2"), netip.MustParseAddr("2001:db8::1")}
 
-func collect(t *testing.T, e *scan.Engine) (map[netip.AddrPort]scan.Result, error) {
+func collect(t *testing.T, e *scan.Engine) (map[netip.AddrPort]record.PortResult, error) {
 	t.Helper()
-	got := map[netip.AddrPort]scan.Result{}
-	err := e.Run(context.Background(), func(r *scan.Result) {
+	got := map[netip.AddrPort]record.PortResult{}
+	err := e.Run(context.Background(), func(r *record.PortResult) {
 		k := netip.AddrPortFrom(r.Host, r.Port)
 		if _, dup := got[k]; dup {
 			t.Errorf("%v reported twice", k)
@@ -117,7 +118,7 @@ func TestEngineRetries(t *testing.T) {
 			if attempt == 0 {
 				return scan.Outcome{NoAnswer: true}
 			}
-			return scan.Outcome{State: scan.Open, Reason: scan.ReasonConnected, RTT: time.Microsecond}
+			return scan.Outcome{State: record.Open, Reason: record.ReasonConnected, RTT: time.Microsecond}
 		case 2: // always silent
 			return scan.Outcome{NoAnswer: true}
 		}
@@ -126,11 +127,11 @@ func TestEngineRetries(t *testing.T) {
 	for _, tc := range []struct {
 		retries  int
 		attempts int // of the silent port
-		port1    scan.State
+		port1    record.State
 	}{
-		{retries: 0, attempts: 2, port1: scan.Open}, // zero value: one retry
-		{retries: 3, attempts: 4, port1: scan.Open},
-		{retries: -1, attempts: 1, port1: scan.Filtered},
+		{retries: 0, attempts: 2, port1: record.Open}, // zero value: one retry
+		{retries: 3, attempts: 4, port1: record.Open},
+		{retries: -1, attempts: 1, port1: record.Filtered},
 	} {
 		p.attempts = nil
 		e, err := scan.New(hostList{netip.MustParseAddr("192.0.2.1")}, p, scan.Config{Ports: ports(3), Retries: tc.retries})
@@ -142,7 +143,7 @@ func TestEngineRetries(t *testing.T) {
 			t.Fatal(err)
 		}
 		silent := netip.MustParseAddrPort("192.0.2.1:2")
-		if r := got[silent]; r.State != scan.Filtered || r.Reason != scan.ReasonNoResponse || p.attempts[silent] != tc.attempts {
+		if r := got[silent]; r.State != record.Filtered || r.Reason != record.ReasonNoResponse || p.attempts[silent] != tc.attempts {
 			t.Errorf("retries %d: silent port %v/%v after %d attempts, want filtered/no-response after %d",
 				tc.retries, r.State, r.Reason, p.attempts[silent], tc.attempts)
 		}
@@ -186,7 +187,7 @@ func TestEngineCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	err = e.Run(ctx, func(r *scan.Result) {
+	err = e.Run(ctx, func(r *record.PortResult) {
 		if n++; n == 100 {
 			cancel()
 		}
@@ -223,20 +224,20 @@ func TestEngineBadConfig(t *testing.T) {
 func TestEnginePlans(t *testing.T) {
 	silent := func(netip.AddrPort, int) scan.Outcome { return scan.Outcome{NoAnswer: true} }
 	tcp := &fakeProber{answer: silent}
-	udp := &fakeProber{proto: scan.UDP, answer: silent}
+	udp := &fakeProber{proto: record.UDP, answer: silent}
 	host := hostList{netip.MustParseAddr("192.0.2.1")}
 	e, err := scan.NewPlans(host, []scan.Plan{{Prober: tcp, Ports: []uint16{22, 53}}, {Prober: udp, Ports: []uint16{53, 161}}},
 		scan.Config{Order: perm.New(4, 7)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]scan.State{}
-	if err := e.Run(context.Background(), func(r *scan.Result) {
+	got := map[string]record.State{}
+	if err := e.Run(context.Background(), func(r *record.PortResult) {
 		got[fmt.Sprintf("%d/%v", r.Port, r.Proto)] = r.State
 	}); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]scan.State{"22/tcp": scan.Filtered, "53/tcp": scan.Filtered, "53/udp": scan.OpenFiltered, "161/udp": scan.OpenFiltered}
+	want := map[string]record.State{"22/tcp": record.Filtered, "53/tcp": record.Filtered, "53/udp": record.OpenFiltered, "161/udp": record.OpenFiltered}
 	if !maps.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
@@ -255,9 +256,9 @@ func TestEngineLossSignals(t *testing.T) {
 		retry scan.Outcome
 		want  uint64
 	}{
-		{"reset on the retry", scan.Outcome{State: scan.Closed, Reason: scan.ReasonReset, RTT: time.Millisecond}, 20},
-		{"late reset", scan.Outcome{State: scan.Closed, Reason: scan.ReasonReset, RTT: 10 * time.Second}, 0},
-		{"ICMP error", scan.Outcome{State: scan.Filtered, Reason: scan.ReasonAdminProhibited, RTT: time.Millisecond}, 0},
+		{"reset on the retry", scan.Outcome{State: record.Closed, Reason: record.ReasonReset, RTT: time.Millisecond}, 20},
+		{"late reset", scan.Outcome{State: record.Closed, Reason: record.ReasonReset, RTT: 10 * time.Second}, 0},
+		{"ICMP error", scan.Outcome{State: record.Filtered, Reason: record.ReasonAdminProhibited, RTT: time.Millisecond}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := &fakeProber{answer: func(_ netip.AddrPort, n int) scan.Outcome {

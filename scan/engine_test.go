@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/scan/connect"
 	"github.com/ajarsec/ajar/sockets"
@@ -44,8 +45,8 @@ func TestFullLoopbackScan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := make(map[uint16]scan.State, 65535)
-	err = e.Run(context.Background(), func(r *scan.Result) {
+	seen := make(map[uint16]record.State, 65535)
+	err = e.Run(context.Background(), func(r *record.PortResult) {
 		if _, dup := seen[r.Port]; dup {
 			t.Errorf("port %d reported twice", r.Port)
 		}
@@ -61,13 +62,13 @@ func TestFullLoopbackScan(t *testing.T) {
 	for p, st := range seen {
 		switch {
 		case open[p]:
-			if st != scan.Open {
+			if st != record.Open {
 				t.Errorf("port %d: %v, want open", p, st)
 			}
 		case others[p]:
 			// another process of this machine listens there: its state
 			// is its own business (a full backlog reads as filtered).
-		case st != scan.Closed:
+		case st != record.Closed:
 			t.Errorf("port %d: %v, want closed: nothing listens there", p, st)
 		}
 	}

@@ -1,38 +1,40 @@
 package scan
 
+import "github.com/ajarsec/ajar/record"
+
 // ICMPv4Reason names an ICMP error (RFC 792, RFC 1812 §5.2.7.1).
-func ICMPv4Reason(typ, code uint8) Reason {
+func ICMPv4Reason(typ, code uint8) record.Reason {
 	if typ != 3 { // not destination unreachable: time exceeded, ...
-		return ReasonHostUnreach
+		return record.ReasonHostUnreach
 	}
 	switch code {
 	case 0, 6, 11: // net unreachable, net unknown, net for TOS
-		return ReasonNetUnreach
+		return record.ReasonNetUnreach
 	case 2:
-		return ReasonProtoUnreach
+		return record.ReasonProtoUnreach
 	case 3:
-		return ReasonPortUnreach
+		return record.ReasonPortUnreach
 	case 9, 10, 13: // net, host, communication administratively prohibited
-		return ReasonAdminProhibited
+		return record.ReasonAdminProhibited
 	}
-	return ReasonHostUnreach
+	return record.ReasonHostUnreach
 }
 
 // ICMPv6Reason names an ICMPv6 error (RFC 4443 §3).
-func ICMPv6Reason(typ, code uint8) Reason {
+func ICMPv6Reason(typ, code uint8) record.Reason {
 	switch {
 	case typ == 4 && code == 1: // parameter problem: unrecognized next header
-		return ReasonProtoUnreach
+		return record.ReasonProtoUnreach
 	case typ != 1: // not destination unreachable
-		return ReasonHostUnreach
+		return record.ReasonHostUnreach
 	}
 	switch code {
 	case 0: // no route
-		return ReasonNetUnreach
+		return record.ReasonNetUnreach
 	case 1, 5, 6: // administratively prohibited, source policy, reject route
-		return ReasonAdminProhibited
+		return record.ReasonAdminProhibited
 	case 4:
-		return ReasonPortUnreach
+		return record.ReasonPortUnreach
 	}
-	return ReasonHostUnreach
+	return record.ReasonHostUnreach
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"net/netip"
 	"time"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 // Outcome is what one probe learnt.
 type Outcome struct {
-	State  State
-	Reason Reason
+	State  record.State
+	Reason record.Reason
 	RTT    time.Duration
 	// NoAnswer is set when the wait ran out with nothing heard: the engine
 	// retries, and reports the port filtered (or, for UDP, open|filtered)
@@ -24,7 +26,7 @@ type Outcome struct {
 // Prober is one scanning technique (connect, SYN, UDP). The engine asks it
 // for one Worker per goroutine that sends probes.
 type Prober interface {
-	Proto() Proto
+	Proto() record.Proto
 	NewWorker() Worker
 }
 

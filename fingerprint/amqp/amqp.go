@@ -14,7 +14,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -43,7 +43,7 @@ const (
 	depthMax = 8
 )
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b, err := c.Exchange(Header, frameDone, frameMax+8)
 	svc, perr := Parse(b)
 	if perr != nil && len(b) == 0 && err != nil {
@@ -72,7 +72,7 @@ func frameDone(b []byte) bool {
 }
 
 // Parse reads a broker's answer to the 0-9-1 protocol header.
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	if bytes.HasPrefix(b, []byte("AMQP")) {
 		return parseHeader(b)
 	}
@@ -89,7 +89,7 @@ func Parse(b []byte) (*scan.Service, error) {
 // parseHeader reads the protocol header a broker sends back when it does
 // not speak 0-9-1: "AMQP" 0 major minor revision (0-9-x, 0-10), or
 // "AMQP" protocol-id 1 0 0 for AMQP 1.0.
-func parseHeader(b []byte) (*scan.Service, error) {
+func parseHeader(b []byte) (*record.Service, error) {
 	if len(b) < 8 {
 		return nil, fingerprint.ErrNoMatch
 	}
@@ -109,11 +109,11 @@ func parseHeader(b []byte) (*scan.Service, error) {
 	default:
 		return nil, fingerprint.ErrNoMatch
 	}
-	return &scan.Service{Name: "amqp", ExtraInfo: proto, Confidence: 9}, nil
+	return &record.Service{Name: "amqp", ExtraInfo: proto, Confidence: 9}, nil
 }
 
 // parseStart reads a Connection.Start method (class 10, method 10).
-func parseStart(p []byte) (*scan.Service, error) {
+func parseStart(p []byte) (*record.Service, error) {
 	if len(p) < 6 || binary.BigEndian.Uint16(p) != 10 || binary.BigEndian.Uint16(p[2:]) != 10 {
 		return nil, fingerprint.ErrNoMatch
 	}
@@ -129,7 +129,7 @@ func parseStart(p []byte) (*scan.Service, error) {
 	if _, _, ok := longString(rest); !ok { // locales
 		return nil, fingerprint.ErrNoMatch
 	}
-	svc := &scan.Service{Name: "amqp", Confidence: 10}
+	svc := &record.Service{Name: "amqp", Confidence: 10}
 	svc.Product = clean(props["product"])
 	svc.Version = clean(props["version"])
 	extra := []string{fmt.Sprintf("AMQP %d-%d", major, minor)}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // rabbit is the Connection.Start of rabbitmq-server 3.10.8 (Debian 12).
@@ -41,20 +41,20 @@ var others = []string{
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{rabbit, &scan.Service{Name: "amqp", Product: "RabbitMQ", Version: "3.10.8",
+		{rabbit, &record.Service{Name: "amqp", Product: "RabbitMQ", Version: "3.10.8",
 			ExtraInfo: "AMQP 0-9; Erlang/OTP 25.2.3; cluster: ajarfp@vm; auth: AMQPLAIN PLAIN", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:vmware:rabbitmq:3.10.8:*:*:*:*:*:*:*"}}},
-		{"AMQP\x00\x01\x00\x00", &scan.Service{Name: "amqp", ExtraInfo: "AMQP 1.0", Confidence: 9}},
-		{"AMQP\x03\x01\x00\x00", &scan.Service{Name: "amqp", ExtraInfo: "AMQP 1.0", Confidence: 9}},
-		{"AMQP\x01\x01\x00\x0a", &scan.Service{Name: "amqp", ExtraInfo: "AMQP 0-10", Confidence: 9}},
+		{"AMQP\x00\x01\x00\x00", &record.Service{Name: "amqp", ExtraInfo: "AMQP 1.0", Confidence: 9}},
+		{"AMQP\x03\x01\x00\x00", &record.Service{Name: "amqp", ExtraInfo: "AMQP 1.0", Confidence: 9}},
+		{"AMQP\x01\x01\x00\x0a", &record.Service{Name: "amqp", ExtraInfo: "AMQP 0-10", Confidence: 9}},
 		{startFrame(t, "\x00\x00\x00\x2d"+
 			"\x07productS\x00\x00\x00\x04toy!"+
 			"\x01aA\x00\x00\x00\x0as\x00\x01D\x02\x00\x00\x00\x07V"+
 			"\x01ll\x00\x00\x00\x00\x00\x00\x00\x01",
 			"\x00\x00\x00\x05PLAIN\x00\x00\x00\x00"),
-			&scan.Service{Name: "amqp", Product: "toy!", ExtraInfo: "AMQP 0-9; auth: PLAIN", Confidence: 10}},
+			&record.Service{Name: "amqp", Product: "toy!", ExtraInfo: "AMQP 0-9; auth: PLAIN", Confidence: 10}},
 	}
 	for _, tt := range tests {
 		got, err := Parse([]byte(tt.in))

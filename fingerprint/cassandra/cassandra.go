@@ -13,7 +13,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -79,7 +79,7 @@ func Query() []byte {
 	return frame(3, opQuery, body)
 }
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b, err := c.Exchange(Options(), frameDone, frameMax)
 	svc, opts, perr := parseSupported(b)
 	if perr != nil {
@@ -225,17 +225,17 @@ func readMultimap(b []byte) (map[string][]string, bool) {
 
 // ParseSupported reads the answer to OPTIONS: SUPPORTED, or an ERROR
 // from a server that does not speak protocol v4 (which still proves CQL).
-func ParseSupported(b []byte) (*scan.Service, error) {
+func ParseSupported(b []byte) (*record.Service, error) {
 	svc, _, err := parseSupported(b)
 	return svc, err
 }
 
-func parseSupported(b []byte) (*scan.Service, map[string][]string, error) {
+func parseSupported(b []byte) (*record.Service, map[string][]string, error) {
 	f, ok := readFrame(b)
 	if !ok || f.stream != 1 && f.stream != 0 {
 		return nil, nil, fingerprint.ErrNoMatch
 	}
-	svc := &scan.Service{Name: "cassandra", Confidence: 10}
+	svc := &record.Service{Name: "cassandra", Confidence: 10}
 	switch f.opcode {
 	case opError:
 		if len(f.body) < 4 {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // response frames a v4 response.
@@ -83,11 +83,11 @@ var others = []string{
 func TestParseSupported(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{cassandra41, &scan.Service{Name: "cassandra", ExtraInfo: "CQL 3.4.6; protocols 3/v3,4/v4,5/v5,6/v6-beta", Confidence: 10}},
-		{scylla, &scan.Service{Name: "cassandra", Product: "ScyllaDB", ExtraInfo: "CQL 3.3.1; shards 2", Confidence: 10}},
-		{oldServer, &scan.Service{Name: "cassandra", Confidence: 8, ExtraInfo: "error: Invalid or unsupported protocol " +
+		{cassandra41, &record.Service{Name: "cassandra", ExtraInfo: "CQL 3.4.6; protocols 3/v3,4/v4,5/v5,6/v6-beta", Confidence: 10}},
+		{scylla, &record.Service{Name: "cassandra", Product: "ScyllaDB", ExtraInfo: "CQL 3.3.1; shards 2", Confidence: 10}},
+		{oldServer, &record.Service{Name: "cassandra", Confidence: 8, ExtraInfo: "error: Invalid or unsupported protocol " +
 			"version (4); the lowest supported version is 1 and the greatest is 3"}},
 	}
 	for _, tt := range tests {

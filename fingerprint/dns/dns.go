@@ -13,7 +13,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() {
@@ -42,8 +42,8 @@ var versionNames = []string{"version.bind", "version.server"}
 // with our ID.
 const maxUDPTries = 8
 
-func (p plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
-	var first *scan.Service
+func (p plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
+	var first *record.Service
 	for _, name := range versionNames {
 		if ctx.Err() != nil {
 			break
@@ -72,7 +72,7 @@ func (p plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Servic
 }
 
 // ask sends one CHAOS TXT query and parses the response with its ID.
-func (p plugin) ask(c *fingerprint.Conn, id uint16, name string) (*scan.Service, error) {
+func (p plugin) ask(c *fingerprint.Conn, id uint16, name string) (*record.Service, error) {
 	q, err := Query(id, name)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,7 @@ import (
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -71,23 +71,23 @@ func TestParseResponse(t *testing.T) {
 	tests := []struct {
 		name string
 		in   []byte
-		want *scan.Service
+		want *record.Service
 	}{
-		{"dnsmasq", unhex(t, dnsmasqVersionBind), &scan.Service{Name: "dns", Product: "dnsmasq", Version: "2.90",
+		{"dnsmasq", unhex(t, dnsmasqVersionBind), &record.Service{Name: "dns", Product: "dnsmasq", Version: "2.90",
 			CPE: cpe("thekelleys", "dnsmasq", "2.90"), Confidence: 10}},
-		{"dnsmasq version.server", unhex(t, dnsmasqVersionServer), &scan.Service{Name: "dns", Confidence: 10,
+		{"dnsmasq version.server", unhex(t, dnsmasqVersionServer), &record.Service{Name: "dns", Confidence: 10,
 			ExtraInfo: "version query: NOTIMP"}},
-		{"bind debian", answer(query(t, 0x1234, "version.bind"), "9.18.28-1~deb12u2-Debian", 0), &scan.Service{
+		{"bind debian", answer(query(t, 0x1234, "version.bind"), "9.18.28-1~deb12u2-Debian", 0), &record.Service{
 			Name: "dns", Product: "ISC BIND", Version: "9.18.28", ExtraInfo: "1~deb12u2-Debian",
 			CPE: cpe("isc", "bind", "9.18.28"), Confidence: 10}},
-		{"bind patch", answer(query(t, 0x1234, "version.bind"), "9.11.4-P2-RedHat-9.11.4-26.P2.el7", 0), &scan.Service{
+		{"bind patch", answer(query(t, 0x1234, "version.bind"), "9.11.4-P2-RedHat-9.11.4-26.P2.el7", 0), &record.Service{
 			Name: "dns", Product: "ISC BIND", Version: "9.11.4-P2", ExtraInfo: "RedHat-9.11.4-26.P2.el7",
 			CPE: cpe("isc", "bind", "9.11.4-P2"), Confidence: 10}},
-		{"unbound", answer(query(t, 0x1234, "version.server"), "unbound 1.17.1", 0), &scan.Service{
+		{"unbound", answer(query(t, 0x1234, "version.server"), "unbound 1.17.1", 0), &record.Service{
 			Name: "dns", Product: "Unbound", Version: "1.17.1", CPE: cpe("nlnetlabs", "unbound", "1.17.1"), Confidence: 10}},
-		{"hidden", answer(query(t, 0x1234, "version.bind"), "none of your business", 0), &scan.Service{
+		{"hidden", answer(query(t, 0x1234, "version.bind"), "none of your business", 0), &record.Service{
 			Name: "dns", ExtraInfo: "version: none of your business", Confidence: 10}},
-		{"no question", []byte{0x12, 0x34, 0x81, 0x05, 0, 0, 0, 0, 0, 0, 0, 0}, &scan.Service{
+		{"no question", []byte{0x12, 0x34, 0x81, 0x05, 0, 0, 0, 0, 0, 0, 0, 0}, &record.Service{
 			Name: "dns", ExtraInfo: "version query: REFUSED", Confidence: 10}},
 	}
 	for _, tt := range tests {

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // DNS constants (RFC 1035 section 3.2, 4.1.1).
@@ -58,7 +58,7 @@ type message struct {
 // ParseResponse reads a DNS response (without the TCP length prefix) to
 // the query with the given ID and says what the server is. A message that
 // is not a well-formed response with that ID is ErrNoMatch.
-func ParseResponse(b []byte, id uint16) (*scan.Service, error) {
+func ParseResponse(b []byte, id uint16) (*record.Service, error) {
 	m, err := parseMessage(b, id)
 	if err != nil {
 		return nil, err
@@ -98,7 +98,7 @@ func parseMessage(b []byte, id uint16) (*message, error) {
 	for range an {
 		var (
 			err error
-			rr  record
+			rr  resource
 		)
 		if rr, off, err = readRecord(b, off); err != nil {
 			return nil, err
@@ -112,24 +112,24 @@ func parseMessage(b []byte, id uint16) (*message, error) {
 	return m, nil
 }
 
-type record struct {
+type resource struct {
 	typ, class uint16
 	data       []byte
 }
 
-func readRecord(b []byte, off int) (record, int, error) {
+func readRecord(b []byte, off int) (resource, int, error) {
 	_, off, err := readName(b, off)
 	if err != nil {
-		return record{}, 0, err
+		return resource{}, 0, err
 	}
 	if off+10 > len(b) {
-		return record{}, 0, fingerprint.ErrNoMatch
+		return resource{}, 0, fingerprint.ErrNoMatch
 	}
-	rr := record{typ: binary.BigEndian.Uint16(b[off:]), class: binary.BigEndian.Uint16(b[off+2:])}
+	rr := resource{typ: binary.BigEndian.Uint16(b[off:]), class: binary.BigEndian.Uint16(b[off+2:])}
 	n := int(binary.BigEndian.Uint16(b[off+8:]))
 	off += 10
 	if off+n > len(b) {
-		return record{}, 0, fingerprint.ErrNoMatch
+		return resource{}, 0, fingerprint.ErrNoMatch
 	}
 	rr.data = b[off : off+n]
 	return rr, off + n, nil
@@ -190,8 +190,8 @@ func txtString(d []byte) (string, bool) {
 }
 
 // describe turns a response into a Service.
-func describe(m *message) *scan.Service {
-	svc := &scan.Service{Name: "dns", Confidence: 10}
+func describe(m *message) *record.Service {
+	svc := &record.Service{Name: "dns", Confidence: 10}
 	for _, txt := range m.texts {
 		if txt = strings.TrimSpace(txt); txt != "" {
 			nameVersion(svc, txt)
@@ -232,7 +232,7 @@ var versionPatterns = []struct {
 
 // nameVersion fills the product and version from a version string, or
 // keeps the string in ExtraInfo when it names no product we know.
-func nameVersion(svc *scan.Service, txt string) {
+func nameVersion(svc *record.Service, txt string) {
 	txt = fingerprint.Printable([]byte(txt), 160)
 	for _, p := range versionPatterns {
 		m := p.re.FindStringSubmatchIndex(txt)

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // Serve starts a TCP listener on 127.0.0.1 that runs handle for every
@@ -95,7 +95,7 @@ func Reply(answer []byte, want int) func(net.Conn) {
 }
 
 // Try runs plugin p against addr as the identification core would.
-func Try(t testing.TB, p fingerprint.Plugin, addr netip.AddrPort) (*scan.Service, error) {
+func Try(t testing.TB, p fingerprint.Plugin, addr netip.AddrPort) (*record.Service, error) {
 	t.Helper()
 	cfg := fingerprint.Config{Timeout: 5 * time.Second, ProbeTimeout: 3 * time.Second, BannerWait: 2 * time.Second}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -106,7 +106,7 @@ func Try(t testing.TB, p fingerprint.Plugin, addr netip.AddrPort) (*scan.Service
 
 // MustMatch runs p against addr and fails the test unless it names the
 // service.
-func MustMatch(t testing.TB, p fingerprint.Plugin, addr netip.AddrPort) *scan.Service {
+func MustMatch(t testing.TB, p fingerprint.Plugin, addr netip.AddrPort) *record.Service {
 	t.Helper()
 	svc, err := Try(t, p, addr)
 	if err != nil {

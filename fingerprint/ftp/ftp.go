@@ -12,7 +12,7 @@ import (
 	"github.com/ajarsec/ajar/fingerprint/internal/banner"
 	"github.com/ajarsec/ajar/fingerprint/internal/reply"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -38,7 +38,7 @@ const replyMax = 16 << 10
 // line "211 "; the lines between may say anything.
 type Reply = reply.Reply
 
-func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	// A multi-line greeting may still be arriving: read the rest of it.
 	greet, err := reply.Complete(c, c.Banner(), replyMax)
 	if err != nil {
@@ -71,7 +71,7 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service,
 
 // Parse reads an FTP server's greeting: a 220 reply that does not look
 // like an SMTP server's, or a 120 or 421 reply that names FTP.
-func Parse(banner []byte) (*scan.Service, error) {
+func Parse(banner []byte) (*record.Service, error) {
 	g, err := parseGreeting(banner)
 	if err != nil {
 		return nil, fingerprint.ErrNoMatch
@@ -81,7 +81,7 @@ func Parse(banner []byte) (*scan.Service, error) {
 
 // greeting is what the greeting alone says.
 type greeting struct {
-	svc *scan.Service
+	svc *record.Service
 	// generic is true when nothing in the greeting says FTP: a mail
 	// server could have said it too.
 	generic bool
@@ -100,7 +100,7 @@ func parseGreeting(banner []byte) (greeting, error) {
 	case smtpish && !ftpish:
 		return greeting{}, reply.ErrNotReply
 	}
-	svc := &scan.Service{Name: "ftp", Confidence: 8}
+	svc := &record.Service{Name: "ftp", Confidence: 8}
 	if !ftpish {
 		svc.Confidence = 5
 	}
@@ -125,7 +125,7 @@ var products = banner.Products{
 	banner.Pattern(`pyftpdlib ([0-9][\w.]*)`, "pyftpdlib", "", ""),
 }
 
-func product(svc *scan.Service, text string) {
+func product(svc *record.Service, text string) {
 	if products.Apply(svc, text) {
 		svc.Confidence = max(svc.Confidence, 8)
 	}

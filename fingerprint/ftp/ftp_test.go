@@ -14,7 +14,7 @@ import (
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/fingerprint/internal/reply"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // Greetings of real servers.
@@ -52,22 +52,22 @@ var others = []string{
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{vsftpd, &scan.Service{Name: "ftp", Product: "vsftpd", Version: "3.0.3", Confidence: 8,
+		{vsftpd, &record.Service{Name: "ftp", Product: "vsftpd", Version: "3.0.3", Confidence: 8,
 			CPE: []string{"cpe:2.3:a:beasts:vsftpd:3.0.3:*:*:*:*:*:*:*"}}},
-		{proftpd, &scan.Service{Name: "ftp", Product: "ProFTPD", Confidence: 8,
+		{proftpd, &record.Service{Name: "ftp", Product: "ProFTPD", Confidence: 8,
 			CPE: []string{"cpe:2.3:a:proftpd:proftpd:*:*:*:*:*:*:*:*"}}},
-		{"220 ProFTPD 1.3.5e Server (Debian) [::ffff:10.0.0.1]\r\n", &scan.Service{Name: "ftp", Product: "ProFTPD",
+		{"220 ProFTPD 1.3.5e Server (Debian) [::ffff:10.0.0.1]\r\n", &record.Service{Name: "ftp", Product: "ProFTPD",
 			Version: "1.3.5e", Confidence: 8, CPE: []string{"cpe:2.3:a:proftpd:proftpd:1.3.5e:*:*:*:*:*:*:*"}}},
-		{pureftpd, &scan.Service{Name: "ftp", Product: "Pure-FTPd", Confidence: 8,
+		{pureftpd, &record.Service{Name: "ftp", Product: "Pure-FTPd", Confidence: 8,
 			CPE: []string{"cpe:2.3:a:pureftpd:pure-ftpd:*:*:*:*:*:*:*:*"}}},
 		{"220-FileZilla Server 0.9.60 beta\r\n220-written by Tim Kosse (tim.kosse@filezilla-project.org)\r\n220 Please visit https://filezilla-project.org/\r\n",
-			&scan.Service{Name: "ftp", Product: "FileZilla ftpd", Version: "0.9.60", Confidence: 8,
+			&record.Service{Name: "ftp", Product: "FileZilla ftpd", Version: "0.9.60", Confidence: 8,
 				CPE: []string{"cpe:2.3:a:filezilla-project:filezilla_server:0.9.60:*:*:*:*:*:*:*"}}},
-		{"220 Microsoft FTP Service\r\n", &scan.Service{Name: "ftp", Product: "Microsoft ftpd", Confidence: 8}},
-		{"220 Welcome to the archive\r\n", &scan.Service{Name: "ftp", Confidence: 5}},
-		{"421 FTP server busy, try later\r\n", &scan.Service{Name: "ftp", Confidence: 8,
+		{"220 Microsoft FTP Service\r\n", &record.Service{Name: "ftp", Product: "Microsoft ftpd", Confidence: 8}},
+		{"220 Welcome to the archive\r\n", &record.Service{Name: "ftp", Confidence: 5}},
+		{"421 FTP server busy, try later\r\n", &record.Service{Name: "ftp", Confidence: 8,
 			ExtraInfo: "refusing: FTP server busy, try later"}},
 	}
 	for _, tt := range tests {

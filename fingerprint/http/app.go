@@ -3,7 +3,7 @@ package http
 import (
 	"encoding/json"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // An app is an application that speaks HTTP and is reported under its own
@@ -21,11 +21,11 @@ type app struct {
 	// answer would tell more (a version) or settle whether this is the
 	// app at all (then the service is nil). Both nil and "" when the
 	// answer is not the app's.
-	root func(r *Response) (svc *scan.Service, next string)
+	root func(r *Response) (svc *record.Service, next string)
 	// next judges the answer to the path root asked for. found is what
 	// root found, nil when it only asked. It returns the service, or
 	// nil when the answer does not show the app (found then stands).
-	next func(r *Response, found *scan.Service) *scan.Service
+	next func(r *Response, found *record.Service) *record.Service
 }
 
 // apps is the list of applications, most specific first: the first whose
@@ -48,7 +48,7 @@ type rootVerdict struct {
 	// found is the app that named the service, with its service and the
 	// path that would tell more.
 	found *app
-	svc   *scan.Service
+	svc   *record.Service
 	next  string
 	// asks are the paths apps want to see, in order, with who asked.
 	asks []ask
@@ -89,7 +89,7 @@ func judgeRoot(r *Response) rootVerdict {
 }
 
 // judgeNext runs a's next on the answer to the path it asked for.
-func judgeNext(a *app, r *Response, found *scan.Service) *scan.Service {
+func judgeNext(a *app, r *Response, found *record.Service) *record.Service {
 	svc := a.next(r, found)
 	if svc != nil && svc.Name == "" {
 		svc.Name = a.name
@@ -107,7 +107,7 @@ func jsonBody(r *Response, v any) bool {
 }
 
 // noNext is the next of an app that never asks.
-func noNext(*Response, *scan.Service) *scan.Service { return nil }
+func noNext(*Response, *record.Service) *record.Service { return nil }
 
 // appPorts are the usual ports of every app.
 func appPorts() (clear, tls []uint16) {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // Answers to the paths apps ask for, captured from etcd 3.4.23 and
@@ -42,34 +42,34 @@ func answer(status, contentType, body string) *Response {
 }
 
 func TestAppsNext(t *testing.T) {
-	kube := &scan.Service{Name: "kubernetes", Product: "Kubernetes API server", Confidence: 8}
-	nodeExp := &scan.Service{Name: "prometheus", Product: "Prometheus Node Exporter", Confidence: 7}
+	kube := &record.Service{Name: "kubernetes", Product: "Kubernetes API server", Confidence: 8}
+	nodeExp := &record.Service{Name: "prometheus", Product: "Prometheus Node Exporter", Confidence: 7}
 	tests := []struct {
 		name  string
 		app   app
 		r     *Response
-		found *scan.Service
-		want  *scan.Service
+		found *record.Service
+		want  *record.Service
 	}{
 		{"etcd", etcdApp, answer("200 OK", "application/json", etcdVersionBody), nil,
-			&scan.Service{Name: "etcd", Product: "etcd", Version: "3.4.23", ExtraInfo: "cluster version 3.4.0", Confidence: 10, CPE: cpe("etcd", "etcd", "3.4.23")}},
+			&record.Service{Name: "etcd", Product: "etcd", Version: "3.4.23", ExtraInfo: "cluster version 3.4.0", Confidence: 10, CPE: cpe("etcd", "etcd", "3.4.23")}},
 		{"etcd not", etcdApp, answer("200 OK", "application/json", kubeVersionBody), nil, nil},
 		{"etcd 404", etcdApp, answer("404 Not Found", "text/plain; charset=utf-8", "404 page not found\n"), nil, nil},
-		{"docker", dockerApp, answer("200 OK", "application/json", dockerVersionBody), &scan.Service{Product: "Docker"},
-			&scan.Service{Name: "docker", Product: "Docker", Version: "20.10.24+dfsg1", ExtraInfo: "API 1.41; OS linux/amd64; Docker Engine - Community",
+		{"docker", dockerApp, answer("200 OK", "application/json", dockerVersionBody), &record.Service{Product: "Docker"},
+			&record.Service{Name: "docker", Product: "Docker", Version: "20.10.24+dfsg1", ExtraInfo: "API 1.41; OS linux/amd64; Docker Engine - Community",
 				Confidence: 10, CPE: cpe("docker", "docker", "20.10.24+dfsg1")}},
 		{"docker not", dockerApp, answer("200 OK", "application/json", etcdVersionBody), nil, nil},
 		{"kubernetes", kubernetesApp, answer("200 OK", "application/json", kubeVersionBody), kube,
-			&scan.Service{Name: "kubernetes", Product: "Kubernetes API server", Version: "1.27.3", ExtraInfo: "platform linux/amd64",
+			&record.Service{Name: "kubernetes", Product: "Kubernetes API server", Version: "1.27.3", ExtraInfo: "platform linux/amd64",
 				Confidence: 10, CPE: cpe("kubernetes", "kubernetes", "1.27.3")}},
 		{"kubernetes 401", kubernetesApp, answer("401 Unauthorized", "application/json", `{"kind":"Status","apiVersion":"v1","status":"Failure","code":401}`), kube, nil},
 		{"kubernetes not", kubernetesApp, answer("200 OK", "application/json", etcdVersionBody), nil, nil},
 		{"node exporter", prometheusApp, answer("200 OK", "text/plain; version=0.0.4; charset=utf-8", nodeMetricsBody), nodeExp,
-			&scan.Service{Name: "prometheus", Product: "Prometheus Node Exporter", Version: "1.5.0", Confidence: 10, CPE: cpe("prometheus", "node_exporter", "1.5.0")}},
+			&record.Service{Name: "prometheus", Product: "Prometheus Node Exporter", Version: "1.5.0", Confidence: 10, CPE: cpe("prometheus", "node_exporter", "1.5.0")}},
 		{"prometheus", prometheusApp, answer("200 OK", "text/plain; version=0.0.4; charset=utf-8", prometheusMetricsBody), nil,
-			&scan.Service{Name: "prometheus", Product: "Prometheus", Version: "2.48.1", Confidence: 10, CPE: cpe("prometheus", "prometheus", "2.48.1")}},
+			&record.Service{Name: "prometheus", Product: "Prometheus", Version: "2.48.1", Confidence: 10, CPE: cpe("prometheus", "prometheus", "2.48.1")}},
 		{"metrics without build info", prometheusApp, answer("200 OK", "text/plain", "# TYPE up gauge\nup 1\n"), nil,
-			&scan.Service{Name: "prometheus", ExtraInfo: "metrics at /metrics", Confidence: 7}},
+			&record.Service{Name: "prometheus", ExtraInfo: "metrics at /metrics", Confidence: 7}},
 		{"metrics page not exposition", prometheusApp, answer("200 OK", "text/html", "<html>metrics</html>"), nodeExp, nil},
 		{"metrics 404", prometheusApp, answer("404 Not Found", "text/plain", "# HELP x\n"), nil, nil},
 	}

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // dockerApp: the Docker Engine API answers every request with "Server:
@@ -18,13 +18,13 @@ var dockerApp = app{
 	next:     dockerVersion,
 }
 
-func dockerRoot(r *Response) (*scan.Service, string) {
+func dockerRoot(r *Response) (*record.Service, string) {
 	toks := splitProducts(r.Header.Get("Server"))
 	isDocker := len(toks) > 0 && toks[0].name == "Docker"
 	if !isDocker && !(r.Header.Has("Api-Version") && (r.Header.Has("Ostype") || r.Header.Has("Docker-Experimental"))) {
 		return nil, ""
 	}
-	svc := &scan.Service{Product: "Docker", Confidence: 9}
+	svc := &record.Service{Product: "Docker", Confidence: 9}
 	var extra []string
 	if isDocker {
 		svc.Version = clean(toks[0].version, 40)
@@ -41,7 +41,7 @@ func dockerRoot(r *Response) (*scan.Service, string) {
 }
 
 // dockerVersion reads GET /version of the Engine API.
-func dockerVersion(r *Response, _ *scan.Service) *scan.Service {
+func dockerVersion(r *Response, _ *record.Service) *record.Service {
 	var v struct {
 		Version, ApiVersion, MinAPIVersion, Os, Arch string
 		Platform                                     struct{ Name string }
@@ -49,7 +49,7 @@ func dockerVersion(r *Response, _ *scan.Service) *scan.Service {
 	if r.Status != 200 || !jsonBody(r, &v) || v.Version == "" || v.ApiVersion == "" {
 		return nil
 	}
-	svc := &scan.Service{Product: "Docker", Version: clean(v.Version, 40), Confidence: 10}
+	svc := &record.Service{Product: "Docker", Version: clean(v.Version, 40), Confidence: 10}
 	extra := []string{"API " + clean(v.ApiVersion, 20)}
 	if v.Os != "" {
 		extra = append(extra, "OS "+clean(strings.Trim(v.Os+"/"+v.Arch, "/"), 40))

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // elasticsearchApp: Elasticsearch and OpenSearch describe themselves in
@@ -20,7 +20,7 @@ var elasticsearchApp = app{
 	next:  noNext,
 }
 
-func elasticsearchRoot(r *Response) (*scan.Service, string) {
+func elasticsearchRoot(r *Response) (*record.Service, string) {
 	var doc struct {
 		Name        string `json:"name"`
 		ClusterName string `json:"cluster_name"`
@@ -48,9 +48,9 @@ func elasticsearchRoot(r *Response) (*scan.Service, string) {
 	return nil, ""
 }
 
-func elasticsearchService(dist, version, cluster, node, tagline string) *scan.Service {
+func elasticsearchService(dist, version, cluster, node, tagline string) *record.Service {
 	version = clean(version, 40)
-	svc := &scan.Service{Product: "Elasticsearch", Version: version, Confidence: 10}
+	svc := &record.Service{Product: "Elasticsearch", Version: version, Confidence: 10}
 	vendor, product := "elastic", "elasticsearch"
 	if strings.EqualFold(dist, "opensearch") || strings.Contains(tagline, "OpenSearch") {
 		svc.Product, vendor, product = "OpenSearch", "amazon", "opensearch"

@@ -2,7 +2,7 @@ package http
 
 import (
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // etcdApp: etcd's client port answers "/" with Go's plain 404, and
@@ -15,14 +15,14 @@ var etcdApp = app{
 	next:     etcdVersion,
 }
 
-func etcdRoot(r *Response) (*scan.Service, string) {
+func etcdRoot(r *Response) (*record.Service, string) {
 	if isGoServer(r) && r.Status == 404 {
 		return nil, "/version"
 	}
 	return nil, ""
 }
 
-func etcdVersion(r *Response, _ *scan.Service) *scan.Service {
+func etcdVersion(r *Response, _ *record.Service) *record.Service {
 	var v struct {
 		Server  string `json:"etcdserver"`
 		Cluster string `json:"etcdcluster"`
@@ -30,7 +30,7 @@ func etcdVersion(r *Response, _ *scan.Service) *scan.Service {
 	if r.Status != 200 || !jsonBody(r, &v) || v.Server == "" {
 		return nil
 	}
-	svc := &scan.Service{Product: "etcd", Version: clean(v.Server, 40), Confidence: 10}
+	svc := &record.Service{Product: "etcd", Version: clean(v.Server, 40), Confidence: 10}
 	if v.Cluster != "" {
 		svc.ExtraInfo = "cluster version " + clean(v.Cluster, 40)
 	}

@@ -23,7 +23,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() {
@@ -71,7 +71,7 @@ func (plugin) Info() fingerprint.Info {
 	}
 }
 
-func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	return identify(ctx, c, "/")
 }
 
@@ -88,7 +88,7 @@ func (proxyPlugin) Info() fingerprint.Info {
 	}
 }
 
-func (proxyPlugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (proxyPlugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	// The absolute form names the proxy itself: a proxy that forwards
 	// it talks only to itself.
 	return identify(ctx, c, "http://"+c.HostPort()+"/")
@@ -98,7 +98,7 @@ func (proxyPlugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Ser
 // the web server it shows, without the requests an app may want to make
 // next. It returns an error wrapping fingerprint.ErrNoMatch when b is not
 // an HTTP response.
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	r, err := ParseResponse(b)
 	if err != nil {
 		return nil, err
@@ -117,7 +117,7 @@ func Parse(b []byte) (*scan.Service, error) {
 
 // identify asks for target and, when an app asks for it, one or two
 // paths more on the same connection.
-func identify(ctx context.Context, c *fingerprint.Conn, target string) (*scan.Service, error) {
+func identify(ctx context.Context, c *fingerprint.Conn, target string) (*record.Service, error) {
 	r, err := get(c, target, rootBodyMax, false)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // influxdbApp: InfluxDB names itself and its version in headers of every
@@ -17,13 +17,13 @@ var influxdbApp = app{
 	next:  noNext,
 }
 
-func influxdbRoot(r *Response) (*scan.Service, string) {
+func influxdbRoot(r *Response) (*record.Service, string) {
 	v, ok := headerValue(r.Header, "X-Influxdb-Version")
 	if !ok {
 		return nil, ""
 	}
 	v = strings.TrimPrefix(clean(v, 40), "v")
-	svc := &scan.Service{Product: "InfluxDB", Version: v, Confidence: 10,
+	svc := &record.Service{Product: "InfluxDB", Version: v, Confidence: 10,
 		CPE: []string{fingerprint.CPE("influxdata", "influxdb", v)}}
 	if b := r.Header.Get("X-Influxdb-Build"); b != "" {
 		svc.ExtraInfo = "build " + clean(b, 20)

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // kubernetesApp: the Kubernetes API server answers an anonymous "/" with
@@ -19,7 +19,7 @@ var kubernetesApp = app{
 	next:     kubernetesVersion,
 }
 
-func kubernetesRoot(r *Response) (*scan.Service, string) {
+func kubernetesRoot(r *Response) (*record.Service, string) {
 	var doc struct {
 		Kind       string   `json:"kind"`
 		APIVersion string   `json:"apiVersion"`
@@ -33,7 +33,7 @@ func kubernetesRoot(r *Response) (*scan.Service, string) {
 	if !jsonBody(r, &doc) {
 		return nil, ""
 	}
-	svc := &scan.Service{Product: "Kubernetes API server", Confidence: 8,
+	svc := &record.Service{Product: "Kubernetes API server", Confidence: 8,
 		CPE: []string{fingerprint.CPE("kubernetes", "kubernetes", "")}}
 	switch {
 	case doc.Kind == "Status" && doc.APIVersion == "v1" && doc.Status != "":
@@ -47,7 +47,7 @@ func kubernetesRoot(r *Response) (*scan.Service, string) {
 	return nil, ""
 }
 
-func kubernetesVersion(r *Response, found *scan.Service) *scan.Service {
+func kubernetesVersion(r *Response, found *record.Service) *record.Service {
 	var v struct {
 		Major, Minor string
 		GitVersion   string `json:"gitVersion"`
@@ -57,7 +57,7 @@ func kubernetesVersion(r *Response, found *scan.Service) *scan.Service {
 	if r.Status != 200 || !jsonBody(r, &v) || !strings.HasPrefix(v.GitVersion, "v") || v.Platform == "" {
 		return nil
 	}
-	svc := &scan.Service{Product: "Kubernetes API server", Confidence: 10}
+	svc := &record.Service{Product: "Kubernetes API server", Confidence: 10}
 	if found != nil {
 		svc.Product = found.Product
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // prometheusApp: Prometheus and its exporters. node_exporter's "/" is a
@@ -21,11 +21,11 @@ var prometheusApp = app{
 	next:  prometheusMetrics,
 }
 
-func prometheusRoot(r *Response) (*scan.Service, string) {
+func prometheusRoot(r *Response) (*record.Service, string) {
 	title := Title(r)
 	switch {
 	case strings.Contains(strings.ToLower(title), "exporter"):
-		svc := &scan.Service{Product: exporterProduct(title), Confidence: 7}
+		svc := &record.Service{Product: exporterProduct(title), Confidence: 7}
 		// exporter-toolkit's landing page says "version=1.6.0".
 		if v := labelValue(r.Body, "version="); v != "" {
 			svc.Version = v
@@ -33,7 +33,7 @@ func prometheusRoot(r *Response) (*scan.Service, string) {
 		return svc, "/metrics"
 	case title == "Prometheus Time Series Collection and Processing Server",
 		r.Status/100 == 3 && isGoServer(r) && r.Header.Get("Location") == "/graph":
-		return &scan.Service{Product: "Prometheus", Confidence: 7}, "/metrics"
+		return &record.Service{Product: "Prometheus", Confidence: 7}, "/metrics"
 	case isGoServer(r) && r.Status == 404:
 		return nil, "/metrics"
 	case r.Status == 200 && !r.Header.Has("Server") && bytes.Contains(r.Body, []byte(`href="/metrics"`)) && len(r.Body) < 4096:
@@ -60,11 +60,11 @@ func exporterProduct(name string) string {
 
 // prometheusMetrics reads /metrics: the text exposition format, and the
 // version of the first *_build_info metric.
-func prometheusMetrics(r *Response, found *scan.Service) *scan.Service {
+func prometheusMetrics(r *Response, found *record.Service) *record.Service {
 	if r.Status != 200 || !IsExposition(r.Body) {
 		return nil
 	}
-	svc := &scan.Service{Confidence: 7}
+	svc := &record.Service{Confidence: 7}
 	if found != nil {
 		*svc = *found
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // proxyName is the service name of a forward HTTP proxy.
@@ -27,8 +27,8 @@ var proxies = []server{
 // asking for proxy authentication (407 with Proxy-Authenticate), or, for
 // absolute-form requests to itself (selfRequest), by relaying the request
 // to itself: its Via names the same hop twice.
-func Proxy(r *Response, selfRequest bool) *scan.Service {
-	svc := &scan.Service{Name: proxyName, Confidence: 10}
+func Proxy(r *Response, selfRequest bool) *record.Service {
+	svc := &record.Service{Name: proxyName, Confidence: 10}
 	found := false
 	for _, h := range []string{"Server", "Proxy-Agent"} {
 		if v := r.Header.Get(h); v != "" && knownProxy(svc, v) {
@@ -74,7 +74,7 @@ func Proxy(r *Response, selfRequest bool) *scan.Service {
 
 // knownProxy fills svc when v (a Server or Proxy-Agent value) names a
 // known proxy.
-func knownProxy(svc *scan.Service, v string) bool {
+func knownProxy(svc *record.Service, v string) bool {
 	toks := splitProducts(v)
 	if len(toks) == 0 {
 		return false

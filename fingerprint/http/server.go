@@ -7,7 +7,7 @@ import (
 	"unicode"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // A server is a web server known by the first product of its Server
@@ -115,8 +115,8 @@ func cutComment(s string) (comment, rest string) {
 // webServer is the plain "http" service a response shows: the product of
 // its Server header (or the signature of Go's net/http) and the page's
 // title.
-func webServer(r *Response) *scan.Service {
-	svc := &scan.Service{Name: "http", Confidence: 10}
+func webServer(r *Response) *record.Service {
+	svc := &record.Service{Name: "http", Confidence: 10}
 	if !r.HeadDone {
 		svc.Confidence = 7
 	}
@@ -142,7 +142,7 @@ func webServer(r *Response) *scan.Service {
 
 // describeServer fills svc from a Server header and returns what goes in
 // the extra information.
-func describeServer(svc *scan.Service, sh string) []string {
+func describeServer(svc *record.Service, sh string) []string {
 	toks := splitProducts(sh)
 	if len(toks) == 0 || toks[0].name == "" {
 		svc.Product = clean(sh, 80)

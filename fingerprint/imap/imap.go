@@ -13,7 +13,7 @@ import (
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/internal/banner"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -34,7 +34,7 @@ func (plugin) Info() fingerprint.Info {
 // replyMax bounds the greeting and each answer read from the server.
 const replyMax = 16 << 10
 
-func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	greet := c.Banner()
 	if bytes.IndexByte(greet, '\n') < 0 && !bytes.HasPrefix([]byte("* "), greet[:min(len(greet), 2)]) {
 		return nil, fingerprint.ErrNoMatch
@@ -109,7 +109,7 @@ func taggedDone(tag string) func([]byte) bool {
 }
 
 // Parse reads an IMAP server's greeting: an untagged OK, PREAUTH or BYE.
-func Parse(banner []byte) (*scan.Service, error) {
+func Parse(banner []byte) (*record.Service, error) {
 	g, err := parseGreeting(banner)
 	if err != nil {
 		return nil, fingerprint.ErrNoMatch
@@ -118,7 +118,7 @@ func Parse(banner []byte) (*scan.Service, error) {
 }
 
 type greeting struct {
-	svc    *scan.Service
+	svc    *record.Service
 	status string
 	caps   []string
 }
@@ -139,7 +139,7 @@ func parseGreeting(greet []byte) (greeting, error) {
 	if status != "OK" && status != "PREAUTH" && status != "BYE" {
 		return greeting{}, errNotIMAP
 	}
-	g := greeting{status: status, svc: &scan.Service{Name: "imap", Confidence: 8}}
+	g := greeting{status: status, svc: &record.Service{Name: "imap", Confidence: 8}}
 	// An optional response code: [CAPABILITY IMAP4rev1 ...].
 	if strings.HasPrefix(text, "[") {
 		code, after, ok := strings.Cut(text[1:], "]")
@@ -207,7 +207,7 @@ func hasCap(caps []string, name string) bool {
 }
 
 // fromID completes the product and version from the server's ID.
-func fromID(svc *scan.Service, id map[string]string) {
+func fromID(svc *record.Service, id map[string]string) {
 	name, version := id["name"], id["version"]
 	switch {
 	case name == "":

@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // What Dovecot 2.3.19 on Debian 12 says.
@@ -44,18 +44,18 @@ func TestParse(t *testing.T) {
 	dovecotCPE := []string{"cpe:2.3:a:dovecot:dovecot:*:*:*:*:*:*:*:*"}
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{dovecot, &scan.Service{Name: "imap", Product: "Dovecot imapd", Confidence: 8, CPE: dovecotCPE}},
+		{dovecot, &record.Service{Name: "imap", Product: "Dovecot imapd", Confidence: 8, CPE: dovecotCPE}},
 		{"* OK [CAPABILITY IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE ACL ACL2=UNION STARTTLS] Courier-IMAP ready. Copyright 1998-2018 Double Precision, Inc.  See COPYING for distribution information.\r\n",
-			&scan.Service{Name: "imap", Product: "Courier Imapd", Confidence: 8}},
+			&record.Service{Name: "imap", Product: "Courier Imapd", Confidence: 8}},
 		{"* OK mail.example.org Cyrus IMAP v2.4.17-Debian-2.4.17+caldav~beta9-3 server ready\r\n",
-			&scan.Service{Name: "imap", Product: "Cyrus imapd", Version: "2.4.17", Confidence: 8}},
+			&record.Service{Name: "imap", Product: "Cyrus imapd", Version: "2.4.17", Confidence: 8}},
 		{"* OK [CAPABILITY IMAP4REV1 I18NLEVEL=1 LITERAL+ SASL-IR LOGIN-REFERRALS STARTTLS AUTH=LOGIN] localhost IMAP4rev1 2007f.404 at Sat, 21 Nov 2026 21:00:00 +0000 (UTC)\r\n",
-			&scan.Service{Name: "imap", Product: "UW imapd", Version: "2007f.404", Confidence: 8}},
-		{"* OK The Microsoft Exchange IMAP4 service is ready.\r\n", &scan.Service{Name: "imap", Product: "Microsoft Exchange imapd", Confidence: 8}},
-		{"* PREAUTH IMAP4rev1 server logged in as alice\r\n", &scan.Service{Name: "imap", ExtraInfo: "preauthenticated", Confidence: 8}},
-		{"* BYE Too many connections\r\n", &scan.Service{Name: "imap", ExtraInfo: "refusing: Too many connections", Confidence: 8}},
+			&record.Service{Name: "imap", Product: "UW imapd", Version: "2007f.404", Confidence: 8}},
+		{"* OK The Microsoft Exchange IMAP4 service is ready.\r\n", &record.Service{Name: "imap", Product: "Microsoft Exchange imapd", Confidence: 8}},
+		{"* PREAUTH IMAP4rev1 server logged in as alice\r\n", &record.Service{Name: "imap", ExtraInfo: "preauthenticated", Confidence: 8}},
+		{"* BYE Too many connections\r\n", &record.Service{Name: "imap", ExtraInfo: "refusing: Too many connections", Confidence: 8}},
 	}
 	for _, tt := range tests {
 		got, err := Parse([]byte(tt.in))
@@ -112,7 +112,7 @@ func TestParseID(t *testing.T) {
 			t.Errorf("ParseID(%q) = %v", in, got)
 		}
 	}
-	svc := &scan.Service{Name: "imap"}
+	svc := &record.Service{Name: "imap"}
 	fromID(svc, map[string]string{"name": "Cyrus IMAPD", "version": "v3.6.1-Debian-3.6.1-4"})
 	if svc.Product != "Cyrus imapd" || svc.Version != "3.6.1" {
 		t.Errorf("fromID: %+v", svc)

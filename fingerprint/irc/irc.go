@@ -13,7 +13,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -33,7 +33,7 @@ func (plugin) Info() fingerprint.Info {
 // replyMax bounds what is read from the server.
 const replyMax = 32 << 10
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	nick := fmt.Sprintf("ajar%04d", rand.IntN(10000))
 	req := "NICK " + nick + "\r\nUSER ajar 0 * :ajar\r\n"
 	var all []byte
@@ -125,9 +125,9 @@ func (r reading) done(h handledSet) bool {
 }
 
 // Parse reads what an IRC server said to a registering client.
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	r := read(b)
-	svc := &scan.Service{Name: "irc", Confidence: 8}
+	svc := &record.Service{Name: "irc", Confidence: 8}
 	irc := false
 	var server, version, refusal string
 	for _, m := range r.msgs {
@@ -199,7 +199,7 @@ var products = []struct {
 	{regexp.MustCompile(`^u([0-9]+\.[0-9][\w.]*)`), "ircu", "", ""},
 }
 
-func product(svc *scan.Service, version string) {
+func product(svc *record.Service, version string) {
 	for _, p := range products {
 		m := p.re.FindStringSubmatch(version)
 		if m == nil {

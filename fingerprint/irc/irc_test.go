@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // ngircd 26.1 (Debian 12) welcoming a client, captured; NICK is the
@@ -43,28 +43,28 @@ var others = []string{
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{ngircd, &scan.Service{Name: "irc", Product: "ngircd", Version: "26.1", ExtraInfo: "server irc.example.net",
+		{ngircd, &record.Service{Name: "irc", Product: "ngircd", Version: "26.1", ExtraInfo: "server irc.example.net",
 			Confidence: 10, CPE: []string{"cpe:2.3:a:ngircd:ngircd:26.1:*:*:*:*:*:*:*"}}},
 		// ngircd with PAM refusing the client.
-		{"ERROR :Access denied: Bad password?\r\n", &scan.Service{Name: "irc",
+		{"ERROR :Access denied: Bad password?\r\n", &record.Service{Name: "irc",
 			ExtraInfo: "refusing: Access denied: Bad password?", Confidence: 8}},
 		{"NOTICE AUTH :*** Looking up your hostname...\r\nNOTICE AUTH :*** Found your hostname\r\n",
-			&scan.Service{Name: "irc", Confidence: 8}},
+			&record.Service{Name: "irc", Confidence: 8}},
 		{":irc.example.org NOTICE * :*** Looking up your hostname...\r\nPING :3C1F2A9B\r\n",
-			&scan.Service{Name: "irc", Confidence: 8}},
+			&record.Service{Name: "irc", Confidence: 8}},
 		{":irc.example.org 001 ajar :Welcome to the ExampleNet IRC Network ajar!ajar@127.0.0.1\r\n" +
 			":irc.example.org 002 ajar :Your host is irc.example.org, running version UnrealIRCd-6.1.2.3\r\n" +
 			":irc.example.org 004 ajar irc.example.org UnrealIRCd-6.1.2.3 iowrsxzdHtIDRqpWGTSB lvhopsmntikraqbeIHzMQNRTOVKDdGLPZSCcf\r\n",
-			&scan.Service{Name: "irc", Product: "UnrealIRCd", Version: "6.1.2.3", ExtraInfo: "server irc.example.org",
+			&record.Service{Name: "irc", Product: "UnrealIRCd", Version: "6.1.2.3", ExtraInfo: "server irc.example.org",
 				Confidence: 10, CPE: []string{"cpe:2.3:a:unrealircd:unrealircd:6.1.2.3:*:*:*:*:*:*:*"}}},
 		{":irc.example.org 002 ajar :Your host is irc.example.org, running version InspIRCd-3\r\n",
-			&scan.Service{Name: "irc", Product: "InspIRCd", Version: "3", ExtraInfo: "server irc.example.org",
+			&record.Service{Name: "irc", Product: "InspIRCd", Version: "3", ExtraInfo: "server irc.example.org",
 				Confidence: 8, CPE: []string{"cpe:2.3:a:inspircd:inspircd:3:*:*:*:*:*:*:*"}}},
-		{":x.example 004 ajar x.example weird-1.0 ab cd\r\n", &scan.Service{Name: "irc",
+		{":x.example 004 ajar x.example weird-1.0 ab cd\r\n", &record.Service{Name: "irc",
 			ExtraInfo: "version weird-1.0; server x.example", Confidence: 8}},
-		{":irc.example.net 433 * ajar1234 :Nickname already in use\r\n", &scan.Service{Name: "irc", Confidence: 8}},
+		{":irc.example.net 433 * ajar1234 :Nickname already in use\r\n", &record.Service{Name: "irc", Confidence: 8}},
 	}
 	for _, tt := range tests {
 		got, err := Parse([]byte(tt.in))

@@ -12,7 +12,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -52,7 +52,7 @@ func Request() []byte {
 	return b
 }
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b, err := c.Exchange(Request(), answerDone, 10+6*keysMax+64)
 	svc, perr := Parse(b)
 	if perr != nil && len(b) == 0 && err != nil {
@@ -84,12 +84,12 @@ type APIRange struct {
 
 // Parse reads the answer to Request: size, correlation id, error code
 // and the array of API key ranges.
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	ranges, code, err := parseRanges(b)
 	if err != nil {
 		return nil, err
 	}
-	svc := &scan.Service{Name: "kafka", Confidence: 10}
+	svc := &record.Service{Name: "kafka", Confidence: 10}
 	if code == errUnsupportedVersion {
 		svc.ExtraInfo = "ApiVersions v0 unsupported"
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // answer frames an ApiVersions v0 answer.
@@ -69,7 +69,7 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q): %v", tt.in, err)
 			continue
 		}
-		want := &scan.Service{Name: "kafka", ExtraInfo: tt.extra, Confidence: 10}
+		want := &record.Service{Name: "kafka", ExtraInfo: tt.extra, Confidence: 10}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, diff)
 		}

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // vendors renames products that announce themselves in vendorVersion
@@ -20,8 +20,8 @@ var vendors = []struct{ prefix, product, vendor, cpe string }{
 }
 
 // describe says what a root DSE shows of the server.
-func describe(attrs dse) *scan.Service {
-	svc := &scan.Service{Name: "ldap", Confidence: 10}
+func describe(attrs dse) *record.Service {
+	svc := &record.Service{Name: "ldap", Confidence: 10}
 	product, version := vendorProduct(first(attrs, "vendorname"), first(attrs, "vendorversion"))
 	var extra []string
 	switch {

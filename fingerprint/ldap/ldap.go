@@ -14,7 +14,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -75,7 +75,7 @@ func ExtendedRequest(id int32, oid string) []byte {
 		tlv(appExtendedRequest, tlv(ctxRequestName, []byte(oid))))
 }
 
-func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b, err := c.Exchange(SearchRequest(1, rootDSEAttributes), answerDone(1), replyMax)
 	svc, dse, perr := parse(b)
 	if perr != nil {
@@ -184,12 +184,12 @@ type dse map[string][]string
 
 // Parse reads the answer to the root DSE search: SearchResultEntry then
 // SearchResultDone, or SearchResultDone alone when the server refuses.
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	svc, _, err := parse(b)
 	return svc, err
 }
 
-func parse(b []byte) (*scan.Service, dse, error) {
+func parse(b []byte) (*record.Service, dse, error) {
 	attrs := dse{}
 	var proof, entry bool
 	code := -1

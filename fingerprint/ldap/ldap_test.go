@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // slapd is the answer of OpenLDAP slapd 2.5.13 (Debian 12) to
@@ -73,32 +73,32 @@ var others = []string{
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{slapd, &scan.Service{Name: "ldap", Product: "OpenLDAP", ExtraInfo: "LDAPv3; naming contexts: dc=example,dc=org",
+		{slapd, &record.Service{Name: "ldap", Product: "OpenLDAP", ExtraInfo: "LDAPv3; naming contexts: dc=example,dc=org",
 			Confidence: 10, CPE: []string{"cpe:2.3:a:openldap:openldap:*:*:*:*:*:*:*:*"}}},
 		{entry([]string{"supportedLDAPVersion", "2", "3"}, []string{"namingContexts", "o=a", "o=b"},
 			[]string{"vendorName", "389 Project"}, []string{"vendorVersion", "389-Directory/2.3.4 B2023.100.0000"}),
-			&scan.Service{Name: "ldap", Product: "389 Directory Server", Version: "2.3.4",
+			&record.Service{Name: "ldap", Product: "389 Directory Server", Version: "2.3.4",
 				ExtraInfo: "LDAPv2, LDAPv3; naming contexts: o=a, o=b", Confidence: 10,
 				CPE: []string{"cpe:2.3:a:fedoraproject:389_directory_server:2.3.4:*:*:*:*:*:*:*"}}},
 		{entry([]string{"vendorName", "Apache Software Foundation"}, []string{"vendorVersion", "Apache Directory Server 2.0.0.AM26"}),
-			&scan.Service{Name: "ldap", Product: "ApacheDS", Version: "2.0.0.AM26", Confidence: 10,
+			&record.Service{Name: "ldap", Product: "ApacheDS", Version: "2.0.0.AM26", Confidence: 10,
 				CPE: []string{"cpe:2.3:a:apache:apacheds:2.0.0.am26:*:*:*:*:*:*:*"}}},
 		{entry([]string{"vendorName", "Example Corp"}, []string{"vendorVersion", "Example Directory 4.1"}),
-			&scan.Service{Name: "ldap", Product: "Example Directory", Version: "4.1", Confidence: 10}},
+			&record.Service{Name: "ldap", Product: "Example Directory", Version: "4.1", Confidence: 10}},
 		{entry([]string{"vendorName", "Example Corp"}),
-			&scan.Service{Name: "ldap", Product: "Example Corp", Confidence: 10}},
+			&record.Service{Name: "ldap", Product: "Example Corp", Confidence: 10}},
 		{entry([]string{"supportedCapabilities", "1.2.840.113556.1.4.800", "1.2.840.113556.1.4.1670"},
 			[]string{"supportedLDAPVersion", "3", "2"}, []string{"defaultNamingContext", "DC=corp,DC=example"},
 			[]string{"dnsHostName", "dc1.corp.example"}),
-			&scan.Service{Name: "ldap", Confidence: 10,
+			&record.Service{Name: "ldap", Confidence: 10,
 				ExtraInfo: "LDAPv3, LDAPv2; Active Directory; default naming context: DC=corp,DC=example; host: dc1.corp.example"}},
-		{done(1, 13, "TLS confidentiality required"), &scan.Service{Name: "ldap", Confidence: 10,
+		{done(1, 13, "TLS confidentiality required"), &record.Service{Name: "ldap", Confidence: 10,
 			ExtraInfo: "root DSE search refused: confidentialityRequired (TLS confidentiality required)"}},
 		// A notice of disconnection.
 		{string(tlv(tagSequence, integer(tagInteger, 0), tlv(appExtendedResponse, integer(tagEnumerated, 52),
-			octets(""), octets("closing")))), &scan.Service{Name: "ldap", Confidence: 10,
+			octets(""), octets("closing")))), &record.Service{Name: "ldap", Confidence: 10,
 			ExtraInfo: "root DSE search refused: unavailable (closing)"}},
 	}
 	for _, tt := range tests {

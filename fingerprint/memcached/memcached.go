@@ -11,7 +11,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() {
@@ -33,7 +33,7 @@ func (plugin) Info() fingerprint.Info {
 	}
 }
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b, err := c.Exchange([]byte(versionCmd), fingerprint.UntilLine, 512)
 	if err != nil && !fingerprint.UntilLine(b) {
 		if len(b) == 0 {
@@ -46,21 +46,21 @@ func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, e
 
 // Parse reads the answer to "version": "VERSION 1.6.18\r\n". A server
 // that requires authentication first says "CLIENT_ERROR unauthenticated".
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	line, _, ok := bytes.Cut(b, []byte("\n"))
 	if !ok {
 		return nil, fingerprint.ErrNoMatch
 	}
 	s := strings.TrimSuffix(string(line), "\r")
 	if s == "CLIENT_ERROR unauthenticated" {
-		return &scan.Service{Name: "memcached", Product: "Memcached", ExtraInfo: "authentication required",
+		return &record.Service{Name: "memcached", Product: "Memcached", ExtraInfo: "authentication required",
 			Confidence: 7, CPE: []string{fingerprint.CPE("memcached", "memcached", "")}}, nil
 	}
 	v, ok := strings.CutPrefix(s, "VERSION ")
 	if !ok || !isVersion(v) {
 		return nil, fingerprint.ErrNoMatch
 	}
-	return &scan.Service{Name: "memcached", Product: "Memcached", Version: v, Confidence: 10,
+	return &record.Service{Name: "memcached", Product: "Memcached", Version: v, Confidence: 10,
 		CPE: []string{fingerprint.CPE("memcached", "memcached", v)}}, nil
 }
 
@@ -104,7 +104,7 @@ func UDPRequest() []byte {
 	return append(b, versionCmd...)
 }
 
-func (udpPlugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (udpPlugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b, err := c.Exchange(UDPRequest(), nil, 1500)
 	if err != nil && len(b) == 0 {
 		return nil, err
@@ -114,7 +114,7 @@ func (udpPlugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service
 
 // ParseUDP reads a UDP answer: the frame header with our request id, the
 // first of one or more datagrams, then the text answer.
-func ParseUDP(b []byte) (*scan.Service, error) {
+func ParseUDP(b []byte) (*record.Service, error) {
 	if len(b) < 8 {
 		return nil, fingerprint.ErrNoMatch
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // others are typical first answers of other protocols.
@@ -32,13 +32,13 @@ func TestParse(t *testing.T) {
 	cpe := func(v string) []string { return []string{fingerprint.CPE("memcached", "memcached", v)} }
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{"VERSION 1.6.18\r\n", &scan.Service{Name: "memcached", Product: "Memcached", Version: "1.6.18",
+		{"VERSION 1.6.18\r\n", &record.Service{Name: "memcached", Product: "Memcached", Version: "1.6.18",
 			Confidence: 10, CPE: cpe("1.6.18")}},
-		{"VERSION 1.4.25-debian\r\n", &scan.Service{Name: "memcached", Product: "Memcached", Version: "1.4.25-debian",
+		{"VERSION 1.4.25-debian\r\n", &record.Service{Name: "memcached", Product: "Memcached", Version: "1.4.25-debian",
 			Confidence: 10, CPE: cpe("1.4.25-debian")}},
-		{"CLIENT_ERROR unauthenticated\r\n", &scan.Service{Name: "memcached", Product: "Memcached",
+		{"CLIENT_ERROR unauthenticated\r\n", &record.Service{Name: "memcached", Product: "Memcached",
 			ExtraInfo: "authentication required", Confidence: 7, CPE: cpe("")}},
 	}
 	for _, tt := range tests {
@@ -86,7 +86,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(o))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, parse := range []func([]byte) (*scan.Service, error){Parse, ParseUDP} {
+		for _, parse := range []func([]byte) (*record.Service, error){Parse, ParseUDP} {
 			fptest.CheckParse(t, "parse", parse, b)
 		}
 	})

@@ -14,7 +14,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -69,7 +69,7 @@ func MsgCommand(requestID int32, command string) []byte {
 	return append(header(len(body), requestID, opMsg), body...)
 }
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b, err := c.Exchange(QueryCommand(1, "isMaster"), replyDone(1), replyMax)
 	svc, hello, perr := parseHello(b)
 	if perr != nil {
@@ -143,12 +143,12 @@ func reply(b []byte, requestID int32) (doc, error) {
 }
 
 // ParseHello reads the reply to QueryCommand(1, "isMaster").
-func ParseHello(b []byte) (*scan.Service, error) {
+func ParseHello(b []byte) (*record.Service, error) {
 	svc, _, err := parseHello(b)
 	return svc, err
 }
 
-func parseHello(b []byte) (*scan.Service, doc, error) {
+func parseHello(b []byte) (*record.Service, doc, error) {
 	d, err := reply(b, 1)
 	if err != nil {
 		return nil, nil, err
@@ -156,7 +156,7 @@ func parseHello(b []byte) (*scan.Service, doc, error) {
 	if _, ok := d.number("ok"); !ok {
 		return nil, nil, fingerprint.ErrNoMatch
 	}
-	svc := &scan.Service{Name: "mongodb", Product: "MongoDB", Confidence: 10,
+	svc := &record.Service{Name: "mongodb", Product: "MongoDB", Confidence: 10,
 		CPE: []string{fingerprint.CPE("mongodb", "mongodb", "")}}
 	wire, hasWire := d.number("maxWireVersion")
 	_, hasMaster := d.boolean("ismaster")
@@ -230,7 +230,7 @@ func releaseLine(wire int64) string {
 }
 
 // addBuildInfo adds what buildInfo says to svc.
-func addBuildInfo(svc *scan.Service, d doc) {
+func addBuildInfo(svc *record.Service, d doc) {
 	v, ok := d.str("version")
 	if !ok || !isVersion(v) {
 		return

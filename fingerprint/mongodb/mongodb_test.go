@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // Element builders for test documents.
@@ -105,18 +105,18 @@ func TestParseHello(t *testing.T) {
 	cpe := []string{"cpe:2.3:a:mongodb:mongodb:*:*:*:*:*:*:*:*"}
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{opReplyOf(1, standalone60), &scan.Service{Name: "mongodb", Product: "MongoDB",
+		{opReplyOf(1, standalone60), &record.Service{Name: "mongodb", Product: "MongoDB",
 			ExtraInfo: "wire version 17 (MongoDB 6.0)", Confidence: 10, CPE: cpe}},
-		{opReplyOf(1, secondary36), &scan.Service{Name: "mongodb", Product: "MongoDB",
+		{opReplyOf(1, secondary36), &record.Service{Name: "mongodb", Product: "MongoDB",
 			ExtraInfo: "secondary of rs0; wire version 6 (MongoDB 3.6)", Confidence: 10, CPE: cpe}},
 		{opMsgOf(1, document(boolean("isWritablePrimary", true), str("msg", "isdbgrid"), i32("maxWireVersion", 30), dbl("ok", 1))),
-			&scan.Service{Name: "mongodb", Product: "MongoDB", ExtraInfo: "mongos; wire version 30 (MongoDB 8.0 or later)",
+			&record.Service{Name: "mongodb", Product: "MongoDB", ExtraInfo: "mongos; wire version 30 (MongoDB 8.0 or later)",
 				Confidence: 10, CPE: cpe}},
 		{opReplyOf(1, document(dbl("ok", 0), str("errmsg", "command isMaster requires authentication"), i32("code", 13),
 			str("codeName", "Unauthorized"))),
-			&scan.Service{Name: "mongodb", Product: "MongoDB", ExtraInfo: "error: command isMaster requires authentication",
+			&record.Service{Name: "mongodb", Product: "MongoDB", ExtraInfo: "error: command isMaster requires authentication",
 				Confidence: 8, CPE: cpe}},
 	}
 	for _, tt := range tests {
@@ -140,13 +140,13 @@ func TestBuildInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &scan.Service{Product: "MongoDB"}
+	svc := &record.Service{Product: "MongoDB"}
 	addBuildInfo(svc, d)
 	if svc.Version != "6.0.5" || svc.CPE[0] != "cpe:2.3:a:mongodb:mongodb:6.0.5:*:*:*:*:*:*:*" {
 		t.Errorf("got %+v", svc)
 	}
 	d, _ = reply([]byte(opMsgOf(2, document(str("version", "7.0.0"), str("ferretdbVersion", "v1.10.0"), dbl("ok", 1)))), 2)
-	svc = &scan.Service{Product: "MongoDB"}
+	svc = &record.Service{Product: "MongoDB"}
 	addBuildInfo(svc, d)
 	if svc.Product != "FerretDB" || svc.Version != "" {
 		t.Errorf("FerretDB: got %+v", svc)
@@ -187,7 +187,7 @@ func FuzzParse(f *testing.F) {
 		fptest.CheckParse(t, "ParseHello", ParseHello, b)
 		replyDone(1)(b)
 		if d, err := reply(b, 1); err == nil {
-			addBuildInfo(&scan.Service{}, d)
+			addBuildInfo(&record.Service{}, d)
 		}
 	})
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -41,7 +41,7 @@ func Connect(level byte) []byte {
 // disconnect ends an accepted session politely.
 var disconnect = []byte{0xe0, 0x00}
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b, err := c.Exchange(Connect(4), connackDone, 512)
 	svc, accepted, perr := parseConnack(b)
 	if perr != nil {
@@ -135,17 +135,17 @@ var reasonCodes = map[byte]string{
 // ParseConnack reads a broker's answer to CONNECT: a CONNACK in the
 // MQTT 3.1.1 form (two bytes: flags and return code) or the MQTT 5 form
 // (flags, reason code, properties).
-func ParseConnack(b []byte) (*scan.Service, error) {
+func ParseConnack(b []byte) (*record.Service, error) {
 	svc, _, err := parseConnack(b)
 	return svc, err
 }
 
-func parseConnack(b []byte) (*scan.Service, bool, error) {
+func parseConnack(b []byte) (*record.Service, bool, error) {
 	typ, body, whole, _ := packet(b)
 	if !whole || typ != 0x20 || len(body) < 2 || body[0]&^1 != 0 {
 		return nil, false, fingerprint.ErrNoMatch
 	}
-	svc := &scan.Service{Name: "mqtt", Confidence: 10}
+	svc := &record.Service{Name: "mqtt", Confidence: 10}
 	code := body[1]
 	if len(body) == 2 {
 		if int(code) >= len(returnCodes) || (code != 0 && body[0] != 0) {

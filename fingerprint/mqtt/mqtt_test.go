@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 var others = []string{
@@ -48,7 +48,7 @@ func TestParseConnack(t *testing.T) {
 			t.Errorf("ParseConnack(%q): %v", tt.in, err)
 			continue
 		}
-		want := &scan.Service{Name: "mqtt", ExtraInfo: tt.extra, Confidence: 10}
+		want := &record.Service{Name: "mqtt", ExtraInfo: tt.extra, Confidence: 10}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("ParseConnack(%q) (-want +got):\n%s", tt.in, diff)
 		}

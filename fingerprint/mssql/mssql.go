@@ -13,7 +13,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -44,7 +44,7 @@ const (
 	encryptRequired = 0x03
 )
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b, err := c.Exchange(Prelogin(), packetComplete, maxPacket)
 	if len(b) == 0 {
 		if err == nil || errors.Is(err, fingerprint.ErrBudget) {
@@ -97,7 +97,7 @@ func packetComplete(b []byte) bool {
 }
 
 // ParsePrelogin reads the server's PRELOGIN answer.
-func ParsePrelogin(b []byte) (*scan.Service, error) {
+func ParsePrelogin(b []byte) (*record.Service, error) {
 	if len(b) < headerLen || b[0] != typeTabular || b[1]&statusEOM == 0 {
 		return nil, fingerprint.ErrNoMatch
 	}
@@ -115,7 +115,7 @@ func ParsePrelogin(b []byte) (*scan.Service, error) {
 	}
 	major, minor := int(v[0]), int(v[1])
 	build, sub := binary.BigEndian.Uint16(v[2:]), binary.BigEndian.Uint16(v[4:])
-	svc := &scan.Service{Name: "mssql", Product: "Microsoft SQL Server", Confidence: 10}
+	svc := &record.Service{Name: "mssql", Product: "Microsoft SQL Server", Confidence: 10}
 	svc.Version = fmt.Sprintf("%d.%d.%d", major, minor, build)
 	if sub != 0 {
 		svc.Version += fmt.Sprintf(".%d", sub)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -67,18 +67,18 @@ func TestParsePrelogin(t *testing.T) {
 	tests := []struct {
 		name string
 		in   []byte
-		want *scan.Service
+		want *record.Service
 	}{
-		{"2005 spec", unhex(t, sql2005), &scan.Service{Name: "mssql", Product: "Microsoft SQL Server", Version: "9.0.0",
+		{"2005 spec", unhex(t, sql2005), &record.Service{Name: "mssql", Product: "Microsoft SQL Server", Version: "9.0.0",
 			ExtraInfo: "SQL Server 2005; encryption not supported", CPE: cpe("2005"), Confidence: 10}},
-		{"2019", response(15, 0, 2000, 0, encryptOff, ""), &scan.Service{Name: "mssql", Product: "Microsoft SQL Server",
+		{"2019", response(15, 0, 2000, 0, encryptOff, ""), &record.Service{Name: "mssql", Product: "Microsoft SQL Server",
 			Version: "15.0.2000", ExtraInfo: "SQL Server 2019; encryption off", CPE: cpe("2019"), Confidence: 10}},
-		{"2022 required", response(16, 0, 4135, 4, encryptRequired, ""), &scan.Service{Name: "mssql", Product: "Microsoft SQL Server",
+		{"2022 required", response(16, 0, 4135, 4, encryptRequired, ""), &record.Service{Name: "mssql", Product: "Microsoft SQL Server",
 			Version: "16.0.4135.4", ExtraInfo: "SQL Server 2022; encryption required", CPE: cpe("2022"), Confidence: 10}},
-		{"2008 R2 instance", response(10, 50, 1600, 0, encryptOn, "SQLEXPRESS"), &scan.Service{Name: "mssql",
+		{"2008 R2 instance", response(10, 50, 1600, 0, encryptOn, "SQLEXPRESS"), &record.Service{Name: "mssql",
 			Product: "Microsoft SQL Server", Version: "10.50.1600", ExtraInfo: "SQL Server 2008 R2; encryption on; instance SQLEXPRESS",
 			CPE: cpe("2008"), Confidence: 10}},
-		{"future", response(42, 1, 1, 0, encryptOff, ""), &scan.Service{Name: "mssql", Product: "Microsoft SQL Server",
+		{"future", response(42, 1, 1, 0, encryptOff, ""), &record.Service{Name: "mssql", Product: "Microsoft SQL Server",
 			Version: "42.1.1", ExtraInfo: "encryption off", CPE: cpe(""), Confidence: 10}},
 	}
 	for _, tt := range tests {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -42,7 +42,7 @@ const (
 	charsetUTF8GeneralCI = 33
 )
 
-func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b := c.Banner()
 	if len(b) >= 4 {
 		n := 4 + (int(b[0]) | int(b[1])<<8 | int(b[2])<<16)
@@ -104,12 +104,12 @@ func (e *ServerError) Error() string { return fmt.Sprintf("error %d: %s", e.Code
 var errNotMySQL = fmt.Errorf("not a MySQL packet: %w", fingerprint.ErrNoMatch)
 
 // Parse reads a server's first packet: a handshake or an error.
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	svc, _, err := parse(b)
 	return svc, err
 }
 
-func parse(b []byte) (*scan.Service, *Handshake, error) {
+func parse(b []byte) (*record.Service, *Handshake, error) {
 	payload, err := packet(b)
 	if err != nil {
 		return nil, nil, err
@@ -119,7 +119,7 @@ func parse(b []byte) (*scan.Service, *Handshake, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		svc := &scan.Service{Name: "mysql", Confidence: 8, ExtraInfo: "refusing: " + se.Error()}
+		svc := &record.Service{Name: "mysql", Confidence: 8, ExtraInfo: "refusing: " + se.Error()}
 		switch {
 		case strings.Contains(se.Message, "MariaDB"):
 			svc.Product = "MariaDB"
@@ -132,7 +132,7 @@ func parse(b []byte) (*scan.Service, *Handshake, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	svc := &scan.Service{Name: "mysql", Confidence: 10}
+	svc := &record.Service{Name: "mysql", Confidence: 10}
 	product, version, extra := splitVersion(hs.Version)
 	svc.Product, svc.Version, svc.ExtraInfo = product, version, extra
 	switch product {

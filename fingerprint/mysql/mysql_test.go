@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 const (
@@ -65,23 +65,23 @@ var others = []string{
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{mariadb, &scan.Service{Name: "mysql", Product: "MariaDB", Version: "10.11.19", ExtraInfo: "0+deb12u1",
+		{mariadb, &record.Service{Name: "mysql", Product: "MariaDB", Version: "10.11.19", ExtraInfo: "0+deb12u1",
 			Confidence: 10, CPE: []string{"cpe:2.3:a:mariadb:mariadb:10.11.19:*:*:*:*:*:*:*"}}},
-		{string(handshake("8.0.36-0ubuntu0.22.04.1", 0xdfffffff, "caching_sha2_password")), &scan.Service{Name: "mysql",
+		{string(handshake("8.0.36-0ubuntu0.22.04.1", 0xdfffffff, "caching_sha2_password")), &record.Service{Name: "mysql",
 			Product: "MySQL", Version: "8.0.36", ExtraInfo: "0ubuntu0.22.04.1", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:oracle:mysql:8.0.36:*:*:*:*:*:*:*"}}},
-		{string(handshake("5.7.44-log", 0xc1ff7fff, "mysql_native_password")), &scan.Service{Name: "mysql",
+		{string(handshake("5.7.44-log", 0xc1ff7fff, "mysql_native_password")), &record.Service{Name: "mysql",
 			Product: "MySQL", Version: "5.7.44", ExtraInfo: "log", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:oracle:mysql:5.7.44:*:*:*:*:*:*:*"}}},
-		{string(handshake("11.4.2-MariaDB-log", 0xc1ff7fff, "mysql_native_password")), &scan.Service{Name: "mysql",
+		{string(handshake("11.4.2-MariaDB-log", 0xc1ff7fff, "mysql_native_password")), &record.Service{Name: "mysql",
 			Product: "MariaDB", Version: "11.4.2", ExtraInfo: "log", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:mariadb:mariadb:11.4.2:*:*:*:*:*:*:*"}}},
-		{string(handshake("5.6-odd", 0, "")), &scan.Service{Name: "mysql", ExtraInfo: "version 5.6-odd", Confidence: 10}},
-		{notAllowed, &scan.Service{Name: "mysql", Product: "MariaDB", Confidence: 8,
+		{string(handshake("5.6-odd", 0, "")), &record.Service{Name: "mysql", ExtraInfo: "version 5.6-odd", Confidence: 10}},
+		{notAllowed, &record.Service{Name: "mysql", Product: "MariaDB", Confidence: 8,
 			ExtraInfo: "refusing: error 1130: Host '127.0.0.1' is not allowed to connect to this MariaDB server"}},
-		{tooMany, &scan.Service{Name: "mysql", Confidence: 8, ExtraInfo: "refusing: error 1040: Too many connections"}},
+		{tooMany, &record.Service{Name: "mysql", Confidence: 8, ExtraInfo: "refusing: error 1040: Too many connections"}},
 	}
 	for _, tt := range tests {
 		got, err := Parse([]byte(tt.in))

@@ -12,7 +12,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -32,7 +32,7 @@ func (plugin) Info() fingerprint.Info {
 // outgrow the banner the core keeps.
 const infoMax = 32 << 10
 
-func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b := c.Banner()
 	if !bytes.HasPrefix(b, []byte("INFO ")) && !bytes.HasPrefix(b, []byte("INFO\t")) {
 		return nil, fingerprint.ErrNoMatch
@@ -69,12 +69,12 @@ type Info struct {
 }
 
 // Parse reads a NATS server's INFO line.
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	svc, _, err := parse(b)
 	return svc, err
 }
 
-func parse(b []byte) (*scan.Service, Info, error) {
+func parse(b []byte) (*record.Service, Info, error) {
 	var info Info
 	rest, ok := bytes.CutPrefix(b, []byte("INFO"))
 	if !ok || len(rest) == 0 || (rest[0] != ' ' && rest[0] != '\t') {
@@ -85,7 +85,7 @@ func parse(b []byte) (*scan.Service, Info, error) {
 	if len(line) == 0 || line[0] != '{' {
 		return nil, info, fingerprint.ErrNoMatch
 	}
-	svc := &scan.Service{Name: "nats", Product: "NATS Server", Confidence: 10}
+	svc := &record.Service{Name: "nats", Product: "NATS Server", Confidence: 10}
 	if err := json.Unmarshal(line, &info); err != nil {
 		// A line cut short by the byte budget: trust it only if it has
 		// the server id every NATS server sends first, and read what

@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // debian is the INFO line of nats-server 2.9.10 from Debian 12.
@@ -39,16 +39,16 @@ var others = []string{
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{debian, &scan.Service{Name: "nats", Product: "NATS Server", Version: "2.9.10",
+		{debian, &record.Service{Name: "nats", Product: "NATS Server", Version: "2.9.10",
 			ExtraInfo: "proto 1; go1.19.8", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:linuxfoundation:nats-server:2.9.10:*:*:*:*:*:*:*"}}},
-		{secured, &scan.Service{Name: "nats", Product: "NATS Server", Version: "2.10.7",
+		{secured, &record.Service{Name: "nats", Product: "NATS Server", Version: "2.10.7",
 			ExtraInfo: "name: hub-1; cluster: hub; proto 1; go1.21.5; JetStream; auth required; TLS required", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:linuxfoundation:nats-server:2.10.7:*:*:*:*:*:*:*"}}},
 		// Cut by the banner's size: no line end.
-		{debian[:strings.Index(debian, `"host"`)], &scan.Service{Name: "nats", Product: "NATS Server", Version: "2.9.10",
+		{debian[:strings.Index(debian, `"host"`)], &record.Service{Name: "nats", Product: "NATS Server", Version: "2.9.10",
 			ExtraInfo: "go1.19.8", Confidence: 8,
 			CPE: []string{"cpe:2.3:a:linuxfoundation:nats-server:2.9.10:*:*:*:*:*:*:*"}}},
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/internal/banner"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -38,7 +38,7 @@ const (
 	capsMax = 16 << 10
 )
 
-func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	greet, err := banner.ReadLine(c, c.Banner(), lineMax)
 	if err != nil {
 		return nil, fingerprint.ErrNoMatch
@@ -95,7 +95,7 @@ func startTLS(ctx context.Context, c *fingerprint.Conn) error {
 
 // Parse reads an NNTP server's greeting: a 200 or 201 status line, or a
 // 400 or 502 refusal that names a news server.
-func Parse(banner []byte) (*scan.Service, error) {
+func Parse(banner []byte) (*record.Service, error) {
 	g, err := parseGreeting(banner)
 	if err != nil {
 		return nil, fingerprint.ErrNoMatch
@@ -104,7 +104,7 @@ func Parse(banner []byte) (*scan.Service, error) {
 }
 
 type greeting struct {
-	svc *scan.Service
+	svc *record.Service
 	// generic is true when nothing in the greeting names news.
 	generic bool
 	// refusing is true for a 400 or 502 greeting.
@@ -125,7 +125,7 @@ func parseGreeting(banner []byte) (greeting, error) {
 	default:
 		return greeting{}, errNotNNTP
 	}
-	g := greeting{svc: &scan.Service{Name: "nntp", Confidence: 8}, generic: !newsy, refusing: code >= 400}
+	g := greeting{svc: &record.Service{Name: "nntp", Confidence: 8}, generic: !newsy, refusing: code >= 400}
 	switch {
 	case g.generic:
 		g.svc.Confidence = 6
@@ -198,7 +198,7 @@ func ParseCapabilities(b []byte) ([]string, error) {
 
 // fromCapabilities takes the product and version from IMPLEMENTATION
 // ("IMPLEMENTATION INN 2.7.1") where the greeting named none.
-func fromCapabilities(svc *scan.Service, caps []string) {
+func fromCapabilities(svc *record.Service, caps []string) {
 	for _, c := range caps {
 		f := strings.Fields(c)
 		if len(f) < 2 || !strings.EqualFold(f[0], "IMPLEMENTATION") {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/fingerprint/internal/banner"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // What INN 2.7 says: nnrpd's greeting and capabilities.
@@ -44,19 +44,19 @@ func TestParse(t *testing.T) {
 	innCPE := []string{"cpe:2.3:a:isc:inn:2.7.1:*:*:*:*:*:*:*"}
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{inn, &scan.Service{Name: "nntp", Product: "INN", Version: "2.7.1", ExtraInfo: "posting ok", Confidence: 8, CPE: innCPE}},
+		{inn, &record.Service{Name: "nntp", Product: "INN", Version: "2.7.1", ExtraInfo: "posting ok", Confidence: 8, CPE: innCPE}},
 		{"200 news.example.com InterNetNews server INN 2.7.1 ready (transit mode)\r\n",
-			&scan.Service{Name: "nntp", Product: "INN", Version: "2.7.1", ExtraInfo: "posting ok", Confidence: 8, CPE: innCPE}},
+			&record.Service{Name: "nntp", Product: "INN", Version: "2.7.1", ExtraInfo: "posting ok", Confidence: 8, CPE: innCPE}},
 		{"201 news.example.com InterNetNews NNRP server INN 2.6.4 ready (no posting)\r\n",
-			&scan.Service{Name: "nntp", Product: "INN", Version: "2.6.4", ExtraInfo: "no posting", Confidence: 8,
+			&record.Service{Name: "nntp", Product: "INN", Version: "2.6.4", ExtraInfo: "no posting", Confidence: 8,
 				CPE: []string{"cpe:2.3:a:isc:inn:2.6.4:*:*:*:*:*:*:*"}}},
 		{"200 Leafnode NNTP Daemon, version 1.11.12 running at news.example.org (my fqdn: news.example.org)\r\n",
-			&scan.Service{Name: "nntp", Product: "Leafnode", Version: "1.11.12", ExtraInfo: "posting ok", Confidence: 8}},
-		{"200 Welcome\r\n", &scan.Service{Name: "nntp", ExtraInfo: "posting ok", Confidence: 6}},
+			&record.Service{Name: "nntp", Product: "Leafnode", Version: "1.11.12", ExtraInfo: "posting ok", Confidence: 8}},
+		{"200 Welcome\r\n", &record.Service{Name: "nntp", ExtraInfo: "posting ok", Confidence: 6}},
 		{"502 news.example.com: access denied, NNTP service not available to you\r\n",
-			&scan.Service{Name: "nntp", ExtraInfo: "refusing: news.example.com: access denied, NNTP service not available to you", Confidence: 8}},
+			&record.Service{Name: "nntp", ExtraInfo: "refusing: news.example.com: access denied, NNTP service not available to you", Confidence: 8}},
 	}
 	for _, tt := range tests {
 		got, err := Parse([]byte(tt.in))
@@ -84,12 +84,12 @@ func TestParseCapabilities(t *testing.T) {
 			t.Errorf("ParseCapabilities(%q) = %v", in, got)
 		}
 	}
-	svc := &scan.Service{Name: "nntp"}
+	svc := &record.Service{Name: "nntp"}
 	fromCapabilities(svc, []string{"VERSION 2", "IMPLEMENTATION INN 2.7.1"})
 	if svc.Product != "INN" || svc.Version != "2.7.1" {
 		t.Errorf("fromCapabilities: %+v", svc)
 	}
-	svc = &scan.Service{Name: "nntp"}
+	svc = &record.Service{Name: "nntp"}
 	fromCapabilities(svc, []string{"IMPLEMENTATION NewsServer 3"})
 	if svc.Product != "" || svc.ExtraInfo != "NewsServer 3" {
 		t.Errorf("fromCapabilities: %+v", svc)

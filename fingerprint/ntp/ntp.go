@@ -15,7 +15,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -29,7 +29,7 @@ func (plugin) Info() fingerprint.Info {
 // maxDatagrams bounds the datagrams read in one identification.
 const maxDatagrams = 24
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	origin := rand.Uint64() | 1 // never zero: a zero origin means "none"
 	seq := uint16(rand.Uint32())
 	if err := c.Write(ClientRequest(origin)); err != nil {
@@ -39,7 +39,7 @@ func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, e
 		return nil, err
 	}
 	var (
-		svc  *scan.Service
+		svc  *record.Service
 		vars fragments
 		err  error
 	)
@@ -68,7 +68,7 @@ func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, e
 		if vars.received() {
 			// A server that answers control queries but not clients
 			// is still NTP.
-			svc = &scan.Service{Name: "ntp", Confidence: 9}
+			svc = &record.Service{Name: "ntp", Confidence: 9}
 		} else {
 			if err == nil || errors.Is(err, fingerprint.ErrBudget) {
 				err = fingerprint.ErrNoMatch

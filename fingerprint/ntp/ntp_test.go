@@ -10,7 +10,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -88,7 +88,7 @@ func TestParseReply(t *testing.T) {
 			t.Errorf("%s: %v", tt.name, err)
 			continue
 		}
-		want := &scan.Service{Name: "ntp", Confidence: 10, ExtraInfo: tt.want}
+		want := &record.Service{Name: "ntp", Confidence: 10, ExtraInfo: tt.want}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
@@ -129,9 +129,9 @@ func TestControl(t *testing.T) {
 	if !fs.complete() || fs.data() != ntpdVars {
 		t.Fatalf("complete %v, data %q", fs.complete(), fs.data())
 	}
-	svc := &scan.Service{Name: "ntp", ExtraInfo: "NTPv4, stratum 2"}
+	svc := &record.Service{Name: "ntp", ExtraInfo: "NTPv4, stratum 2"}
 	addVariables(svc, ParseVariables(fs.data()))
-	want := &scan.Service{Name: "ntp", Product: "ntpd", Version: "4.2.8p15",
+	want := &record.Service{Name: "ntp", Product: "ntpd", Version: "4.2.8p15",
 		ExtraInfo: "NTPv4, stratum 2; system Linux/6.1.0-18-amd64",
 		CPE:       []string{"cpe:2.3:a:ntp:ntp:4.2.8p15:*:*:*:*:*:*:*"}}
 	if diff := cmp.Diff(want, svc); diff != "" {
@@ -141,7 +141,7 @@ func TestControl(t *testing.T) {
 	if vars["a"] != "x, y" || vars["tai"] != "37" {
 		t.Errorf("ParseVariables = %q", vars)
 	}
-	sec := &scan.Service{}
+	sec := &record.Service{}
 	addVariables(sec, vars)
 	if sec.Product != "NTPsec" || sec.Version != "1.2.2" {
 		t.Errorf("ntpsec: %+v", sec)

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // NTP packet constants.
@@ -29,7 +29,7 @@ const (
 
 // ParseReply reads a mode 4 (server) answer to the client request whose
 // transmit timestamp was origin. Anything else is ErrNoMatch.
-func ParseReply(b []byte, origin uint64) (*scan.Service, error) {
+func ParseReply(b []byte, origin uint64) (*record.Service, error) {
 	if len(b) < packetLen {
 		return nil, fingerprint.ErrNoMatch
 	}
@@ -57,7 +57,7 @@ func ParseReply(b []byte, origin uint64) (*scan.Service, error) {
 			parts = append(parts, "unsynchronized")
 		}
 	}
-	return &scan.Service{Name: "ntp", Confidence: 10, ExtraInfo: strings.Join(parts, ", ")}, nil
+	return &record.Service{Name: "ntp", Confidence: 10, ExtraInfo: strings.Join(parts, ", ")}, nil
 }
 
 // kissCode is four printable ASCII characters, trailing NULs dropped, or
@@ -209,7 +209,7 @@ var (
 )
 
 // addVariables names the product from the system variables.
-func addVariables(svc *scan.Service, vars map[string]string) {
+func addVariables(svc *record.Service, vars map[string]string) {
 	version := fingerprint.Printable([]byte(vars["version"]), 120)
 	switch {
 	case ntpsecVersion.MatchString(version):

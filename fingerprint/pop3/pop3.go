@@ -12,7 +12,7 @@ import (
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/internal/banner"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -37,7 +37,7 @@ const (
 	capaMax = 16 << 10
 )
 
-func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	greet := c.Banner()
 	if bytes.IndexByte(greet, '\n') < 0 && !okPrefix(greet) {
 		return nil, fingerprint.ErrNoMatch
@@ -91,7 +91,7 @@ func okPrefix(b []byte) bool {
 }
 
 // Parse reads a POP3 server's greeting: a line "+OK text".
-func Parse(greet []byte) (*scan.Service, error) {
+func Parse(greet []byte) (*record.Service, error) {
 	i := bytes.IndexByte(greet, '\n')
 	if i < 0 {
 		return nil, fingerprint.ErrNoMatch
@@ -101,7 +101,7 @@ func Parse(greet []byte) (*scan.Service, error) {
 		return nil, fingerprint.ErrNoMatch
 	}
 	text := strings.TrimSpace(string(line[3:]))
-	svc := &scan.Service{Name: "pop3", Confidence: 8}
+	svc := &record.Service{Name: "pop3", Confidence: 8}
 	products.Apply(svc, text)
 	return svc, nil
 }
@@ -137,7 +137,7 @@ func ParseCapa(b []byte) ([]string, error) {
 
 // implementation fills in the product from the IMPLEMENTATION
 // capability when the greeting named none.
-func implementation(svc *scan.Service, caps []string) {
+func implementation(svc *record.Service, caps []string) {
 	for _, c := range caps {
 		f := strings.Fields(c)
 		if len(f) > 1 && strings.EqualFold(f[0], "IMPLEMENTATION") && svc.Product == "" {

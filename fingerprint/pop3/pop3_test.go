@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // What Dovecot 2.3.19 on Debian 12 says: greeting and CAPA.
@@ -40,21 +40,21 @@ var others = []string{
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{dovecot, &scan.Service{Name: "pop3", Product: "Dovecot pop3d", Confidence: 8,
+		{dovecot, &record.Service{Name: "pop3", Product: "Dovecot pop3d", Confidence: 8,
 			CPE: []string{"cpe:2.3:a:dovecot:dovecot:*:*:*:*:*:*:*:*"}}},
-		{"+OK Dovecot ready.\r\n", &scan.Service{Name: "pop3", Product: "Dovecot pop3d", Confidence: 8,
+		{"+OK Dovecot ready.\r\n", &record.Service{Name: "pop3", Product: "Dovecot pop3d", Confidence: 8,
 			CPE: []string{"cpe:2.3:a:dovecot:dovecot:*:*:*:*:*:*:*:*"}}},
 		{"+OK mail.example.org Cyrus POP3 v2.4.17-Debian-2.4.17+caldav~beta9-3 server ready <1896.1@mail.example.org>\r\n",
-			&scan.Service{Name: "pop3", Product: "Cyrus pop3d", Version: "2.4.17", Confidence: 8}},
-		{"+OK Hello there.\r\n", &scan.Service{Name: "pop3", Product: "Courier pop3d", Confidence: 8}},
+			&record.Service{Name: "pop3", Product: "Cyrus pop3d", Version: "2.4.17", Confidence: 8}},
+		{"+OK Hello there.\r\n", &record.Service{Name: "pop3", Product: "Courier pop3d", Confidence: 8}},
 		{"+OK Qpopper (version 4.1.0) at mail.example.org starting.  <1.2@mail.example.org>\r\n",
-			&scan.Service{Name: "pop3", Product: "Qpopper", Version: "4.1.0", Confidence: 8,
+			&record.Service{Name: "pop3", Product: "Qpopper", Version: "4.1.0", Confidence: 8,
 				CPE: []string{"cpe:2.3:a:qualcomm:qpopper:4.1.0:*:*:*:*:*:*:*"}}},
-		{"+OK The Microsoft Exchange POP3 service is ready.\r\n", &scan.Service{Name: "pop3", Product: "Microsoft Exchange pop3d", Confidence: 8}},
-		{"+OK POP3 server ready <1.2@example.org>\r\n", &scan.Service{Name: "pop3", Confidence: 8}},
-		{"+OK\r\n", &scan.Service{Name: "pop3", Confidence: 8}},
+		{"+OK The Microsoft Exchange POP3 service is ready.\r\n", &record.Service{Name: "pop3", Product: "Microsoft Exchange pop3d", Confidence: 8}},
+		{"+OK POP3 server ready <1.2@example.org>\r\n", &record.Service{Name: "pop3", Confidence: 8}},
+		{"+OK\r\n", &record.Service{Name: "pop3", Confidence: 8}},
 	}
 	for _, tt := range tests {
 		got, err := Parse([]byte(tt.in))

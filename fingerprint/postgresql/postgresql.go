@@ -14,7 +14,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -60,7 +60,7 @@ func StartupMessage(user, database string) []byte {
 	return b
 }
 
-func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	upgraded := false
 	if c.TLS() == nil {
 		b, err := c.Exchange(SSLRequest(), nil, 256)
@@ -72,7 +72,7 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service,
 			if err := c.StartTLS(ctx, "SSLRequest"); err != nil {
 				// One 'S' in answer to an SSLRequest, and then no TLS:
 				// likely PostgreSQL, but little evidence.
-				return &scan.Service{Name: "postgresql", Product: "PostgreSQL",
+				return &record.Service{Name: "postgresql", Product: "PostgreSQL",
 					ExtraInfo: "SSL accepted, TLS handshake failed", Confidence: 5,
 					CPE: []string{fingerprint.CPE("postgresql", "postgresql", "")}}, nil
 			}
@@ -91,7 +91,7 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service,
 	if perr != nil {
 		if upgraded {
 			// 'S', then a TLS session, but no startup answer.
-			return &scan.Service{Name: "postgresql", Product: "PostgreSQL", ExtraInfo: "SSL accepted",
+			return &record.Service{Name: "postgresql", Product: "PostgreSQL", ExtraInfo: "SSL accepted",
 				Confidence: 7, CPE: []string{fingerprint.CPE("postgresql", "postgresql", "")}}, nil
 		}
 		if len(b) == 0 && err != nil {
@@ -167,8 +167,8 @@ var authMethods = map[uint32]string{
 // authentication request ('R'), an ErrorResponse ('E'), or a
 // NegotiateProtocolVersion ('v') followed by one of them; after
 // AuthenticationOk, the ParameterStatus messages carry server_version.
-func ParseStartup(b []byte) (*scan.Service, error) {
-	svc := &scan.Service{Name: "postgresql", Product: "PostgreSQL", Confidence: 10}
+func ParseStartup(b []byte) (*record.Service, error) {
+	svc := &record.Service{Name: "postgresql", Product: "PostgreSQL", Confidence: 10}
 	var extra []string
 	seen, proof := 0, false
 	for len(b) > 0 {

@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // Answers of PostgreSQL 15.18 (Debian 12) to StartupMessage("ajar", "ajar").
@@ -59,12 +59,12 @@ var others = []string{
 
 func TestParseStartup(t *testing.T) {
 	cpe := []string{"cpe:2.3:a:postgresql:postgresql:*:*:*:*:*:*:*:*"}
-	pg := func(extra string) *scan.Service {
-		return &scan.Service{Name: "postgresql", Product: "PostgreSQL", ExtraInfo: extra, Confidence: 10, CPE: cpe}
+	pg := func(extra string) *record.Service {
+		return &record.Service{Name: "postgresql", Product: "PostgreSQL", ExtraInfo: extra, Confidence: 10, CPE: cpe}
 	}
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
 		{saslRequest, pg("auth: SCRAM-SHA-256")},
 		{msg('R', "\x00\x00\x00\x05\x01\x02\x03\x04"), pg("auth: md5")},
@@ -74,7 +74,7 @@ func TestParseStartup(t *testing.T) {
 		{msg('E', "SFATAL\x00VFATAL\x00C3D000\x00Mdatabase \"ajar\" does not exist\x00\x00"),
 			pg(`error 3D000: database "ajar" does not exist`)},
 		{msg('v', "\x00\x00\x00\x00\x00\x00\x00\x00") + saslRequest, pg("auth: SCRAM-SHA-256")},
-		{trusted, &scan.Service{Name: "postgresql", Product: "PostgreSQL", Version: "15.18",
+		{trusted, &record.Service{Name: "postgresql", Product: "PostgreSQL", Version: "15.18",
 			ExtraInfo: "auth: trust; Debian 15.18-0+deb12u1", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:postgresql:postgresql:15.18:*:*:*:*:*:*:*"}}},
 	}

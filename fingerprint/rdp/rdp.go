@@ -14,7 +14,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -49,7 +49,7 @@ const (
 	maxConfirm         = 1024
 )
 
-func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b, err := c.Exchange(ConnectionRequest(requested), tpktComplete, maxConfirm)
 	if len(b) == 0 {
 		if err == nil {
@@ -161,8 +161,8 @@ var protocolNames = []struct {
 // failure code rather than a protocol the client did not ask for, and
 // sets more flags since Windows 8 (dynamic virtual channel graphics,
 // restricted admin mode): so this pattern is taken as evidence of xrdp.
-func Describe(cc *Confirm, asked uint32) *scan.Service {
-	svc := &scan.Service{Name: "rdp", Confidence: 10}
+func Describe(cc *Confirm, asked uint32) *record.Service {
+	svc := &record.Service{Name: "rdp", Confidence: 10}
 	switch {
 	case !cc.Negotiated:
 		svc.ExtraInfo = "standard RDP security, no negotiation"
@@ -202,7 +202,7 @@ func protocolName(p uint32) string {
 
 // Parse reads a Connection Confirm to ConnectionRequest(TLS|CredSSP) and
 // describes the server, for tests.
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	cc, err := ParseConfirm(b)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -46,14 +46,14 @@ func TestParse(t *testing.T) {
 	tests := []struct {
 		name string
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{"xrdp tls", xrdpTLS, &scan.Service{Name: "rdp", Product: "xrdp", CPE: xrdp, ExtraInfo: "security: TLS", Confidence: 10}},
-		{"xrdp rdp", xrdpRDP, &scan.Service{Name: "rdp", Product: "xrdp", CPE: xrdp, ExtraInfo: "security: standard RDP", Confidence: 10}},
-		{"no negotiation", xrdpNoNeg, &scan.Service{Name: "rdp", ExtraInfo: "standard RDP security, no negotiation", Confidence: 10}},
-		{"windows nla", windowsNLA, &scan.Service{Name: "rdp", ExtraInfo: "security: CredSSP", Confidence: 10}},
-		{"windows failure", windowsFails, &scan.Service{Name: "rdp", ExtraInfo: "negotiation failure: HYBRID_REQUIRED_BY_SERVER", Confidence: 10}},
-		{"windows tls", "030000130ed00000123400021f080001000000", &scan.Service{Name: "rdp", ExtraInfo: "security: TLS", Confidence: 10}},
+		{"xrdp tls", xrdpTLS, &record.Service{Name: "rdp", Product: "xrdp", CPE: xrdp, ExtraInfo: "security: TLS", Confidence: 10}},
+		{"xrdp rdp", xrdpRDP, &record.Service{Name: "rdp", Product: "xrdp", CPE: xrdp, ExtraInfo: "security: standard RDP", Confidence: 10}},
+		{"no negotiation", xrdpNoNeg, &record.Service{Name: "rdp", ExtraInfo: "standard RDP security, no negotiation", Confidence: 10}},
+		{"windows nla", windowsNLA, &record.Service{Name: "rdp", ExtraInfo: "security: CredSSP", Confidence: 10}},
+		{"windows failure", windowsFails, &record.Service{Name: "rdp", ExtraInfo: "negotiation failure: HYBRID_REQUIRED_BY_SERVER", Confidence: 10}},
+		{"windows tls", "030000130ed00000123400021f080001000000", &record.Service{Name: "rdp", ExtraInfo: "security: TLS", Confidence: 10}},
 	}
 	for _, tt := range tests {
 		got, err := Parse(unhex(t, tt.in))

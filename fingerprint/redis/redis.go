@@ -12,7 +12,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -39,7 +39,7 @@ var (
 // infoMax bounds the INFO reply read; the server section is under 1 KiB.
 const infoMax = 16 << 10
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	// A Redis in protected mode says why it refuses and closes as soon as
 	// a client connects: the PING may fail, the refusal is still there
 	// to read.
@@ -72,13 +72,13 @@ func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, e
 // ParsePing reads a server's answer to PING: "+PONG" from a Redis (or a
 // server speaking its protocol) that takes commands, or an error that
 // only Redis gives (authentication required, protected mode).
-func ParsePing(b []byte) (*scan.Service, error) {
+func ParsePing(b []byte) (*record.Service, error) {
 	line, _, ok := bytes.Cut(b, []byte("\r\n"))
 	if !ok {
 		return nil, fingerprint.ErrNoMatch
 	}
 	s := string(line)
-	svc := &scan.Service{Name: "redis"}
+	svc := &record.Service{Name: "redis"}
 	switch {
 	case s == "+PONG":
 		svc.Confidence = 8
@@ -132,7 +132,7 @@ func untilBulk(b []byte) bool {
 // ParseInfo reads the answer to "INFO server": a bulk string of
 // "field:value" lines. Redis says redis_version; Valkey adds server_name
 // and valkey_version.
-func ParseInfo(b []byte) (*scan.Service, error) {
+func ParseInfo(b []byte) (*record.Service, error) {
 	body, whole, err := bulk(b)
 	if err != nil || !whole {
 		return nil, fingerprint.ErrNoMatch
@@ -148,7 +148,7 @@ func ParseInfo(b []byte) (*scan.Service, error) {
 	if version == "" || !isVersion(version) {
 		return nil, fingerprint.ErrNoMatch
 	}
-	svc := &scan.Service{Name: "redis", Product: "Redis", Version: version, Confidence: 10}
+	svc := &record.Service{Name: "redis", Product: "Redis", Version: version, Confidence: 10}
 	if fields["server_name"] == "valkey" || fields["valkey_version"] != "" {
 		// Valkey reports the Redis version it is compatible with.
 		svc.Product, svc.Version = "Valkey", fields["valkey_version"]

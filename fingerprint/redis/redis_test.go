@@ -12,7 +12,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // infoServer is the "INFO server" answer of redis-server 7.0.15 from
@@ -41,13 +41,13 @@ var others = []string{
 func TestParsePing(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{"+PONG\r\n", &scan.Service{Name: "redis", Confidence: 8}},
-		{"-NOAUTH Authentication required.\r\n", &scan.Service{Name: "redis", Product: "Redis",
+		{"+PONG\r\n", &record.Service{Name: "redis", Confidence: 8}},
+		{"-NOAUTH Authentication required.\r\n", &record.Service{Name: "redis", Product: "Redis",
 			ExtraInfo: "authentication required", Confidence: 9, CPE: []string{"cpe:2.3:a:redis:redis:*:*:*:*:*:*:*:*"}}},
 		{"-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user.\r\n",
-			&scan.Service{Name: "redis", Product: "Redis", ExtraInfo: "protected mode", Confidence: 10,
+			&record.Service{Name: "redis", Product: "Redis", ExtraInfo: "protected mode", Confidence: 10,
 				CPE: []string{"cpe:2.3:a:redis:redis:*:*:*:*:*:*:*:*"}}},
 	}
 	for _, tt := range tests {
@@ -69,15 +69,15 @@ func bulkOf(s string) string { return "$" + strconv.Itoa(len(s)) + "\r\n" + s + 
 func TestParseInfo(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{infoServer, &scan.Service{Name: "redis", Product: "Redis", Version: "7.0.15",
+		{infoServer, &record.Service{Name: "redis", Product: "Redis", Version: "7.0.15",
 			ExtraInfo: "mode: standalone; os: Linux 6.18.44-fc-v595 x86_64", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:redis:redis:7.0.15:*:*:*:*:*:*:*", "cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*"}}},
 		{bulkOf("# Server\r\nredis_version:7.2.4\r\nserver_name:valkey\r\nvalkey_version:8.0.1\r\n"),
-			&scan.Service{Name: "redis", Product: "Valkey", Version: "8.0.1", Confidence: 10}},
+			&record.Service{Name: "redis", Product: "Valkey", Version: "8.0.1", Confidence: 10}},
 		{bulkOf("# Server\r\nredis_version:6.2.6\r\nredis_mode:cluster\r\n"),
-			&scan.Service{Name: "redis", Product: "Redis", Version: "6.2.6", ExtraInfo: "mode: cluster", Confidence: 10,
+			&record.Service{Name: "redis", Product: "Redis", Version: "6.2.6", ExtraInfo: "mode: cluster", Confidence: 10,
 				CPE: []string{"cpe:2.3:a:redis:redis:6.2.6:*:*:*:*:*:*:*"}}},
 	}
 	for _, tt := range tests {
@@ -112,7 +112,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(o))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, parse := range []func([]byte) (*scan.Service, error){ParsePing, ParseInfo} {
+		for _, parse := range []func([]byte) (*record.Service, error){ParsePing, ParseInfo} {
 			fptest.CheckParse(t, "parse", parse, b)
 		}
 		untilBulk(b)

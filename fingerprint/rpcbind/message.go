@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // ONC RPC and portmapper constants.
@@ -51,7 +51,7 @@ var programNames = map[uint32]string{
 
 // ParseDump reads the reply to DumpCall(xid) (without record marking)
 // and describes the portmapper.
-func ParseDump(b []byte, xid uint32) (*scan.Service, error) {
+func ParseDump(b []byte, xid uint32) (*record.Service, error) {
 	maps, err := parseDump(b, xid)
 	if err != nil {
 		return nil, err
@@ -130,8 +130,8 @@ func parseDump(b []byte, xid uint32) ([]Mapping, error) {
 }
 
 // describe lists the registered programs: "100000 v2-4 tcp/111 udp/111".
-func describe(maps []Mapping) *scan.Service {
-	svc := &scan.Service{Name: "rpcbind", Confidence: 10}
+func describe(maps []Mapping) *record.Service {
+	svc := &record.Service{Name: "rpcbind", Confidence: 10}
 	type prog struct {
 		vers  []uint32
 		ports []string

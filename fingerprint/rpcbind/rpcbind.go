@@ -13,7 +13,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() {
@@ -40,7 +40,7 @@ const maxReply = 32 << 10
 // maxDatagrams bounds the datagrams read while waiting for our XID.
 const maxDatagrams = 8
 
-func (p plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (p plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	xid := rand.Uint32()
 	call := DumpCall(xid)
 	if p.proto == portspec.TCP {

@@ -13,7 +13,7 @@ import (
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -62,16 +62,16 @@ func TestParseDump(t *testing.T) {
 	tests := []struct {
 		name string
 		in   []byte
-		want *scan.Service
+		want *record.Service
 	}{
-		{"rpcbind", unhex(t, rpcbindDump), &scan.Service{Name: "rpcbind", Product: "rpcbind", CPE: rpcbindCPE, Confidence: 10,
+		{"rpcbind", unhex(t, rpcbindDump), &record.Service{Name: "rpcbind", Product: "rpcbind", CPE: rpcbindCPE, Confidence: 10,
 			ExtraInfo: "100000 rpcbind v2-4 tcp/111 udp/111"}},
-		{"nfs server", dumpReply(0x1235, nfsServer), &scan.Service{Name: "rpcbind", Product: "rpcbind", CPE: rpcbindCPE, Confidence: 10,
+		{"nfs server", dumpReply(0x1235, nfsServer), &record.Service{Name: "rpcbind", Product: "rpcbind", CPE: rpcbindCPE, Confidence: 10,
 			ExtraInfo: "100000 rpcbind v2-4 tcp/111 udp/111, 100003 nfs v3-4 tcp/2049, 100005 mountd v1-3 tcp/20048, " +
 				"100021 nlockmgr v1,3,4 udp/40123, 100024 status v1 udp/45871 tcp/38545, 100227 nfs_acl v3 tcp/2049"}},
-		{"portmap", dumpReply(0x1235, []Mapping{{100000, 2, 6, 111}, {100000, 2, 17, 111}}), &scan.Service{
+		{"portmap", dumpReply(0x1235, []Mapping{{100000, 2, 6, 111}, {100000, 2, 17, 111}}), &record.Service{
 			Name: "rpcbind", Confidence: 10, ExtraInfo: "100000 rpcbind v2 tcp/111 udp/111"}},
-		{"empty", dumpReply(0x1235, nil), &scan.Service{Name: "rpcbind", Confidence: 10}},
+		{"empty", dumpReply(0x1235, nil), &record.Service{Name: "rpcbind", Confidence: 10}},
 	}
 	for _, tt := range tests {
 		got, err := ParseDump(tt.in, 0x1235)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -29,14 +29,14 @@ func (plugin) Info() fingerprint.Info {
 
 // Identify decides from the greeting alone; listing the modules would
 // tell more than a version scan should ask.
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	return Parse(c.Banner())
 }
 
 const greetingPrefix = "@RSYNCD: "
 
 // Parse reads an rsync daemon's greeting line.
-func Parse(banner []byte) (*scan.Service, error) {
+func Parse(banner []byte) (*record.Service, error) {
 	line, complete := banner, false
 	if i := bytes.IndexByte(banner, '\n'); i >= 0 {
 		line, complete = banner[:i], true
@@ -54,7 +54,7 @@ func Parse(banner []byte) (*scan.Service, error) {
 			return nil, fingerprint.ErrNoMatch
 		}
 	}
-	svc := &scan.Service{
+	svc := &record.Service{
 		Name:       "rsync",
 		Product:    "rsyncd",
 		ExtraInfo:  "protocol " + f[0],

@@ -6,7 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // others are what servers of other protocols say first.
@@ -33,18 +33,18 @@ func TestParse(t *testing.T) {
 	cpe := []string{"cpe:2.3:a:samba:rsync:*:*:*:*:*:*:*:*"}
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
 		// rsync 3.2.7, Debian 12.
-		{"@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n", &scan.Service{Name: "rsync", Product: "rsyncd",
+		{"@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n", &record.Service{Name: "rsync", Product: "rsyncd",
 			ExtraInfo: "protocol 31.0; auth digests sha512 sha256 sha1 md5 md4", CPE: cpe, Confidence: 10}},
 		// rsync 3.4 and later.
-		{"@RSYNCD: 32.0 sha512 sha256 sha1 md5 md4\n", &scan.Service{Name: "rsync", Product: "rsyncd",
+		{"@RSYNCD: 32.0 sha512 sha256 sha1 md5 md4\n", &record.Service{Name: "rsync", Product: "rsyncd",
 			ExtraInfo: "protocol 32.0; auth digests sha512 sha256 sha1 md5 md4", CPE: cpe, Confidence: 10}},
 		// rsync 3.0.
-		{"@RSYNCD: 30.0\n", &scan.Service{Name: "rsync", Product: "rsyncd", ExtraInfo: "protocol 30.0", CPE: cpe, Confidence: 10}},
-		{"@RSYNCD: 29\n", &scan.Service{Name: "rsync", Product: "rsyncd", ExtraInfo: "protocol 29", CPE: cpe, Confidence: 10}},
-		{"@RSYNCD: 31.0", &scan.Service{Name: "rsync", Product: "rsyncd", ExtraInfo: "protocol 31.0", CPE: cpe, Confidence: 8}},
+		{"@RSYNCD: 30.0\n", &record.Service{Name: "rsync", Product: "rsyncd", ExtraInfo: "protocol 30.0", CPE: cpe, Confidence: 10}},
+		{"@RSYNCD: 29\n", &record.Service{Name: "rsync", Product: "rsyncd", ExtraInfo: "protocol 29", CPE: cpe, Confidence: 10}},
+		{"@RSYNCD: 31.0", &record.Service{Name: "rsync", Product: "rsyncd", ExtraInfo: "protocol 31.0", CPE: cpe, Confidence: 8}},
 	}
 	for _, tt := range tests {
 		got, err := Parse([]byte(tt.in))

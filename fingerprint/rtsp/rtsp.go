@@ -10,7 +10,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -30,7 +30,7 @@ func (plugin) Info() fingerprint.Info {
 	}
 }
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	req := "OPTIONS rtsp://" + c.HostPort() + "/ RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: ajar\r\n\r\n"
 	b, err := c.Exchange([]byte(req), untilHead, answerMax)
 	if len(b) == 0 {
@@ -66,12 +66,12 @@ var products = []struct{ prefix, product, vendor, cpe string }{
 
 // Parse reads an RTSP server's answer. It returns fingerprint.ErrNoMatch
 // unless the answer starts with an RTSP status line.
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	status, fields, ok := parseHead(b)
 	if !ok {
 		return nil, fingerprint.ErrNoMatch
 	}
-	svc := &scan.Service{Name: "rtsp", Confidence: 8}
+	svc := &record.Service{Name: "rtsp", Confidence: 8}
 	if cseq, ok := fields["cseq"]; ok && strings.TrimSpace(cseq) == "1" {
 		svc.Confidence = 10
 	}
@@ -119,7 +119,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // describe fills the product and version from a Server header:
 // "LIVE555 Streaming Media v2023.01.19", "DSS/5.5.5 (Build/489.16; ...)",
 // "GStreamer RTSP server", or any "name/version".
-func describe(svc *scan.Service, server string) {
+func describe(svc *record.Service, server string) {
 	for _, p := range products {
 		if !strings.HasPrefix(strings.ToLower(server), strings.ToLower(p.prefix)) {
 			continue

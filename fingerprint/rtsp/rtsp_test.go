@@ -13,7 +13,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // Answers to "OPTIONS rtsp://host/ RTSP/1.0" as the servers write them.
@@ -28,26 +28,26 @@ const (
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{strings.Replace(live555, "Date:", "Server: LIVE555 Streaming Media v2023.01.19\r\nDate:", 1), &scan.Service{
+		{strings.Replace(live555, "Date:", "Server: LIVE555 Streaming Media v2023.01.19\r\nDate:", 1), &record.Service{
 			Name: "rtsp", Product: "LIVE555 Streaming Media", Version: "2023.01.19", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:live555:streaming_media:2023.01.19:*:*:*:*:*:*:*"}}},
-		{live555, &scan.Service{Name: "rtsp", Confidence: 10}},
-		{gstreamer, &scan.Service{Name: "rtsp", Product: "GStreamer RTSP server", Confidence: 10,
+		{live555, &record.Service{Name: "rtsp", Confidence: 10}},
+		{gstreamer, &record.Service{Name: "rtsp", Product: "GStreamer RTSP server", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:gstreamer_project:gstreamer:*:*:*:*:*:*:*:*"}}},
-		{"RTSP/1.0 200 OK\r\nServer: DSS/5.5.5 (Build/489.16; Platform/Linux; Release/Darwin; state/beta; )\r\nCseq: 1\r\n\r\n", &scan.Service{
+		{"RTSP/1.0 200 OK\r\nServer: DSS/5.5.5 (Build/489.16; Platform/Linux; Release/Darwin; state/beta; )\r\nCseq: 1\r\n\r\n", &record.Service{
 			Name: "rtsp", Product: "Darwin Streaming Server", Version: "5.5.5", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:apple:darwin_streaming_server:5.5.5:*:*:*:*:*:*:*"}}},
-		{"RTSP/1.0 200 OK\nCSeq: 7\nServer: Wowza Streaming Engine 4.8.20+1 build20220919153025\n\n", &scan.Service{
+		{"RTSP/1.0 200 OK\nCSeq: 7\nServer: Wowza Streaming Engine 4.8.20+1 build20220919153025\n\n", &record.Service{
 			Name: "rtsp", Product: "Wowza Streaming Engine", Version: "4.8.20+1", Confidence: 8,
 			CPE: []string{"cpe:2.3:a:wowza:streaming_engine:4.8.20\\+1:*:*:*:*:*:*:*"}}},
-		{"RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: Rtsp Server/3.0 (hi3516)\r\n\r\n", &scan.Service{
+		{"RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: Rtsp Server/3.0 (hi3516)\r\n\r\n", &record.Service{
 			Name: "rtsp", Product: "Rtsp Server/3.0 (hi3516)", Confidence: 10}},
-		{"RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: mysrv/1.2 (beta)\r\n\r\n", &scan.Service{
+		{"RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: mysrv/1.2 (beta)\r\n\r\n", &record.Service{
 			Name: "rtsp", Product: "mysrv", Version: "1.2", ExtraInfo: "beta", Confidence: 10}},
-		{camera401, &scan.Service{Name: "rtsp", ExtraInfo: "authentication required", Confidence: 10}},
-		{"RTSP/2.0 200 OK\r\nCSeq: 1\r\n\r\n", &scan.Service{Name: "rtsp", Confidence: 10}},
+		{camera401, &record.Service{Name: "rtsp", ExtraInfo: "authentication required", Confidence: 10}},
+		{"RTSP/2.0 200 OK\r\nCSeq: 1\r\n\r\n", &record.Service{Name: "rtsp", Confidence: 10}},
 	}
 	for _, tt := range tests {
 		got, err := Parse([]byte(tt.in))

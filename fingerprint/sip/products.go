@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // products are SIP servers known by the first word of their Server or
@@ -32,7 +32,7 @@ var products = []struct{ prefix, product, vendor, cpe string }{
 //	FPBX-16.0.33(18.20.0)                    FreePBX, then Asterisk's version
 //	FreeSWITCH-mod_sofia/1.10.9-release~64bit
 //	name/version (comment)
-func describe(svc *scan.Service, agent string) {
+func describe(svc *record.Service, agent string) {
 	first := agent
 	if i := strings.IndexAny(agent, " /-("); i >= 0 {
 		first = agent[:i]

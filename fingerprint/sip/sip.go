@@ -13,7 +13,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() {
@@ -43,7 +43,7 @@ func (p plugin) Info() fingerprint.Info {
 	return in
 }
 
-func (p plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (p plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	transport := "TCP"
 	if p.proto == portspec.UDP {
 		transport = "UDP"
@@ -60,7 +60,7 @@ func (p plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service,
 		return answerOf(b, err)
 	}
 	// On UDP each answer is a datagram: read past provisional ones.
-	var provisional *scan.Service
+	var provisional *record.Service
 	for i := 0; i < 3; i++ {
 		b, err := c.ReadUntil(nil, answerMax)
 		if len(b) == 0 {
@@ -86,8 +86,8 @@ func (p plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service,
 
 // answerOf judges the messages read on TCP: the final answer, or a
 // provisional one when no final one came.
-func answerOf(b []byte, err error) (*scan.Service, error) {
-	var provisional *scan.Service
+func answerOf(b []byte, err error) (*record.Service, error) {
+	var provisional *record.Service
 	for len(b) > 0 {
 		svc, status, perr := parse(b)
 		if perr != nil {
@@ -170,17 +170,17 @@ func next(b []byte) (rest []byte, whole bool) {
 
 // Parse reads a SIP server's answer. It returns fingerprint.ErrNoMatch
 // unless the answer starts with a SIP status line.
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	svc, _, err := parse(b)
 	return svc, err
 }
 
-func parse(b []byte) (*scan.Service, int, error) {
+func parse(b []byte) (*record.Service, int, error) {
 	status, fields, ok := parseHead(b)
 	if !ok {
 		return nil, 0, fingerprint.ErrNoMatch
 	}
-	svc := &scan.Service{Name: "sip", Confidence: 8}
+	svc := &record.Service{Name: "sip", Confidence: 8}
 	if method := strings.Fields(fields["cseq"]); len(method) == 2 && strings.EqualFold(method[1], "OPTIONS") {
 		svc.Confidence = 10
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // kamailioUDP is Kamailio 5.6.3's (Debian 12, default configuration)
@@ -26,33 +26,33 @@ const kamailioUDP = "SIP/2.0 200 Keepalive\r\n" +
 	"To: <sip:127.0.0.1:5060>;tag=a45363010201c12697c26728a1ea42a4.894280b8\r\n" +
 	"Call-ID: 1234567@ajar\r\nCSeq: 1 OPTIONS\r\nServer: kamailio (5.6.3 (x86_64/linux))\r\nContent-Length: 0\r\n\r\n"
 
-func kamailio() *scan.Service {
-	return &scan.Service{Name: "sip", Product: "Kamailio", Version: "5.6.3", ExtraInfo: "x86_64/linux", Confidence: 10,
+func kamailio() *record.Service {
+	return &record.Service{Name: "sip", Product: "Kamailio", Version: "5.6.3", ExtraInfo: "x86_64/linux", Confidence: 10,
 		CPE: []string{"cpe:2.3:a:kamailio:kamailio:5.6.3:*:*:*:*:*:*:*"}}
 }
 
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
 		{kamailioUDP, kamailio()},
 		{strings.Replace(kamailioUDP, "200 Keepalive", "404 Not Found", 1), kamailio()},
 		{"SIP/2.0 200 OK\r\nv: SIP/2.0/UDP x\r\nCSeq: 1 OPTIONS\r\nServer: OpenSIPS (3.1.2 (x86_64/linux))\r\nl: 0\r\n\r\n",
-			&scan.Service{Name: "sip", Product: "OpenSIPS", Version: "3.1.2", ExtraInfo: "x86_64/linux", Confidence: 10,
+			&record.Service{Name: "sip", Product: "OpenSIPS", Version: "3.1.2", ExtraInfo: "x86_64/linux", Confidence: 10,
 				CPE: []string{"cpe:2.3:a:opensips:opensips:3.1.2:*:*:*:*:*:*:*"}}},
 		{"SIP/2.0 200 OK\r\nCSeq: 1 OPTIONS\r\nServer: Asterisk PBX 18.10.0~dfsg+~cs6.10.40431411-1\r\n\r\n",
-			&scan.Service{Name: "sip", Product: "Asterisk", Version: "18.10.0", Confidence: 10,
+			&record.Service{Name: "sip", Product: "Asterisk", Version: "18.10.0", Confidence: 10,
 				CPE: []string{"cpe:2.3:a:digium:asterisk:18.10.0:*:*:*:*:*:*:*"}}},
 		{"SIP/2.0 200 OK\r\nCSeq: 1 OPTIONS\r\nServer: FPBX-16.0.33(18.20.0)\r\n\r\n",
-			&scan.Service{Name: "sip", Product: "Asterisk", Version: "18.20.0", ExtraInfo: "FreePBX 16.0.33", Confidence: 10,
+			&record.Service{Name: "sip", Product: "Asterisk", Version: "18.20.0", ExtraInfo: "FreePBX 16.0.33", Confidence: 10,
 				CPE: []string{"cpe:2.3:a:digium:asterisk:18.20.0:*:*:*:*:*:*:*"}}},
 		{"SIP/2.0 200 OK\r\nCSeq: 1 OPTIONS\r\nUser-Agent: FreeSWITCH-mod_sofia/1.10.9-release~64bit\r\n\r\n",
-			&scan.Service{Name: "sip", Product: "FreeSWITCH", Version: "1.10.9", Confidence: 10,
+			&record.Service{Name: "sip", Product: "FreeSWITCH", Version: "1.10.9", Confidence: 10,
 				CPE: []string{"cpe:2.3:a:freeswitch:freeswitch:1.10.9:*:*:*:*:*:*:*"}}},
 		{"SIP/2.0 200 OK\r\nCSeq: 1 OPTIONS\r\nUser-Agent: Linksys/SPA942-6.1.5a\r\n\r\n",
-			&scan.Service{Name: "sip", Product: "Linksys", Version: "SPA942-6.1.5a", Confidence: 10}},
-		{"SIP/2.0 403 Forbidden\nCSeq: 2 REGISTER\n\n", &scan.Service{Name: "sip", Confidence: 8}},
+			&record.Service{Name: "sip", Product: "Linksys", Version: "SPA942-6.1.5a", Confidence: 10}},
+		{"SIP/2.0 403 Forbidden\nCSeq: 2 REGISTER\n\n", &record.Service{Name: "sip", Confidence: 8}},
 	}
 	for _, tt := range tests {
 		got, err := Parse([]byte(tt.in))

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // sambaLanMan is how Samba names itself in SMB1's native LAN manager
@@ -22,8 +22,8 @@ func (c *Challenge) IsSamba() bool {
 }
 
 // Describe turns what the exchanges learned into a Service.
-func Describe(r *Result) *scan.Service {
-	svc := &scan.Service{Name: "smb", Confidence: 10}
+func Describe(r *Result) *record.Service {
+	svc := &record.Service{Name: "smb", Confidence: 10}
 	if r.NetBIOSRefused {
 		svc.Confidence = 7
 		svc.ExtraInfo = "NetBIOS session refused"

@@ -17,7 +17,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -42,13 +42,13 @@ type Result struct {
 	Challenge      *Challenge
 }
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	return identify(c, c.Addr().Port() == netbiosPort)
 }
 
 // identify runs the exchanges, after a NetBIOS session request when
 // netbios.
-func identify(c *fingerprint.Conn, netbios bool) (*scan.Service, error) {
+func identify(c *fingerprint.Conn, netbios bool) (*record.Service, error) {
 	r := &Result{}
 	if netbios {
 		ok, err := netbiosSession(c)
@@ -160,7 +160,7 @@ func netbiosSession(c *fingerprint.Conn) (ok bool, err error) {
 
 // Parse reads an answer to the first SMB1 NEGOTIATE (without the NetBIOS
 // header), in SMB2 or SMB1, and describes the server, for tests.
-func Parse(msg []byte) (*scan.Service, error) {
+func Parse(msg []byte) (*record.Service, error) {
 	r := &Result{}
 	if n2, err := ParseNegotiate2(msg); err == nil {
 		r.SMB2 = n2

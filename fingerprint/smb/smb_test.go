@@ -16,7 +16,7 @@ import (
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -106,13 +106,13 @@ func TestParse(t *testing.T) {
 	tests := []struct {
 		name string
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{"samba wildcard", samba2Wildcard, &scan.Service{Name: "smb", Confidence: 10,
+		{"samba wildcard", samba2Wildcard, &record.Service{Name: "smb", Confidence: 10,
 			ExtraInfo: "SMB 2.x; signing enabled; capabilities DFS,leasing,large MTU; " + sambaGUID}},
-		{"samba 3.1.1", samba2Negotiate, &scan.Service{Name: "smb", Confidence: 10,
+		{"samba 3.1.1", samba2Negotiate, &record.Service{Name: "smb", Confidence: 10,
 			ExtraInfo: "SMB 3.1.1; signing enabled; capabilities DFS,leasing,large MTU,multi-channel; " + sambaGUID}},
-		{"samba smb1", samba1Negotiate, &scan.Service{Name: "smb", Confidence: 10,
+		{"samba smb1", samba1Negotiate, &record.Service{Name: "smb", Confidence: 10,
 			ExtraInfo: "SMB1 NT LM 0.12; signing disabled; " + sambaGUID}},
 	}
 	for _, tt := range tests {
@@ -165,7 +165,7 @@ func TestDescribeSamba(t *testing.T) {
 		t.Errorf("challenge (-want +got):\n%s (timestamp %v)", diff, ch.Timestamp)
 	}
 	got := Describe(&Result{SMB2: n2, Challenge: ch})
-	wantSvc := &scan.Service{Name: "smb", Product: "Samba smbd", Confidence: 10,
+	wantSvc := &record.Service{Name: "smb", Product: "Samba smbd", Confidence: 10,
 		CPE:       []string{"cpe:2.3:a:samba:samba:*:*:*:*:*:*:*:*"},
 		ExtraInfo: "SMB 3.1.1; signing enabled; capabilities DFS,leasing,large MTU,multi-channel; " + sambaGUID + "; NetBIOS name FPTEST; domain FPTEST; DNS name vm"}
 	if diff := cmp.Diff(wantSvc, got); diff != "" {
@@ -323,7 +323,7 @@ func TestIdentifyLive(t *testing.T) {
 // TestNetBIOSSessionLive runs the port 139 path (a session request
 // first) against loopback servers on other ports.
 func TestNetBIOSSessionLive(t *testing.T) {
-	run := func(handle func(net.Conn)) (*scan.Service, error) {
+	run := func(handle func(net.Conn)) (*record.Service, error) {
 		addr := fptest.Serve(t, handle)
 		nc, err := net.Dial("tcp", addr.String())
 		if err != nil {

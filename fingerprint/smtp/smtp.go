@@ -11,7 +11,7 @@ import (
 	"github.com/ajarsec/ajar/fingerprint/internal/banner"
 	"github.com/ajarsec/ajar/fingerprint/internal/reply"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -45,7 +45,7 @@ const (
 // starts "250-"; the last starts "250 ".
 type Reply = reply.Reply
 
-func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	greet, err := reply.Complete(c, c.Banner(), replyMax)
 	if err != nil {
 		return nil, fingerprint.ErrNoMatch
@@ -84,7 +84,7 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service,
 
 // Parse reads an SMTP server's greeting: a 220 reply that does not look
 // like an FTP server's, or a 421 or 554 refusal that names SMTP.
-func Parse(banner []byte) (*scan.Service, error) {
+func Parse(banner []byte) (*record.Service, error) {
 	g, err := parseGreeting(banner)
 	if err != nil {
 		return nil, fingerprint.ErrNoMatch
@@ -94,7 +94,7 @@ func Parse(banner []byte) (*scan.Service, error) {
 
 // greeting is what the greeting alone says.
 type greeting struct {
-	svc *scan.Service
+	svc *record.Service
 	// generic is true when nothing in the greeting says SMTP.
 	generic bool
 	// refusing is true for a 421 or 554 greeting: no mail taken here.
@@ -114,7 +114,7 @@ func parseGreeting(banner []byte) (greeting, error) {
 	case ftpish && !smtpish:
 		return greeting{}, reply.ErrNotReply
 	}
-	g := greeting{svc: &scan.Service{Name: "smtp", Confidence: 8}, generic: !smtpish, refusing: r.Code != 220}
+	g := greeting{svc: &record.Service{Name: "smtp", Confidence: 8}, generic: !smtpish, refusing: r.Code != 220}
 	if g.generic {
 		g.svc.Confidence = 5
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // What exim4 4.96 on Debian 12 says, greeting and EHLO.
@@ -45,22 +45,22 @@ var others = []string{
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{exim, &scan.Service{Name: "smtp", Product: "Exim smtpd", Version: "4.96", Confidence: 8,
+		{exim, &record.Service{Name: "smtp", Product: "Exim smtpd", Version: "4.96", Confidence: 8,
 			CPE: []string{"cpe:2.3:a:exim:exim:4.96:*:*:*:*:*:*:*"}}},
-		{postfix, &scan.Service{Name: "smtp", Product: "Postfix smtpd", Confidence: 8,
+		{postfix, &record.Service{Name: "smtp", Product: "Postfix smtpd", Confidence: 8,
 			CPE: []string{"cpe:2.3:a:postfix:postfix:*:*:*:*:*:*:*:*"}}},
 		{"220 mx.example.org ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2+deb12u2; Sat, 21 Nov 2026 21:00:00 GMT; (No UCE/UBE) logging access from: localhost(OK)-localhost [127.0.0.1]\r\n",
-			&scan.Service{Name: "smtp", Product: "Sendmail", Version: "8.17.1.9", Confidence: 8,
+			&record.Service{Name: "smtp", Product: "Sendmail", Version: "8.17.1.9", Confidence: 8,
 				CPE: []string{"cpe:2.3:a:sendmail:sendmail:8.17.1.9:*:*:*:*:*:*:*"}}},
-		{"220 mail.example.org ESMTP OpenSMTPD\r\n", &scan.Service{Name: "smtp", Product: "OpenSMTPD", Confidence: 8,
+		{"220 mail.example.org ESMTP OpenSMTPD\r\n", &record.Service{Name: "smtp", Product: "OpenSMTPD", Confidence: 8,
 			CPE: []string{"cpe:2.3:a:openbsd:opensmtpd:*:*:*:*:*:*:*:*"}}},
 		{"220 EX01.corp.example Microsoft ESMTP MAIL Service ready at Sat, 21 Nov 2026 21:00:00 +0000\r\n",
-			&scan.Service{Name: "smtp", Product: "Microsoft ESMTP", Confidence: 8}},
-		{"220-mail.example.org ESMTP\r\n220-No UCE\r\n220 ready\r\n", &scan.Service{Name: "smtp", Confidence: 8}},
-		{"220 Welcome\r\n", &scan.Service{Name: "smtp", Confidence: 5}},
-		{"554 mail.example.org ESMTP not accepting messages\r\n", &scan.Service{Name: "smtp", Confidence: 8,
+			&record.Service{Name: "smtp", Product: "Microsoft ESMTP", Confidence: 8}},
+		{"220-mail.example.org ESMTP\r\n220-No UCE\r\n220 ready\r\n", &record.Service{Name: "smtp", Confidence: 8}},
+		{"220 Welcome\r\n", &record.Service{Name: "smtp", Confidence: 5}},
+		{"554 mail.example.org ESMTP not accepting messages\r\n", &record.Service{Name: "smtp", Confidence: 8,
 			ExtraInfo: "refusing: mail.example.org ESMTP not accepting messages"}},
 	}
 	for _, tt := range tests {

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // Object identifiers asked for.
@@ -246,11 +246,11 @@ func Enterprise(engineID []byte) (uint32, bool) {
 
 // Describe turns the replies of one agent (community and SNMPv3, either
 // may be nil) into a Service.
-func Describe(community, v3 *Reply) *scan.Service {
+func Describe(community, v3 *Reply) *record.Service {
 	if community == nil && v3 == nil {
 		return nil
 	}
-	svc := &scan.Service{Name: "snmp", Confidence: 10}
+	svc := &record.Service{Name: "snmp", Confidence: 10}
 	var info []string
 	netSNMP := false
 	if community != nil {
@@ -286,7 +286,7 @@ func Describe(community, v3 *Reply) *scan.Service {
 }
 
 // Parse reads one SNMP reply and describes it, for tests.
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	r, err := ParseReply(b)
 	if err != nil {
 		return nil, err

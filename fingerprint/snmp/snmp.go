@@ -14,7 +14,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -35,7 +35,7 @@ const maxDatagrams = 16
 // community answer and the SNMPv3 report have both arrived, or the probe
 // time is up. An agent that ignores our community (or SNMPv3) costs the
 // probe time, and is still named by what it did answer.
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	base := int32(rand.Uint32()>>2) + 1
 	idV2c, idV1, idV3 := base, base+1, base+2
 	for _, req := range [][]byte{

@@ -9,7 +9,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -135,17 +135,17 @@ func TestParse(t *testing.T) {
 	tests := []struct {
 		name string
 		in   []byte
-		want *scan.Service
+		want *record.Service
 	}{
-		{"net-snmp v2c", unhex(t, netSNMPv2c), &scan.Service{Name: "snmp", Product: "net-snmp", CPE: netsnmp, Confidence: 10,
+		{"net-snmp v2c", unhex(t, netSNMPv2c), &record.Service{Name: "snmp", Product: "net-snmp", CPE: netsnmp, Confidence: 10,
 			ExtraInfo: descr + `; SNMPv2c community "public"`}},
-		{"net-snmp v1", unhex(t, netSNMPv1), &scan.Service{Name: "snmp", Product: "net-snmp", CPE: netsnmp, Confidence: 10,
+		{"net-snmp v1", unhex(t, netSNMPv1), &record.Service{Name: "snmp", Product: "net-snmp", CPE: netsnmp, Confidence: 10,
 			ExtraInfo: descr + `; SNMPv1 community "public"`}},
-		{"net-snmp v3", unhex(t, netSNMPv3), &scan.Service{Name: "snmp", Product: "net-snmp", CPE: netsnmp, Confidence: 10,
+		{"net-snmp v3", unhex(t, netSNMPv3), &record.Service{Name: "snmp", Product: "net-snmp", CPE: netsnmp, Confidence: 10,
 			ExtraInfo: "SNMPv3 engine 80001f888073186f76a306026b00000000"}},
-		{"cisco", response(Version2c, "public", 7, "Cisco IOS Software, C2960 Software", "1.3.6.1.4.1.9.1.716"), &scan.Service{
+		{"cisco", response(Version2c, "public", 7, "Cisco IOS Software, C2960 Software", "1.3.6.1.4.1.9.1.716"), &record.Service{
 			Name: "snmp", Confidence: 10, ExtraInfo: `Cisco IOS Software, C2960 Software; SNMPv2c community "public"`}},
-		{"no variables", response(Version1, "public", 7, "", ""), &scan.Service{
+		{"no variables", response(Version1, "public", 7, "", ""), &record.Service{
 			Name: "snmp", Confidence: 10, ExtraInfo: `SNMPv1 community "public"`}},
 	}
 	for _, tt := range tests {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() {
@@ -37,7 +37,7 @@ func (socks5) Info() fingerprint.Info {
 	return fingerprint.Info{Name: "socks5", Proto: portspec.TCP, Ports: []uint16{1080}, Rarity: 6}
 }
 
-func (socks5) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (socks5) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b, err := c.Exchange(Greeting5, fingerprint.UntilLen(2), 64)
 	if len(b) == 0 {
 		if err == nil {
@@ -51,7 +51,7 @@ func (socks5) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, e
 // ParseMethodReply reads the method selection reply to Greeting5: exactly
 // two bytes, version 5 and one of the offered methods (or GSSAPI, which
 // every SOCKS5 server must support), or "no acceptable methods".
-func ParseMethodReply(b []byte) (*scan.Service, error) {
+func ParseMethodReply(b []byte) (*record.Service, error) {
 	if len(b) != 2 || b[0] != 0x05 {
 		return nil, fingerprint.ErrNoMatch
 	}
@@ -68,7 +68,7 @@ func ParseMethodReply(b []byte) (*scan.Service, error) {
 	default:
 		return nil, fingerprint.ErrNoMatch
 	}
-	return &scan.Service{Name: "socks5", ExtraInfo: info, Confidence: 9}, nil
+	return &record.Service{Name: "socks5", ExtraInfo: info, Confidence: 9}, nil
 }
 
 type socks4 struct{}
@@ -80,7 +80,7 @@ func (socks4) Info() fingerprint.Info {
 // userID is the SOCKS4 user ID sent.
 const userID = "ajar"
 
-func (socks4) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (socks4) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	b, err := c.Exchange(Connect4(c.Addr().Port()), fingerprint.UntilLen(8), 64)
 	if len(b) == 0 {
 		if err == nil {
@@ -103,7 +103,7 @@ func Connect4(port uint16) []byte {
 
 // ParseReply4 reads the reply to Connect4: exactly eight bytes, version
 // 0 and a status from 0x5a to 0x5d.
-func ParseReply4(b []byte) (*scan.Service, error) {
+func ParseReply4(b []byte) (*record.Service, error) {
 	if len(b) != 8 || b[0] != 0x00 {
 		return nil, fingerprint.ErrNoMatch
 	}
@@ -120,5 +120,5 @@ func ParseReply4(b []byte) (*scan.Service, error) {
 	default:
 		return nil, fingerprint.ErrNoMatch
 	}
-	return &scan.Service{Name: "socks4", ExtraInfo: fmt.Sprintf("CONNECT to itself: %s", info), Confidence: 9}, nil
+	return &record.Service{Name: "socks4", ExtraInfo: fmt.Sprintf("CONNECT to itself: %s", info), Confidence: 9}, nil
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // Other protocols' typical first answers, none of which is SOCKS.
@@ -37,7 +37,7 @@ func TestParseMethodReply(t *testing.T) {
 			t.Errorf("%q: %v", in, err)
 			continue
 		}
-		want := &scan.Service{Name: "socks5", ExtraInfo: info, Confidence: 9}
+		want := &record.Service{Name: "socks5", ExtraInfo: info, Confidence: 9}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%q (-want +got):\n%s", in, diff)
 		}
@@ -62,7 +62,7 @@ func TestParseMethodReply(t *testing.T) {
 func TestParseReply4(t *testing.T) {
 	// dante 1.4.2 rejecting a CONNECT to 127.0.0.1:11080.
 	got, err := ParseReply4([]byte{0x00, 0x5b, 0x2b, 0x48, 0x7f, 0x00, 0x00, 0x01})
-	want := &scan.Service{Name: "socks4", ExtraInfo: "CONNECT to itself: request rejected or failed", Confidence: 9}
+	want := &record.Service{Name: "socks4", ExtraInfo: "CONNECT to itself: request rejected or failed", Confidence: 9}
 	if err != nil || !cmp.Equal(want, got) {
 		t.Errorf("ParseReply4 = %+v, %v", got, err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -25,7 +25,7 @@ func (plugin) Info() fingerprint.Info {
 	}
 }
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	return Parse(c.Banner())
 }
 
@@ -46,7 +46,7 @@ var products = []struct{ prefix, product, vendor, cpe string }{
 
 // Parse reads the identification line that starts an SSH server's
 // banner.
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	// Servers may send other lines before the identification string.
 	for len(b) > 0 {
 		line := b
@@ -63,14 +63,14 @@ func Parse(b []byte) (*scan.Service, error) {
 	return nil, fingerprint.ErrNoMatch
 }
 
-func parseID(line string) (*scan.Service, error) {
+func parseID(line string) (*record.Service, error) {
 	rest := strings.TrimPrefix(line, "SSH-")
 	proto, rest, ok := strings.Cut(rest, "-")
 	if !ok || (proto != "2.0" && proto != "1.99" && !strings.HasPrefix(proto, "1.")) {
 		return nil, fingerprint.ErrNoMatch
 	}
 	software, comments, _ := strings.Cut(rest, " ")
-	svc := &scan.Service{Name: "ssh", Confidence: 10, ExtraInfo: "protocol " + proto}
+	svc := &record.Service{Name: "ssh", Confidence: 10, ExtraInfo: "protocol " + proto}
 	for _, p := range products {
 		if !strings.HasPrefix(software, p.prefix) {
 			continue

@@ -8,24 +8,24 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n", &scan.Service{
+		{"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n", &record.Service{
 			Name: "ssh", Product: "OpenSSH", Version: "9.2p1", ExtraInfo: "Debian 2+deb12u3; protocol 2.0", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:openbsd:openssh:9.2p1:*:*:*:*:*:*:*", "cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*"}}},
-		{"SSH-2.0-dropbear_2022.83\r\n", &scan.Service{
+		{"SSH-2.0-dropbear_2022.83\r\n", &record.Service{
 			Name: "ssh", Product: "Dropbear sshd", Version: "2022.83", ExtraInfo: "protocol 2.0", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:dropbear_ssh_project:dropbear_ssh:2022.83:*:*:*:*:*:*:*"}}},
-		{"Welcome\r\nSSH-1.99-Cisco-1.25\r\n", &scan.Service{
+		{"Welcome\r\nSSH-1.99-Cisco-1.25\r\n", &record.Service{
 			Name: "ssh", Product: "Cisco SSH", Version: "1.25", ExtraInfo: "protocol 1.99", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:cisco:ios:1.25:*:*:*:*:*:*:*"}}},
-		{"SSH-2.0-WeirdServer\n", &scan.Service{Name: "ssh", Product: "WeirdServer", ExtraInfo: "protocol 2.0", Confidence: 10}},
+		{"SSH-2.0-WeirdServer\n", &record.Service{Name: "ssh", Product: "WeirdServer", ExtraInfo: "protocol 2.0", Confidence: 10}},
 	}
 	for _, tt := range tests {
 		got, err := Parse([]byte(tt.in))

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -30,7 +30,7 @@ func (plugin) Info() fingerprint.Info {
 
 // Identify decides from the banner alone: answering the negotiation
 // would take more round trips than the name is worth.
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	return Parse(c.Banner())
 }
 
@@ -66,12 +66,12 @@ var signatures = []struct {
 
 // Parse reads what a Telnet server sent first: well-formed option
 // negotiation mixed with text, or a bare login prompt.
-func Parse(banner []byte) (*scan.Service, error) {
+func Parse(banner []byte) (*record.Service, error) {
 	negs, text, ok := Split(banner)
 	if !ok {
 		return nil, fingerprint.ErrNoMatch
 	}
-	svc := &scan.Service{Name: "telnet", Confidence: 9}
+	svc := &record.Service{Name: "telnet", Confidence: 9}
 	switch {
 	case len(negs) > 0:
 	case isPrompt(text):

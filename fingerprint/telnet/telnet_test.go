@@ -6,7 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 const (
@@ -42,17 +42,17 @@ var others = []string{
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{inetutils, &scan.Service{Name: "telnet", Product: "GNU inetutils telnetd", Confidence: 9,
+		{inetutils, &record.Service{Name: "telnet", Product: "GNU inetutils telnetd", Confidence: 9,
 			CPE: []string{"cpe:2.3:a:gnu:inetutils:*:*:*:*:*:*:*:*"}}},
-		{busybox, &scan.Service{Name: "telnet", Product: "BusyBox telnetd", Confidence: 9,
+		{busybox, &record.Service{Name: "telnet", Product: "BusyBox telnetd", Confidence: 9,
 			CPE: []string{"cpe:2.3:a:busybox:busybox:*:*:*:*:*:*:*:*"}}},
-		{cisco, &scan.Service{Name: "telnet", Confidence: 9}},
-		{"\xff\xfd\x18", &scan.Service{Name: "telnet", Confidence: 9}},
-		{"\xff\xfa\x18\x01\xff\xf0\xff\xfb", &scan.Service{Name: "telnet", Confidence: 9}},
-		{"\r\nDebian GNU/Linux 12\r\nhost login: ", &scan.Service{Name: "telnet", Confidence: 5}},
-		{"Password: ", &scan.Service{Name: "telnet", Confidence: 5}},
+		{cisco, &record.Service{Name: "telnet", Confidence: 9}},
+		{"\xff\xfd\x18", &record.Service{Name: "telnet", Confidence: 9}},
+		{"\xff\xfa\x18\x01\xff\xf0\xff\xfb", &record.Service{Name: "telnet", Confidence: 9}},
+		{"\r\nDebian GNU/Linux 12\r\nhost login: ", &record.Service{Name: "telnet", Confidence: 5}},
+		{"Password: ", &record.Service{Name: "telnet", Confidence: 5}},
 	}
 	for _, tt := range tests {
 		got, err := Parse([]byte(tt.in))

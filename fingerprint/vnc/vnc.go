@@ -15,7 +15,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -36,7 +36,7 @@ func (plugin) Info() fingerprint.Info {
 // reason.
 const securityMax = 4 << 10
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	v, err := ParseVersion(c.Banner())
 	if err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func digits(b []byte) (int, error) {
 }
 
 // Parse reads the ProtocolVersion message and says what it tells.
-func Parse(banner []byte) (*scan.Service, error) {
+func Parse(banner []byte) (*record.Service, error) {
 	v, err := ParseVersion(banner)
 	if err != nil {
 		return nil, err
@@ -111,8 +111,8 @@ func Parse(banner []byte) (*scan.Service, error) {
 
 // describe names what a version tells: the protocol, and the product for
 // versions only one vendor sends.
-func describe(v Version) *scan.Service {
-	svc := &scan.Service{Name: "vnc", Confidence: 8,
+func describe(v Version) *record.Service {
+	svc := &record.Service{Name: "vnc", Confidence: 8,
 		ExtraInfo: fmt.Sprintf("protocol %d.%d", v.Major, v.Minor)}
 	switch {
 	case v.Major == 3 && v.Minor == 889:

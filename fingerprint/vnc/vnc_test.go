@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // others are what servers of other protocols say first.
@@ -31,13 +31,13 @@ var others = []string{
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
 		// TigerVNC 1.12, and most servers.
-		{"RFB 003.008\n", &scan.Service{Name: "vnc", ExtraInfo: "protocol 3.8", Confidence: 8}},
-		{"RFB 003.003\n", &scan.Service{Name: "vnc", ExtraInfo: "protocol 3.3", Confidence: 8}},
-		{"RFB 003.889\n", &scan.Service{Name: "vnc", Product: "Apple remote desktop vnc", ExtraInfo: "protocol 3.889", Confidence: 8}},
-		{"RFB 005.000\n", &scan.Service{Name: "vnc", Product: "RealVNC", ExtraInfo: "protocol 5.0", Confidence: 8,
+		{"RFB 003.008\n", &record.Service{Name: "vnc", ExtraInfo: "protocol 3.8", Confidence: 8}},
+		{"RFB 003.003\n", &record.Service{Name: "vnc", ExtraInfo: "protocol 3.3", Confidence: 8}},
+		{"RFB 003.889\n", &record.Service{Name: "vnc", Product: "Apple remote desktop vnc", ExtraInfo: "protocol 3.889", Confidence: 8}},
+		{"RFB 005.000\n", &record.Service{Name: "vnc", Product: "RealVNC", ExtraInfo: "protocol 5.0", Confidence: 8,
 			CPE: []string{"cpe:2.3:a:realvnc:realvnc:*:*:*:*:*:*:*:*"}}},
 	}
 	for _, tt := range tests {
@@ -120,7 +120,7 @@ func server(version, security string) func(net.Conn) {
 func TestIdentifyLive(t *testing.T) {
 	addr := fptest.Serve(t, server("RFB 003.008\n", "\x02\x13\x02"))
 	svc := fptest.MustMatch(t, plugin{}, addr)
-	want := &scan.Service{Name: "vnc", ExtraInfo: "protocol 3.8; security types: VeNCrypt, VNC Authentication",
+	want := &record.Service{Name: "vnc", ExtraInfo: "protocol 3.8; security types: VeNCrypt, VNC Authentication",
 		Confidence: 10, Method: "probed", Banner: `RFB 003.008\n`} // the greeting, not what followed
 	if diff := cmp.Diff(want, svc); diff != "" {
 		t.Errorf("TigerVNC (-want +got):\n%s", diff)

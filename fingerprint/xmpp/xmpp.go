@@ -15,7 +15,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -47,7 +47,7 @@ const (
 	replyMax = 16 << 10
 )
 
-func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	ns := nsClient
 	if p := c.Addr().Port(); p == 5269 || p == 5270 {
 		ns = nsServer
@@ -238,8 +238,8 @@ var products = []struct{ node, product, vendor, name string }{
 }
 
 // Service says what the stream tells of the server.
-func (st Stream) Service() *scan.Service {
-	svc := &scan.Service{Name: "xmpp", Confidence: 10}
+func (st Stream) Service() *record.Service {
+	svc := &record.Service{Name: "xmpp", Confidence: 10}
 	for _, p := range products {
 		if strings.TrimSuffix(st.CapsNode, "/") == strings.TrimSuffix(p.node, "/") {
 			svc.Product = p.product
@@ -268,7 +268,7 @@ func (st Stream) Service() *scan.Service {
 }
 
 // Parse reads the server's side of a stream and says what it tells.
-func Parse(b []byte) (*scan.Service, error) {
+func Parse(b []byte) (*record.Service, error) {
 	st, err := ParseStream(b)
 	if err != nil {
 		return nil, err

@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // What Prosody 0.12.3 (Debian 12) answers, captured.
@@ -64,19 +64,19 @@ func TestParse(t *testing.T) {
 	prosodyCPE := []string{"cpe:2.3:a:prosody:prosody:*:*:*:*:*:*:*:*"}
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{prosody, &scan.Service{Name: "xmpp", ExtraInfo: "STARTTLS required", Confidence: 10}},
-		{prosodyUnknown, &scan.Service{Name: "xmpp", Product: "Prosody", ExtraInfo: "stream error: host-unknown",
+		{prosody, &record.Service{Name: "xmpp", ExtraInfo: "STARTTLS required", Confidence: 10}},
+		{prosodyUnknown, &record.Service{Name: "xmpp", Product: "Prosody", ExtraInfo: "stream error: host-unknown",
 			Confidence: 10, CPE: prosodyCPE}},
-		{prosodyS2S, &scan.Service{Name: "xmpp", ExtraInfo: "server-to-server; STARTTLS required", Confidence: 10}},
-		{prosodyS2SUnknown, &scan.Service{Name: "xmpp", Product: "Prosody", ExtraInfo: "server-to-server; stream error: host-unknown",
+		{prosodyS2S, &record.Service{Name: "xmpp", ExtraInfo: "server-to-server; STARTTLS required", Confidence: 10}},
+		{prosodyS2SUnknown, &record.Service{Name: "xmpp", Product: "Prosody", ExtraInfo: "server-to-server; stream error: host-unknown",
 			Confidence: 10, CPE: prosodyCPE}},
-		{prosodyTLS, &scan.Service{Name: "xmpp", Confidence: 10}},
-		{ejabberd, &scan.Service{Name: "xmpp", Product: "ejabberd", Confidence: 10,
+		{prosodyTLS, &record.Service{Name: "xmpp", Confidence: 10}},
+		{ejabberd, &record.Service{Name: "xmpp", Product: "ejabberd", Confidence: 10,
 			CPE: []string{"cpe:2.3:a:process-one:ejabberd:*:*:*:*:*:*:*:*"}}},
 		// The header alone.
-		{prosody[:250], &scan.Service{Name: "xmpp", Confidence: 10}},
+		{prosody[:250], &record.Service{Name: "xmpp", Confidence: 10}},
 	}
 	for _, tt := range tests {
 		got, err := Parse([]byte(tt.in))

@@ -12,7 +12,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func init() { fingerprint.Register(plugin{}) }
@@ -37,7 +37,7 @@ const (
 	notServing = "This ZooKeeper instance is not currently serving requests"
 )
 
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*scan.Service, error) {
+func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
 	// The server closes after answering; EOF ends a whole answer.
 	b, err := c.Exchange(srvr, answerDone, 4096)
 	if len(b) == 0 {
@@ -60,8 +60,8 @@ func answerDone(b []byte) bool {
 }
 
 // Parse reads the answer to "srvr".
-func Parse(b []byte) (*scan.Service, error) {
-	svc := &scan.Service{Name: "zookeeper", Product: "Apache ZooKeeper", Confidence: 10}
+func Parse(b []byte) (*record.Service, error) {
+	svc := &record.Service{Name: "zookeeper", Product: "Apache ZooKeeper", Confidence: 10}
 	first, _, _ := bytes.Cut(b, []byte("\n"))
 	switch line := strings.TrimRight(string(first), "\r"); {
 	case line == notAllowed:

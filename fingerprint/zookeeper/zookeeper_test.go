@@ -9,7 +9,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/fptest"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // v38 is the srvr answer of ZooKeeper 3.8.0 (Debian 12's zookeeper).
@@ -38,15 +38,15 @@ func TestParse(t *testing.T) {
 	cpe := func(v string) []string { return []string{fingerprint.CPE("apache", "zookeeper", v)} }
 	tests := []struct {
 		in   string
-		want *scan.Service
+		want *record.Service
 	}{
-		{v38, &scan.Service{Name: "zookeeper", Product: "Apache ZooKeeper", Version: "3.8.0",
+		{v38, &record.Service{Name: "zookeeper", Product: "Apache ZooKeeper", Version: "3.8.0",
 			ExtraInfo: "built on 2022-02-25 08:49 UTC; mode: standalone", Confidence: 10, CPE: cpe("3.8.0")}},
-		{v34, &scan.Service{Name: "zookeeper", Product: "Apache ZooKeeper", Version: "3.4.13",
+		{v34, &record.Service{Name: "zookeeper", Product: "Apache ZooKeeper", Version: "3.4.13",
 			ExtraInfo: "built on 06/29/2018 04:05 GMT; mode: follower", Confidence: 10, CPE: cpe("3.4.13")}},
-		{notAllowed + "\n", &scan.Service{Name: "zookeeper", Product: "Apache ZooKeeper",
+		{notAllowed + "\n", &record.Service{Name: "zookeeper", Product: "Apache ZooKeeper",
 			ExtraInfo: "srvr not allowed", Confidence: 8, CPE: cpe("")}},
-		{notServing + "\n", &scan.Service{Name: "zookeeper", Product: "Apache ZooKeeper",
+		{notServing + "\n", &record.Service{Name: "zookeeper", Product: "Apache ZooKeeper",
 			ExtraInfo: "not serving requests", Confidence: 8, CPE: cpe("")}},
 	}
 	for _, tt := range tests {

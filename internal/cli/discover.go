@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ajarsec/ajar/discover"
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/report"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/target"
@@ -166,7 +167,7 @@ func (d *discovery) portScan(set target.Set, plans []scan.Plan, cfg scan.Config,
 	}
 	cfg.Order, cfg.Shard, cfg.Shards = nil, 0, 0
 	d.gs = &groupScan{all: set, size: d.group, np: np, plans: plans, cfg: cfg, seed: seed, sess: d.sess,
-		hostOut: func(*discover.Host) error { return nil }, tell: d.tell}
+		hostOut: func(*record.Host) error { return nil }, tell: d.tell}
 	return d.gs, nil
 }
 
@@ -177,7 +178,7 @@ func (d *discovery) write(w report.ResultWriter, ck *checkpoint) error {
 	if d == nil || d.gs == nil {
 		return nil
 	}
-	d.gs.hostOut = func(h *discover.Host) error { return report.WriteHost(w, h) }
+	d.gs.hostOut = func(h *record.Host) error { return report.WriteHost(w, h) }
 	return ck.restoreGroups(d.gs)
 }
 
@@ -278,7 +279,7 @@ func runPingSweep(ctx context.Context, env *Env, f *scanFlags, set target.Set) e
 	if err := hw.Begin(sweepInfo(env, start)); err != nil {
 		writeErr = err
 	}
-	runErr := s.Run(ctx, set, func(h discover.Host) {
+	runErr := s.Run(ctx, set, func(h record.Host) {
 		if err := hw.WriteHost(&h); err != nil && writeErr == nil {
 			writeErr = err
 		}

@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/ajarsec/ajar/discover"
+	"github.com/ajarsec/ajar/record"
 )
 
 // The host file of a checkpoint (FILE.hosts, next to FILE) keeps what
@@ -33,7 +33,7 @@ type savedHost struct {
 	A   netip.Addr    `json:"a"`
 	R   string        `json:"r,omitempty"`
 	RTT time.Duration `json:"rtt_ns,omitempty"`
-	MAC discover.MAC  `json:"mac,omitzero"`
+	MAC record.MAC    `json:"mac,omitzero"`
 }
 
 type hostLine struct {
@@ -163,21 +163,21 @@ func (gs *groupScan) parseHostLine(line []byte, next uint64) (*groupRecord, erro
 	if uint64(len(l.Up)+len(l.Down)) > v.n {
 		return nil, fmt.Errorf("host group %d: more hosts than its %d", l.G, v.n)
 	}
-	rec := &groupRecord{g: l.G, up: make([]discover.Host, len(l.Up))}
+	rec := &groupRecord{g: l.G, up: make([]record.Host, len(l.Up))}
 	for i, h := range l.Up {
 		if !in(h.A) || i > 0 && h.A.Compare(l.Up[i-1].A) <= 0 || h.RTT < 0 {
 			return nil, fmt.Errorf("host group %d: bad up host %v", l.G, h.A)
 		}
-		rec.up[i] = discover.Host{Addr: h.A, Name: gs.all.Name(h.A), State: discover.Up, Reason: discover.Reason(h.R), RTT: h.RTT, MAC: h.MAC}
+		rec.up[i] = record.Host{Addr: h.A, Name: gs.all.Name(h.A), State: record.Up, Reason: record.Reason(h.R), RTT: h.RTT, MAC: h.MAC}
 	}
 	for _, h := range l.Down {
 		if !in(h.A) {
 			return nil, fmt.Errorf("host group %d: bad down host %v", l.G, h.A)
 		}
 		if rec.downWhy == nil {
-			rec.downWhy = map[netip.Addr]discover.Reason{}
+			rec.downWhy = map[netip.Addr]record.Reason{}
 		}
-		rec.downWhy[h.A] = discover.Reason(h.R)
+		rec.downWhy[h.A] = record.Reason(h.R)
 	}
 	return rec, nil
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ajarsec/ajar/discover"
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/target"
 	"github.com/ajarsec/ajar/target/perm"
@@ -48,7 +49,7 @@ type portScan interface {
 	// Progress is what the progress line shows, and its unit.
 	Progress() (done, total, open uint64)
 	// Run runs the scan from from; tracked keeps the mark.
-	Run(ctx context.Context, from scan.Resume, tracked bool, emit func(*scan.Result, uint64)) error
+	Run(ctx context.Context, from scan.Resume, tracked bool, emit func(*record.PortResult, uint64)) error
 	// Stopped says how far a stopped scan came.
 	Stopped() string
 }
@@ -64,9 +65,9 @@ func (o oneEngine) Progress() (uint64, uint64, uint64) {
 	return p.Done, p.Total, p.Open
 }
 
-func (o oneEngine) Run(ctx context.Context, from scan.Resume, tracked bool, emit func(*scan.Result, uint64)) error {
+func (o oneEngine) Run(ctx context.Context, from scan.Resume, tracked bool, emit func(*record.PortResult, uint64)) error {
 	if !tracked {
-		return o.e.Run(ctx, func(r *scan.Result) { emit(r, 0) })
+		return o.e.Run(ctx, func(r *record.PortResult) { emit(r, 0) })
 	}
 	return o.e.RunTracked(ctx, from, emit)
 }
@@ -80,13 +81,13 @@ func (o oneEngine) Stopped() string {
 // target order, and the down hosts whose reason is not silence.
 type groupRecord struct {
 	g       uint64
-	up      []discover.Host
-	downWhy map[netip.Addr]discover.Reason
+	up      []record.Host
+	downWhy map[netip.Addr]record.Reason
 }
 
 // hosts calls fn with every host record of the group: the up hosts,
 // then the down ones.
-func (gr *groupRecord) hosts(view groupView, fn func(*discover.Host) error) error {
+func (gr *groupRecord) hosts(view groupView, fn func(*record.Host) error) error {
 	for i := range gr.up {
 		if err := fn(&gr.up[i]); err != nil {
 			return err
@@ -101,7 +102,7 @@ func (gr *groupRecord) hosts(view groupView, fn func(*discover.Host) error) erro
 		if up[a] {
 			continue
 		}
-		h := discover.Host{Addr: a, Name: view.set.Name(a), State: discover.Down, Reason: discover.ReasonNoResponse}
+		h := record.Host{Addr: a, Name: view.set.Name(a), State: record.Down, Reason: record.ReasonNoResponse}
 		if why, ok := gr.downWhy[a]; ok {
 			h.Reason = why
 		}
@@ -147,7 +148,7 @@ type groupScan struct {
 	sess  *discover.Session
 	// hostOut writes a host record to the outputs; it may run on the
 	// discovery goroutine, while results are written.
-	hostOut func(*discover.Host) error
+	hostOut func(*record.Host) error
 	// saved are the groups a resumed checkpoint's host file holds, from
 	// the group it resumes in; save, when set, records each new group
 	// there before its first probe.
@@ -212,7 +213,7 @@ type discovered struct {
 
 // Run discovers and scans the groups from the one holding from.Start,
 // discovery running one group ahead of the port scan.
-func (gs *groupScan) Run(ctx context.Context, from scan.Resume, tracked bool, emit func(*scan.Result, uint64)) error {
+func (gs *groupScan) Run(ctx context.Context, from scan.Resume, tracked bool, emit func(*record.PortResult, uint64)) error {
 	span := gs.size * gs.np
 	first := from.Start / span
 	gs.mark.Store(from.Start)
@@ -252,7 +253,7 @@ func (gs *groupScan) Run(ctx context.Context, from scan.Resume, tracked bool, em
 }
 
 // scanGroup scans the ports of one group's live hosts.
-func (gs *groupScan) scanGroup(ctx context.Context, rec *groupRecord, base uint64, local scan.Resume, tracked bool, emit func(*scan.Result, uint64)) error {
+func (gs *groupScan) scanGroup(ctx context.Context, rec *groupRecord, base uint64, local scan.Resume, tracked bool, emit func(*record.PortResult, uint64)) error {
 	if len(rec.up) == 0 {
 		return nil
 	}
@@ -273,9 +274,9 @@ func (gs *groupScan) scanGroup(ctx context.Context, rec *groupRecord, base uint6
 		gs.cur.Store(nil)
 	}()
 	if !tracked {
-		return e.Run(ctx, func(r *scan.Result) { emit(r, 0) })
+		return e.Run(ctx, func(r *record.PortResult) { emit(r, 0) })
 	}
-	return e.RunTracked(ctx, local, func(r *scan.Result, k uint64) { emit(r, base+k) })
+	return e.RunTracked(ctx, local, func(r *record.PortResult, k uint64) { emit(r, base+k) })
 }
 
 // discoverAll discovers the groups from first on, in order, and hands
@@ -308,13 +309,13 @@ func (gs *groupScan) discoverGroup(ctx context.Context, g uint64) (*groupRecord,
 		return rec, nil
 	}
 	rec := &groupRecord{g: g}
-	err := gs.sess.Run(ctx, gs.view(g), func(h discover.Host) {
+	err := gs.sess.Run(ctx, gs.view(g), func(h record.Host) {
 		switch {
-		case h.State == discover.Up:
+		case h.State == record.Up:
 			rec.up = append(rec.up, h)
-		case h.Reason != discover.ReasonNoResponse:
+		case h.Reason != record.ReasonNoResponse:
 			if rec.downWhy == nil {
-				rec.downWhy = map[netip.Addr]discover.Reason{}
+				rec.downWhy = map[netip.Addr]record.Reason{}
 			}
 			rec.downWhy[h.Addr] = h.Reason
 		}
@@ -327,7 +328,7 @@ func (gs *groupScan) discoverGroup(ctx context.Context, g uint64) (*groupRecord,
 	}
 	// Target order: the same engine on resume, whatever order the
 	// answers came in.
-	slices.SortFunc(rec.up, func(a, b discover.Host) int { return a.Addr.Compare(b.Addr) })
+	slices.SortFunc(rec.up, func(a, b record.Host) int { return a.Addr.Compare(b.Addr) })
 	gs.count(rec)
 	if gs.save != nil {
 		if err := gs.save(rec); err != nil {

@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ajarsec/ajar/portspec"
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/report"
-	"github.com/ajarsec/ajar/scan"
 )
 
 type identifyFlags struct {
@@ -95,18 +95,18 @@ func runIdentify(cmd *cobra.Command, env *Env, f *identifyFlags, args []string) 
 		return failure(err)
 	}
 	var writeErr error
-	id := newIdentifier(cfg, f.svc.parallel, func(r *scan.Result) {
+	id := newIdentifier(cfg, f.svc.parallel, func(r *record.PortResult) {
 		if err := out.w.Write(r); err != nil && writeErr == nil {
 			writeErr = err
 		}
 	})
 	if !f.quiet {
-		id.warn = func(r *scan.Result, err error) {
+		id.warn = func(r *record.PortResult, err error) {
 			fmt.Fprintf(env.Stderr, "ajar: warning: %v\n", err)
 		}
 	}
 	for _, ep := range eps {
-		r := &scan.Result{Host: ep.addr.Addr(), Hostname: ep.name, Port: ep.addr.Port(), Proto: ep.proto, State: scan.Open, Reason: "user-set"}
+		r := &record.PortResult{Host: ep.addr.Addr(), Hostname: ep.name, Port: ep.addr.Port(), Proto: ep.proto, State: record.Open, Reason: "user-set"}
 		id.submit(ctx, r)
 	}
 	id.wait()

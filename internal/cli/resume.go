@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/report"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/scan/journal"
@@ -314,17 +315,17 @@ func (ck *checkpoint) release() {
 // the scan hands its own. Ports only counted (closed and filtered ones,
 // without --all-ports) come as that many results of port 0, which no
 // output lists: they only add up to the outputs' "not shown" counts.
-func (ck *checkpoint) replay(handle func(*scan.Result)) error {
+func (ck *checkpoint) replay(handle func(*record.PortResult)) error {
 	if ck == nil || ck.resumed == nil {
 		return nil
 	}
 	names := ck.meta.Names
-	return ck.resumed.Replay(func(r *scan.Result) error {
+	return ck.resumed.Replay(func(r *record.PortResult) error {
 		r.Hostname = names[r.Host]
 		handle(r)
 		return nil
 	}, func(c journal.Count) error {
-		r := scan.Result{Host: c.Host, Hostname: names[c.Host], Proto: c.Proto, State: c.State, Reason: c.Reason, RTT: c.RTT}
+		r := record.PortResult{Host: c.Host, Hostname: names[c.Host], Proto: c.Proto, State: c.State, Reason: c.Reason, RTT: c.RTT}
 		for range c.N {
 			handle(&r)
 			r.RTT = 0
@@ -338,7 +339,7 @@ func (ck *checkpoint) replay(handle func(*scan.Result)) error {
 // when there is a checkpoint to keep: without one, positions do not
 // matter (emit gets 0), and nothing bounds how far past its slowest probe
 // the scan goes.
-func (ck *checkpoint) run(ctx context.Context, sc portScan, emit func(*scan.Result, uint64)) error {
+func (ck *checkpoint) run(ctx context.Context, sc portScan, emit func(*record.PortResult, uint64)) error {
 	if ck == nil {
 		return sc.Run(ctx, scan.Resume{}, false, emit)
 	}
@@ -362,7 +363,7 @@ func (ck *checkpoint) openBefore() uint64 {
 }
 
 // record notes one result of the scan.
-func (ck *checkpoint) record(pos uint64, r *scan.Result) {
+func (ck *checkpoint) record(pos uint64, r *record.PortResult) {
 	if ck != nil && ck.w != nil {
 		ck.w.Record(pos, r)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ajarsec/ajar/portspec"
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/report"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/scan/udp"
@@ -520,7 +521,7 @@ func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *
 	if !spec.UDP.IsEmpty() && !f.quiet {
 		limits = udp.NewLimitWatch(maxLimitHosts)
 	}
-	write := func(r *scan.Result) {
+	write := func(r *record.PortResult) {
 		if err := out.w.Write(r); err != nil && writeErr == nil {
 			writeErr = err
 		}
@@ -529,10 +530,10 @@ func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *
 	if f.service {
 		ident = newIdentifier(svcCfg, f.svc.parallel, write)
 	}
-	handle := func(r *scan.Result) {
-		if r.State == scan.Open || r.State == scan.OpenFiltered {
+	handle := func(r *record.PortResult) {
+		if r.State == record.Open || r.State == record.OpenFiltered {
 			if name := portspec.ServiceName(r.Port, r.Proto); name != "" {
-				r.Service = &scan.Service{Name: name, Method: "port-table", Confidence: 3}
+				r.Service = &record.Service{Name: name, Method: "port-table", Confidence: 3}
 			}
 		}
 		if ident != nil {
@@ -544,7 +545,7 @@ func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *
 	runErr := ck.replay(handle)
 	if runErr == nil {
 		ck.start()
-		runErr = ck.run(ctx, engine, func(r *scan.Result, pos uint64) {
+		runErr = ck.run(ctx, engine, func(r *record.PortResult, pos uint64) {
 			ck.record(pos, r)
 			if limits != nil {
 				limits.Observe(r)

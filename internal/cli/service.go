@@ -11,7 +11,7 @@ import (
 
 	"github.com/ajarsec/ajar/fingerprint"
 	_ "github.com/ajarsec/ajar/fingerprint/all" // the plugins compiled in
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // serviceFlags are the flags of service identification, shared by
@@ -47,17 +47,17 @@ type identifier struct {
 	sem   chan struct{}
 	wg    sync.WaitGroup
 	mu    sync.Mutex
-	write func(*scan.Result)
+	write func(*record.PortResult)
 	// warn, when set, hears of ports that could not be reached.
-	warn func(r *scan.Result, err error)
+	warn func(r *record.PortResult, err error)
 }
 
-func newIdentifier(cfg fingerprint.Config, parallel int, write func(*scan.Result)) *identifier {
+func newIdentifier(cfg fingerprint.Config, parallel int, write func(*record.PortResult)) *identifier {
 	return &identifier{cfg: cfg, sem: make(chan struct{}, parallel), write: write}
 }
 
 // emit writes a result that needs no identification.
-func (id *identifier) emit(r *scan.Result) {
+func (id *identifier) emit(r *record.PortResult) {
 	id.mu.Lock()
 	defer id.mu.Unlock()
 	id.write(r)
@@ -66,10 +66,10 @@ func (id *identifier) emit(r *scan.Result) {
 // submit identifies r's service, when its port is open, and then writes
 // it. It blocks while the pool is full. r is copied: the caller may reuse
 // it.
-func (id *identifier) submit(ctx context.Context, r *scan.Result) {
+func (id *identifier) submit(ctx context.Context, r *record.PortResult) {
 	// A silent UDP port may be open: a service's own probe can make it
 	// answer, as nmap -sV does.
-	if r.State != scan.Open && !(r.State == scan.OpenFiltered && r.Proto == scan.UDP) {
+	if r.State != record.Open && !(r.State == record.OpenFiltered && r.Proto == record.UDP) {
 		id.emit(r)
 		return
 	}
@@ -91,14 +91,14 @@ func (id *identifier) submit(ctx context.Context, r *scan.Result) {
 
 // identify fills r.Service with what identification found, and keeps the
 // port table's guess when it found nothing.
-func (id *identifier) identify(ctx context.Context, r *scan.Result) {
+func (id *identifier) identify(ctx context.Context, r *record.PortResult) {
 	t := fingerprint.Target{Addr: netipAddrPort(r), Proto: r.Proto, Host: r.Hostname}
 	svc, err := id.cfg.Identify(ctx, t)
 	switch {
 	case err == nil && svc != nil:
 		r.Service = svc
-		if r.State == scan.OpenFiltered {
-			r.State, r.Reason = scan.Open, scan.ReasonUDPResponse
+		if r.State == record.OpenFiltered {
+			r.State, r.Reason = record.Open, record.ReasonUDPResponse
 		}
 	case err != nil && !errors.Is(err, fingerprint.ErrNoMatch) && ctx.Err() == nil && id.warn != nil:
 		id.mu.Lock()
@@ -110,4 +110,4 @@ func (id *identifier) identify(ctx context.Context, r *scan.Result) {
 // wait blocks until every submitted port is identified and written.
 func (id *identifier) wait() { id.wg.Wait() }
 
-func netipAddrPort(r *scan.Result) netip.AddrPort { return netip.AddrPortFrom(r.Host, r.Port) }
+func netipAddrPort(r *record.PortResult) netip.AddrPort { return netip.AddrPortFrom(r.Host, r.Port) }

@@ -5,14 +5,15 @@
 package connect
 
 import (
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 )
 
 // Prober probes TCP ports with connect(). The zero value is ready to use.
 type Prober struct{}
 
-// Proto reports scan.TCP.
-func (Prober) Proto() scan.Proto { return scan.TCP }
+// Proto reports record.TCP.
+func (Prober) Proto() record.Proto { return record.TCP }
 
 // NewWorker returns a worker for one goroutine.
 func (Prober) NewWorker() scan.Worker { return newWorker() }

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/scan/internal/probesock"
 )
@@ -181,22 +182,22 @@ func classify(fd int, err error, rtt time.Duration, port int) (out scan.Outcome,
 		if selfConnected(fd) {
 			// The kernel picked dst's own port as the source port and
 			// the SYN met itself: nothing listens there.
-			return scan.Outcome{State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: rtt}, false
+			return scan.Outcome{State: record.Closed, Reason: record.ReasonConnRefused, RTT: rtt}, false
 		}
-		return scan.Outcome{State: scan.Open, Reason: scan.ReasonConnected, RTT: rtt}, false
+		return scan.Outcome{State: record.Open, Reason: record.ReasonConnected, RTT: rtt}, false
 	case unix.ETIMEDOUT:
 		return scan.Outcome{NoAnswer: true}, false
 	}
 	if r, ok := icmpReason(fd, port); ok {
-		return scan.Outcome{State: scan.Filtered, Reason: r, RTT: rtt}, false
+		return scan.Outcome{State: record.Filtered, Reason: r, RTT: rtt}, false
 	}
 	switch err {
 	case unix.ECONNREFUSED:
-		return scan.Outcome{State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: rtt}, true
+		return scan.Outcome{State: record.Closed, Reason: record.ReasonConnRefused, RTT: rtt}, true
 	case unix.EHOSTUNREACH:
-		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonHostUnreach, RTT: rtt}, false
+		return scan.Outcome{State: record.Filtered, Reason: record.ReasonHostUnreach, RTT: rtt}, false
 	case unix.ENETUNREACH:
-		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonNetUnreach, RTT: rtt}, false
+		return scan.Outcome{State: record.Filtered, Reason: record.ReasonNetUnreach, RTT: rtt}, false
 	}
 	// EACCES and EPERM with no ICMP behind them (this machine's own
 	// firewall), EADDRNOTAVAIL (no ephemeral port left), ENOBUFS, ...:
@@ -223,7 +224,7 @@ func selfConnected(fd int) bool {
 
 // icmpReason reads the socket's error queue for an ICMP error about a
 // packet to port, draining what else is queued.
-func icmpReason(fd int, port int) (scan.Reason, bool) {
+func icmpReason(fd int, port int) (record.Reason, bool) {
 	var buf [8]byte
 	var oob [256]byte
 	for range 8 {

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 )
 
@@ -28,7 +29,7 @@ func (*worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Durat
 	rtt := time.Since(start)
 	if err == nil {
 		c.Close()
-		return scan.Outcome{State: scan.Open, Reason: scan.ReasonConnected, RTT: rtt}
+		return scan.Outcome{State: record.Open, Reason: record.ReasonConnected, RTT: rtt}
 	}
 	if ctx.Err() != nil {
 		return scan.Outcome{Err: ctx.Err()}
@@ -36,11 +37,11 @@ func (*worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Durat
 	var ne net.Error
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return scan.Outcome{State: scan.Closed, Reason: scan.ReasonConnRefused, RTT: rtt}
+		return scan.Outcome{State: record.Closed, Reason: record.ReasonConnRefused, RTT: rtt}
 	case errors.Is(err, syscall.EHOSTUNREACH):
-		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonHostUnreach, RTT: rtt}
+		return scan.Outcome{State: record.Filtered, Reason: record.ReasonHostUnreach, RTT: rtt}
 	case errors.Is(err, syscall.ENETUNREACH):
-		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonNetUnreach, RTT: rtt}
+		return scan.Outcome{State: record.Filtered, Reason: record.ReasonNetUnreach, RTT: rtt}
 	case errors.Is(err, syscall.ETIMEDOUT), errors.As(err, &ne) && ne.Timeout():
 		return scan.Outcome{NoAnswer: true}
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan/connect"
 )
 
@@ -34,12 +34,12 @@ func TestProbeLoopback(t *testing.T) {
 		defer l.Close()
 		open := netip.MustParseAddrPort(l.Addr().String())
 		out := w.Probe(ctx, open, time.Second)
-		if out.State != scan.Open || out.Reason != scan.ReasonConnected || out.Err != nil || out.NoAnswer {
+		if out.State != record.Open || out.Reason != record.ReasonConnected || out.Err != nil || out.NoAnswer {
 			t.Errorf("%v: %+v, want open", open, out)
 		}
 		closed := netip.AddrPortFrom(open.Addr(), freePort(t, fam.network, net.JoinHostPort(fam.host, "0")))
 		out = w.Probe(ctx, closed, time.Second)
-		if out.State != scan.Closed || out.Reason != scan.ReasonConnRefused {
+		if out.State != record.Closed || out.Reason != record.ReasonConnRefused {
 			t.Errorf("%v: %+v, want closed", closed, out)
 		}
 	}

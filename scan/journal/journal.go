@@ -34,7 +34,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // version is the format's version, in the header line.
@@ -64,18 +64,18 @@ type headerLine struct {
 	Header
 }
 
-// record is every other line; which fields are set says which kind.
-type record struct {
-	K      *uint64       `json:"k,omitempty"`
-	Count  uint64        `json:"count,omitempty"`
-	Mark   *uint64       `json:"mark,omitempty"`
-	Host   netip.Addr    `json:"host,omitzero"`
-	Port   uint16        `json:"port,omitempty"`
-	Proto  scan.Proto    `json:"proto,omitzero"`
-	State  scan.State    `json:"state,omitzero"`
-	Reason scan.Reason   `json:"reason,omitempty"`
-	RTT    time.Duration `json:"rtt_ns,omitempty"`
-	Svc    *scan.Service `json:"service,omitempty"`
+// entry is every other line; which fields are set says which kind.
+type entry struct {
+	K      *uint64         `json:"k,omitempty"`
+	Count  uint64          `json:"count,omitempty"`
+	Mark   *uint64         `json:"mark,omitempty"`
+	Host   netip.Addr      `json:"host,omitzero"`
+	Port   uint16          `json:"port,omitempty"`
+	Proto  record.Proto    `json:"proto,omitzero"`
+	State  record.State    `json:"state,omitzero"`
+	Reason record.Reason   `json:"reason,omitempty"`
+	RTT    time.Duration   `json:"rtt_ns,omitempty"`
+	Svc    *record.Service `json:"service,omitempty"`
 }
 
 // Count is a number of results of one host that are not listed one by
@@ -83,9 +83,9 @@ type record struct {
 // among them (0 if none).
 type Count struct {
 	Host   netip.Addr
-	Proto  scan.Proto
-	State  scan.State
-	Reason scan.Reason
+	Proto  record.Proto
+	State  record.State
+	Reason record.Reason
 	RTT    time.Duration
 	N      uint64
 }
@@ -139,7 +139,7 @@ func Open(path string) (*Journal, error) {
 // each listed result to result, and each committed count to count, in the
 // order they were written. It stops at the first error either returns. It
 // may be called after Append, before the writer commits.
-func (j *Journal) Replay(result func(*scan.Result) error, count func(Count) error) error {
+func (j *Journal) Replay(result func(*record.PortResult) error, count func(Count) error) error {
 	f, err := os.Open(j.path)
 	if err != nil {
 		return err
@@ -157,7 +157,7 @@ func (j *Journal) Replay(result func(*scan.Result) error, count func(Count) erro
 
 // scan reads the journal from r into j, calling result and count (when
 // set) as Replay describes.
-func (j *Journal) scan(r io.Reader, result func(*scan.Result) error, count func(Count) error) error {
+func (j *Journal) scan(r io.Reader, result func(*record.PortResult) error, count func(Count) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	line, err := readLine(br, maxHeaderLine)
 	if err != nil {
@@ -189,7 +189,7 @@ func (j *Journal) scan(r io.Reader, result func(*scan.Result) error, count func(
 			return fmt.Errorf("line %d: %v", n, err)
 		}
 		offset += int64(len(line))
-		var rec record
+		var rec entry
 		if err := json.Unmarshal(line, &rec); err != nil {
 			return fmt.Errorf("line %d: %v", n, err)
 		}
@@ -230,15 +230,15 @@ func (j *Journal) scan(r io.Reader, result func(*scan.Result) error, count func(
 }
 
 // result checks a result line and notes its position.
-func (j *Journal) result(rec *record) (*scan.Result, error) {
+func (j *Journal) result(rec *entry) (*record.PortResult, error) {
 	k := *rec.K
 	if k >= j.Total {
 		return nil, fmt.Errorf("position %d past the scan's %d", k, j.Total)
 	}
-	if !rec.Host.IsValid() || rec.Port == 0 || rec.Proto == 0 || rec.State == scan.StateUnknown || rec.RTT < 0 {
+	if !rec.Host.IsValid() || rec.Port == 0 || rec.Proto == 0 || rec.State == record.StateUnknown || rec.RTT < 0 {
 		return nil, errors.New("a result without host, port, protocol or state")
 	}
-	if !j.All && rec.State != scan.Open {
+	if !j.All && rec.State != record.Open {
 		return nil, fmt.Errorf("a %v port listed in a checkpoint of open ports", rec.State)
 	}
 	if k >= j.Mark {
@@ -248,17 +248,17 @@ func (j *Journal) result(rec *record) (*scan.Result, error) {
 		j.past[k] = struct{}{}
 	}
 	j.Results++
-	if rec.State == scan.Open {
+	if rec.State == record.Open {
 		j.Open++
 	}
-	return &scan.Result{
+	return &record.PortResult{
 		Host: rec.Host, Port: rec.Port, Proto: rec.Proto, State: rec.State,
 		Reason: rec.Reason, RTT: rec.RTT, Service: rec.Svc,
 	}, nil
 }
 
-func (j *Journal) count(rec *record) (Count, error) {
-	if !rec.Host.IsValid() || rec.Proto == 0 || rec.State == scan.StateUnknown || rec.RTT < 0 {
+func (j *Journal) count(rec *entry) (Count, error) {
+	if !rec.Host.IsValid() || rec.Proto == 0 || rec.State == record.StateUnknown || rec.RTT < 0 {
 		return Count{}, errors.New("a count without host, protocol or state")
 	}
 	if j.All {

@@ -13,20 +13,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 var meta = json.RawMessage(`{"args":["192.0.2.1"]}`)
 
-func res(host string, port uint16, st scan.State) *scan.Result {
-	r := &scan.Result{Host: netip.MustParseAddr(host), Port: port, Proto: scan.TCP, State: st, RTT: time.Duration(port) * time.Microsecond}
+func res(host string, port uint16, st record.State) *record.PortResult {
+	r := &record.PortResult{Host: netip.MustParseAddr(host), Port: port, Proto: record.TCP, State: st, RTT: time.Duration(port) * time.Microsecond}
 	switch st {
-	case scan.Open:
-		r.Reason = scan.ReasonConnected
-	case scan.Closed:
-		r.Reason = scan.ReasonConnRefused
+	case record.Open:
+		r.Reason = record.ReasonConnected
+	case record.Closed:
+		r.Reason = record.ReasonConnRefused
 	default:
-		r.Reason = scan.ReasonNoResponse
+		r.Reason = record.ReasonNoResponse
 	}
 	return r
 }
@@ -40,7 +40,7 @@ type replayed struct {
 func replay(t *testing.T, j *Journal) replayed {
 	t.Helper()
 	got := replayed{counts: map[string]uint64{}}
-	err := j.Replay(func(r *scan.Result) error {
+	err := j.Replay(func(r *record.PortResult) error {
 		got.results = append(got.results, fmt.Sprintf("%v:%d/%v", r.Host, r.Port, r.State))
 		return nil
 	}, func(c Count) error {
@@ -60,11 +60,11 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Record(0, res("192.0.2.1", 22, scan.Open))
-	w.Record(1, res("192.0.2.1", 23, scan.Closed))
-	w.Record(3, res("192.0.2.1", 25, scan.Closed)) // past the mark: pending
-	w.Record(4, res("192.0.2.1", 80, scan.Open))   // past the mark: listed
-	w.Record(2, res("192.0.2.2", 24, scan.Filtered))
+	w.Record(0, res("192.0.2.1", 22, record.Open))
+	w.Record(1, res("192.0.2.1", 23, record.Closed))
+	w.Record(3, res("192.0.2.1", 25, record.Closed)) // past the mark: pending
+	w.Record(4, res("192.0.2.1", 80, record.Open))   // past the mark: listed
+	w.Record(2, res("192.0.2.2", 24, record.Filtered))
 	if err := w.Commit(3, true); err != nil {
 		t.Fatal(err)
 	}
@@ -108,9 +108,9 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Record(3, res("192.0.2.1", 25, scan.Closed))
+	w.Record(3, res("192.0.2.1", 25, record.Closed))
 	for k := uint64(5); k < 100; k++ {
-		w.Record(k, res("192.0.2.3", uint16(k), scan.Closed))
+		w.Record(k, res("192.0.2.3", uint16(k), record.Closed))
 	}
 	if err := w.Commit(100, true); err != nil {
 		t.Fatal(err)
@@ -142,8 +142,8 @@ func TestTornTail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Record(0, res("192.0.2.1", 1, scan.Closed))
-	w.Record(1, res("192.0.2.1", 2, scan.Open))
+	w.Record(0, res("192.0.2.1", 1, record.Closed))
+	w.Record(1, res("192.0.2.1", 2, record.Open))
 	w.Commit(2, true)
 	w.Close()
 	good, _ := os.ReadFile(path)
@@ -168,7 +168,7 @@ func TestTornTail(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Record(2, res("192.0.2.1", 3, scan.Closed))
+		w.Record(2, res("192.0.2.1", 3, record.Closed))
 		w.Commit(3, true)
 		w.Close()
 		j, err = Open(path)
@@ -229,11 +229,11 @@ func TestAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, st := range []scan.State{scan.Open, scan.Closed, scan.Filtered} {
+	for k, st := range []record.State{record.Open, record.Closed, record.Filtered} {
 		w.Record(uint64(k), res("2001:db8::1", uint16(k+1), st))
 	}
-	odd := res("2001:db8::1", 9, scan.Open)
-	odd.Reason, odd.Service = `a "quoted" reason`, &scan.Service{Name: "ssh", Banner: "SSH-2.0-x\r\n"}
+	odd := res("2001:db8::1", 9, record.Open)
+	odd.Reason, odd.Service = `a "quoted" reason`, &record.Service{Name: "ssh", Banner: "SSH-2.0-x\r\n"}
 	w.Record(3, odd)
 	w.Commit(1, true)
 	if w.Pending() != 0 {
@@ -249,9 +249,9 @@ func TestAll(t *testing.T) {
 	if len(got.results) != 4 || len(got.counts) != 0 || !j.Done(2) || !j.Done(3) || j.Open != 2 {
 		t.Errorf("%v %v", got.results, got.counts)
 	}
-	var back []scan.Result
-	j.Replay(func(r *scan.Result) error { back = append(back, *r); return nil }, nil)
-	if len(back) != 4 || back[1].RTT != 2*time.Microsecond || back[1].Reason != scan.ReasonConnRefused ||
+	var back []record.PortResult
+	j.Replay(func(r *record.PortResult) error { back = append(back, *r); return nil }, nil)
+	if len(back) != 4 || back[1].RTT != 2*time.Microsecond || back[1].Reason != record.ReasonConnRefused ||
 		back[3].Reason != odd.Reason || back[3].Service == nil || back[3].Service.Banner != odd.Service.Banner {
 		t.Errorf("replayed %+v", back)
 	}
@@ -275,7 +275,7 @@ func FuzzOpen(f *testing.F) {
 		}
 		defer j.Close()
 		n := uint64(0)
-		if err := j.Replay(func(*scan.Result) error { n++; return nil }, func(Count) error { return nil }); err != nil {
+		if err := j.Replay(func(*record.PortResult) error { n++; return nil }, func(Count) error { return nil }); err != nil {
 			t.Fatalf("Open took it, Replay did not: %v", err)
 		}
 		if n != j.Results {
@@ -293,12 +293,12 @@ func TestCountsDeferred(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.CountEvery = time.Hour
-	w.Record(0, res("192.0.2.1", 1, scan.Open))
+	w.Record(0, res("192.0.2.1", 1, record.Open))
 	if err := w.Commit(1, false); err != nil { // nothing to count: the mark moves
 		t.Fatal(err)
 	}
-	w.Record(1, res("192.0.2.1", 2, scan.Closed))
-	w.Record(2, res("192.0.2.1", 3, scan.Open))
+	w.Record(1, res("192.0.2.1", 2, record.Closed))
+	w.Record(2, res("192.0.2.1", 3, record.Open))
 	if err := w.Commit(3, false); err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func BenchmarkRecord(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer w.Close()
-			r := res("192.0.2.1", 443, scan.Closed)
+			r := res("192.0.2.1", 443, record.Closed)
 			b.ReportAllocs()
 			for i := range uint64(b.N) {
 				w.Record(i, r)

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // ErrLocked is what Create and Open return when another process holds the
@@ -45,17 +45,17 @@ type pending struct {
 	pos    uint64
 	host   netip.Addr
 	rtt    time.Duration
-	reason scan.Reason
-	proto  scan.Proto
-	state  scan.State
+	reason record.Reason
+	proto  record.Proto
+	state  record.State
 }
 
 // countKey is what Count lines add up by.
 type countKey struct {
 	host   netip.Addr
-	proto  scan.Proto
-	state  scan.State
-	reason scan.Reason
+	proto  record.Proto
+	state  record.State
+	reason record.Reason
 }
 
 // Create makes a new checkpoint at path with header h and locks it. It
@@ -108,17 +108,17 @@ func (j *Journal) Append() (*Writer, error) {
 // Record notes the result at position pos: a listed result (open, or any
 // with All) becomes a line at the next Commit; another is counted when a
 // committed mark passes pos.
-func (w *Writer) Record(pos uint64, r *scan.Result) {
+func (w *Writer) Record(pos uint64, r *record.PortResult) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.err != nil {
 		return
 	}
-	if r.Proto != scan.TCP && r.Proto != scan.UDP || r.State == scan.StateUnknown || int(r.State) >= 8 {
+	if r.Proto != record.TCP && r.Proto != record.UDP || r.State == record.StateUnknown || int(r.State) >= 8 {
 		w.err = fmt.Errorf("journal: a result of protocol %v, state %v", r.Proto, r.State)
 		return
 	}
-	if !w.all && r.State != scan.Open {
+	if !w.all && r.State != record.Open {
 		w.pending = append(w.pending, pending{pos: pos, host: r.Host, rtt: r.RTT, reason: r.Reason, proto: r.Proto, state: r.State})
 		return
 	}
@@ -132,9 +132,9 @@ func (w *Writer) Record(pos uint64, r *scan.Result) {
 
 // appendResult appends a result line: by hand, as this runs once a probe
 // with All, and encoding/json takes several times longer.
-func appendResult(b []byte, pos uint64, r *scan.Result) ([]byte, error) {
+func appendResult(b []byte, pos uint64, r *record.PortResult) ([]byte, error) {
 	if !plain(string(r.Reason)) || r.Service != nil {
-		rec := record{K: &pos, Host: r.Host, Port: r.Port, Proto: r.Proto, State: r.State, Reason: r.Reason, RTT: r.RTT, Svc: r.Service}
+		rec := entry{K: &pos, Host: r.Host, Port: r.Port, Proto: r.Proto, State: r.State, Reason: r.Reason, RTT: r.RTT, Svc: r.Service}
 		line, err := json.Marshal(&rec)
 		return append(append(b, line...), '\n'), err
 	}
@@ -283,7 +283,7 @@ func (w *Writer) countBelow(mark uint64) {
 // writeCounts appends a count line for each count, and forgets them.
 func (w *Writer) writeCounts(buf []byte) ([]byte, error) {
 	for k, a := range w.counts {
-		rec := record{Count: a.n, Host: k.host, Proto: k.proto, State: k.state, Reason: k.reason, RTT: a.rtt}
+		rec := entry{Count: a.n, Host: k.host, Proto: k.proto, State: k.state, Reason: k.reason, RTT: a.rtt}
 		b, err := json.Marshal(&rec)
 		if err != nil {
 			return buf, fmt.Errorf("journal: counting %v: %w", k.host, err)

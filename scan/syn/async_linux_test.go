@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/scan/syn"
 	"github.com/ajarsec/ajar/target/perm"
@@ -77,7 +78,7 @@ func TestStartFullScan(t *testing.T) {
 			o := out[port]
 			state := o.State
 			if o.NoAnswer {
-				state = scan.Filtered
+				state = record.Filtered
 			}
 			if o.Err != nil || state != bedState(uint16(port)) {
 				if bad++; bad <= 10 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ajarsec/ajar/internal/netnstest"
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/scan/syn"
 	"github.com/ajarsec/ajar/target/perm"
@@ -116,14 +117,14 @@ func newScanBed(t *testing.T) *netnstest.Bed {
 	return bed
 }
 
-func bedState(port uint16) scan.State {
+func bedState(port uint16) record.State {
 	switch {
 	case slices.Contains(bedOpen, port):
-		return scan.Open
+		return record.Open
 	case port >= 20000, port >= 5000 && port < 5100, port >= 6000 && port < 6100:
-		return scan.Filtered
+		return record.Filtered
 	}
-	return scan.Closed
+	return record.Closed
 }
 
 type oneHost netip.Addr
@@ -152,7 +153,7 @@ func TestEngineBedFull(t *testing.T) {
 		start := time.Now()
 		seen := make(map[uint16]bool, 65535)
 		bad := 0
-		err = e.Run(context.Background(), func(r *scan.Result) {
+		err = e.Run(context.Background(), func(r *record.PortResult) {
 			if seen[r.Port] {
 				t.Errorf("%v port %d reported twice", addr, r.Port)
 			}
@@ -208,11 +209,11 @@ func TestEngineLoopbackFull(t *testing.T) {
 		}
 		start := time.Now()
 		var n, bad int
-		err = e.Run(context.Background(), func(r *scan.Result) {
+		err = e.Run(context.Background(), func(r *record.PortResult) {
 			n++
-			want := scan.Closed
+			want := record.Closed
 			if open[netip.AddrPortFrom(addr, r.Port)] {
-				want = scan.Open
+				want = record.Open
 			}
 			if r.State != want {
 				if bad++; bad <= 10 {
@@ -247,10 +248,10 @@ func TestENOBUFS(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := 0
-	err = e.Run(context.Background(), func(r *scan.Result) {
-		want := scan.Closed
+	err = e.Run(context.Background(), func(r *record.PortResult) {
+		want := record.Closed
 		if r.Port == 22 || r.Port == 80 {
-			want = scan.Open
+			want = record.Open
 		}
 		if r.State != want {
 			if bad++; bad <= 10 {

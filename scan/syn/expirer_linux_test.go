@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ajarsec/ajar/internal/netnstest"
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 )
 
@@ -57,7 +58,7 @@ func TestAnswerReadLate(t *testing.T) {
 	p.p.rxMu.Unlock()
 	select {
 	case o := <-done:
-		if o.State != scan.Closed || o.Reason != scan.ReasonReset {
+		if o.State != record.Closed || o.Reason != record.ReasonReset {
 			t.Errorf("%v: %+v, want the reset the kernel had in time", dst, o)
 		}
 	case <-time.After(10 * time.Second):

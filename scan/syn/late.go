@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 )
 
@@ -26,15 +27,15 @@ func (a *answer) outcome(sent int64) scan.Outcome {
 	rtt := max(time.Duration(a.at-sent), time.Nanosecond) // the clock is monotonic: never 0 for an answer
 	switch a.kind {
 	case replySynAck:
-		return scan.Outcome{State: scan.Open, Reason: scan.ReasonSynAck, RTT: rtt}
+		return scan.Outcome{State: record.Open, Reason: record.ReasonSynAck, RTT: rtt}
 	case replyReset:
-		return scan.Outcome{State: scan.Closed, Reason: scan.ReasonReset, RTT: rtt}
+		return scan.Outcome{State: record.Closed, Reason: record.ReasonReset, RTT: rtt}
 	}
 	r := scan.ICMPv4Reason(a.icmpType, a.icmpCode)
 	if a.icmpV6 {
 		r = scan.ICMPv6Reason(a.icmpType, a.icmpCode)
 	}
-	return scan.Outcome{State: scan.Filtered, Reason: r, RTT: rtt}
+	return scan.Outcome{State: record.Filtered, Reason: r, RTT: rtt}
 }
 
 // The low bits of a SYN's sequence number tag which try of its

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 func TestLateTable(t *testing.T) {
@@ -40,7 +40,7 @@ func TestLateTable(t *testing.T) {
 	if !ok || sent != 100*ms {
 		t.Fatalf("take: %v, sent %v", ok, sent)
 	}
-	if o := a.outcome(sent); o.State != scan.Closed || o.RTT != 150*time.Millisecond {
+	if o := a.outcome(sent); o.State != record.Closed || o.RTT != 150*time.Millisecond {
 		t.Errorf("outcome %+v, want closed after 150ms", o)
 	}
 	if _, _, ok := lt.take(dst, 270*ms); ok {

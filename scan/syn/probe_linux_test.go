@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ajarsec/ajar/internal/netnstest"
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/scan/syn"
 )
@@ -241,7 +242,7 @@ func TestProbeAllocs(t *testing.T) {
 		w.Probe(ctx, dst, time.Second) // the route, looked up once
 		var bad string
 		allocs := testing.AllocsPerRun(200, func() {
-			if o := w.Probe(ctx, dst, time.Second); o.State != scan.Open {
+			if o := w.Probe(ctx, dst, time.Second); o.State != record.Open {
 				bad = outcomeString(o)
 			}
 		})
@@ -274,7 +275,7 @@ func BenchmarkProbe(b *testing.B) {
 				port = 1000
 			}
 			o := w.Probe(context.Background(), netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port), time.Second)
-			if o.State != scan.Closed {
+			if o.State != record.Closed {
 				b.Errorf("port %d: %s", port, outcomeString(o))
 				return
 			}

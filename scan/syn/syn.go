@@ -33,6 +33,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 )
 
@@ -78,8 +79,8 @@ func New(cfg Config) (*Prober, error) {
 // not (an error wrapping ErrPrivileges, or errors.ErrUnsupported).
 func Available() error { return available() }
 
-// Proto reports scan.TCP.
-func (*Prober) Proto() scan.Proto { return scan.TCP }
+// Proto reports record.TCP.
+func (*Prober) Proto() record.Proto { return record.TCP }
 
 // NewWorker returns a worker for one of the engine's goroutines. Workers
 // share the prober's sockets; each owns a source port (several workers

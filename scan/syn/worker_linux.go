@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 )
 
@@ -364,11 +365,11 @@ func (w *worker) watch(ctx context.Context) {
 func unreachable(err error) scan.Outcome {
 	switch {
 	case errors.Is(err, unix.ENETUNREACH):
-		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonNetUnreach}
+		return scan.Outcome{State: record.Filtered, Reason: record.ReasonNetUnreach}
 	case errors.Is(err, unix.EHOSTUNREACH):
-		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonHostUnreach}
+		return scan.Outcome{State: record.Filtered, Reason: record.ReasonHostUnreach}
 	case errors.Is(err, unix.EACCES):
-		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonAdminProhibited}
+		return scan.Outcome{State: record.Filtered, Reason: record.ReasonAdminProhibited}
 	case errors.Is(err, unix.EINVAL):
 		// A blackhole route: the packet would be dropped here, as
 		// silently as by a filter on the way.

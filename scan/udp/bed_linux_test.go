@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ajarsec/ajar/internal/netnstest"
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/scan/udp"
 )
@@ -77,11 +78,11 @@ func tftpServer(t *testing.T, b *netnstest.Bed) (setReply func(string)) {
 
 type expect struct {
 	port   uint16
-	state  scan.State // StateUnknown: no answer
-	reason scan.Reason
+	state  record.State // StateUnknown: no answer
+	reason record.Reason
 }
 
-func span(from, n int, state scan.State, reason scan.Reason) []expect {
+func span(from, n int, state record.State, reason record.Reason) []expect {
 	var out []expect
 	for p := from; p < from+n; p++ {
 		out = append(out, expect{uint16(p), state, reason})
@@ -102,12 +103,12 @@ func TestStatesInBed(t *testing.T) {
 		netnstest.Rule{Proto: "udp", Ports: "4000-4009", Action: "icmp-admin-prohibited"},
 		netnstest.Rule{Proto: "udp", Ports: "4100", Action: "icmp-host-unreachable"},
 	)
-	open := func(p uint16) expect { return expect{p, scan.Open, scan.ReasonUDPResponse} }
-	cases := []expect{open(53), open(161), open(7000), open(69), {500, scan.Closed, scan.ReasonPortUnreach}}
-	cases = append(cases, span(8000, 20, scan.Closed, scan.ReasonPortUnreach)...)
-	cases = append(cases, span(3000, 10, scan.StateUnknown, "")...)
-	cases = append(cases, span(4000, 5, scan.Filtered, scan.ReasonAdminProhibited)...)
-	cases = append(cases, expect{4100, scan.Filtered, scan.ReasonHostUnreach})
+	open := func(p uint16) expect { return expect{p, record.Open, record.ReasonUDPResponse} }
+	cases := []expect{open(53), open(161), open(7000), open(69), {500, record.Closed, record.ReasonPortUnreach}}
+	cases = append(cases, span(8000, 20, record.Closed, record.ReasonPortUnreach)...)
+	cases = append(cases, span(3000, 10, record.StateUnknown, "")...)
+	cases = append(cases, span(4000, 5, record.Filtered, record.ReasonAdminProhibited)...)
+	cases = append(cases, expect{4100, record.Filtered, record.ReasonHostUnreach})
 	// A fixed shuffle: answers of every kind follow each other, and a
 	// port with two echoes comes before others.
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(cases), func(i, j int) { cases[i], cases[j] = cases[j], cases[i] })
@@ -121,7 +122,7 @@ func TestStatesInBed(t *testing.T) {
 				defer w.Close()
 				for i, c := range cases {
 					timeout := time.Second
-					if c.state == scan.StateUnknown {
+					if c.state == record.StateUnknown {
 						timeout = 150 * time.Millisecond
 					}
 					outs[i] = w.Probe(t.Context(), netip.AddrPortFrom(host, c.port), timeout)
@@ -136,7 +137,7 @@ func TestStatesInBed(t *testing.T) {
 				switch {
 				case out.Err != nil:
 					t.Errorf("port %d: local error %v", c.port, out.Err)
-				case c.state == scan.StateUnknown:
+				case c.state == record.StateUnknown:
 					if !out.NoAnswer {
 						t.Errorf("port %d: %+v, want no answer", c.port, out)
 					}
@@ -209,7 +210,7 @@ func TestClosedPortsGoSilent(t *testing.T) {
 				case out.NoAnswer:
 					silent++
 					seq = append(seq, '.')
-				case out.State == scan.Closed:
+				case out.State == record.Closed:
 					closed++
 					seq = append(seq, 'C')
 				default:

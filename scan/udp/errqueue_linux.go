@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 )
 
@@ -110,17 +111,17 @@ func about(dest netip.AddrPort, named bool, dst netip.AddrPort) bool {
 // state. A port unreachable is "closed" only when the probed host itself
 // sent it: from a router on the way it means a filter.
 func icmpOutcome(e queuedErr, dst netip.AddrPort) scan.Outcome {
-	var r scan.Reason
+	var r record.Reason
 	if e.origin == unix.SO_EE_ORIGIN_ICMP6 {
 		r = scan.ICMPv6Reason(e.typ, e.code)
 	} else {
 		r = scan.ICMPv4Reason(e.typ, e.code)
 	}
-	if r == scan.ReasonPortUnreach {
+	if r == record.ReasonPortUnreach {
 		from := e.offender.Unmap()
 		if !from.IsValid() || from == dst.Addr().WithZone("").Unmap() {
-			return scan.Outcome{State: scan.Closed, Reason: r}
+			return scan.Outcome{State: record.Closed, Reason: r}
 		}
 	}
-	return scan.Outcome{State: scan.Filtered, Reason: r}
+	return scan.Outcome{State: record.Filtered, Reason: r}
 }

@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // cmsg builds one control message as the kernel lays it out.
@@ -85,21 +85,21 @@ func TestIcmpOutcome(t *testing.T) {
 	for _, c := range []struct {
 		e     queuedErr
 		dst   netip.AddrPort
-		state scan.State
-		r     scan.Reason
+		state record.State
+		r     record.Reason
 	}{
-		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 3, code: 3, offender: dst4.Addr()}, dst4, scan.Closed, scan.ReasonPortUnreach},
-		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 3, code: 3, offender: netip.MustParseAddr("10.9.9.9")}, dst4, scan.Filtered, scan.ReasonPortUnreach},
-		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 3, code: 13}, dst4, scan.Filtered, scan.ReasonAdminProhibited},
-		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 3, code: 1}, dst4, scan.Filtered, scan.ReasonHostUnreach},
-		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 3, code: 0}, dst4, scan.Filtered, scan.ReasonNetUnreach},
-		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 3, code: 2}, dst4, scan.Filtered, scan.ReasonProtoUnreach},
-		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 11, code: 0}, dst4, scan.Filtered, scan.ReasonHostUnreach},
-		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP6, typ: 1, code: 4, offender: dst6.Addr()}, dst6, scan.Closed, scan.ReasonPortUnreach},
-		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP6, typ: 1, code: 1}, dst6, scan.Filtered, scan.ReasonAdminProhibited},
-		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP6, typ: 1, code: 3}, dst6, scan.Filtered, scan.ReasonHostUnreach},
-		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP6, typ: 1, code: 0}, dst6, scan.Filtered, scan.ReasonNetUnreach},
-		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP6, typ: 4, code: 1}, dst6, scan.Filtered, scan.ReasonProtoUnreach},
+		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 3, code: 3, offender: dst4.Addr()}, dst4, record.Closed, record.ReasonPortUnreach},
+		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 3, code: 3, offender: netip.MustParseAddr("10.9.9.9")}, dst4, record.Filtered, record.ReasonPortUnreach},
+		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 3, code: 13}, dst4, record.Filtered, record.ReasonAdminProhibited},
+		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 3, code: 1}, dst4, record.Filtered, record.ReasonHostUnreach},
+		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 3, code: 0}, dst4, record.Filtered, record.ReasonNetUnreach},
+		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 3, code: 2}, dst4, record.Filtered, record.ReasonProtoUnreach},
+		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP, typ: 11, code: 0}, dst4, record.Filtered, record.ReasonHostUnreach},
+		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP6, typ: 1, code: 4, offender: dst6.Addr()}, dst6, record.Closed, record.ReasonPortUnreach},
+		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP6, typ: 1, code: 1}, dst6, record.Filtered, record.ReasonAdminProhibited},
+		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP6, typ: 1, code: 3}, dst6, record.Filtered, record.ReasonHostUnreach},
+		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP6, typ: 1, code: 0}, dst6, record.Filtered, record.ReasonNetUnreach},
+		{queuedErr{origin: unix.SO_EE_ORIGIN_ICMP6, typ: 4, code: 1}, dst6, record.Filtered, record.ReasonProtoUnreach},
 	} {
 		out := icmpOutcome(c.e, c.dst)
 		if out.State != c.state || out.Reason != c.r {
@@ -138,7 +138,7 @@ func FuzzParseErrQueue(f *testing.F) {
 		}
 		if ok {
 			out := icmpOutcome(e, netip.MustParseAddrPort("10.1.2.2:53"))
-			if out.State != scan.Closed && out.State != scan.Filtered {
+			if out.State != record.Closed && out.State != record.Filtered {
 				t.Errorf("%+v: state %v", e, out.State)
 			}
 		}

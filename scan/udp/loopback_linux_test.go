@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/scan/udp"
 )
@@ -76,15 +77,15 @@ func TestProbeLoopback(t *testing.T) {
 		silent := listen(t, lo.network, lo.host).LocalAddr().(*net.UDPAddr).AddrPort()
 		for range 3 { // the sockets are reused: the answers must not be
 			out := w.Probe(ctx, open, time.Second)
-			if out.State != scan.Open || out.Reason != scan.ReasonUDPResponse || out.RTT <= 0 || out.NoAnswer || out.Err != nil {
+			if out.State != record.Open || out.Reason != record.ReasonUDPResponse || out.RTT <= 0 || out.NoAnswer || out.Err != nil {
 				t.Errorf("%v: %+v, want open", open, out)
 			}
 			out = w.Probe(ctx, closed, time.Second)
-			if out.State != scan.Closed || out.Reason != scan.ReasonPortUnreach || out.RTT <= 0 {
+			if out.State != record.Closed || out.Reason != record.ReasonPortUnreach || out.RTT <= 0 {
 				t.Errorf("%v: %+v, want closed", closed, out)
 			}
 			out = w.Probe(ctx, silent, 50*time.Millisecond)
-			if !out.NoAnswer || out.Err != nil || out.State != scan.StateUnknown {
+			if !out.NoAnswer || out.Err != nil || out.State != record.StateUnknown {
 				t.Errorf("%v: %+v, want no answer", silent, out)
 			}
 		}
@@ -122,7 +123,7 @@ func TestLateReplyNotCounted(t *testing.T) {
 		if out := w.Probe(ctx, silent, 100*time.Millisecond); !out.NoAnswer {
 			t.Errorf("%v after a late reply from %v: %+v, want no answer", silent, slowAddr, out)
 		}
-		if out := w.Probe(ctx, closed, time.Second); out.State != scan.Closed {
+		if out := w.Probe(ctx, closed, time.Second); out.State != record.Closed {
 			t.Errorf("%v: %+v, want closed", closed, out)
 		}
 	}
@@ -156,13 +157,13 @@ func (h hostList) At(i uint64) netip.Addr { return h[i] }
 // no namespace.
 func TestEngineLoopback(t *testing.T) {
 	for _, lo := range loopbacks {
-		want := map[uint16]scan.State{}
+		want := map[uint16]record.State{}
 		for range 3 {
-			want[echoServer(t, lo.network, lo.host).Port()] = scan.Open
-			want[listen(t, lo.network, lo.host).LocalAddr().(*net.UDPAddr).AddrPort().Port()] = scan.OpenFiltered
+			want[echoServer(t, lo.network, lo.host).Port()] = record.Open
+			want[listen(t, lo.network, lo.host).LocalAddr().(*net.UDPAddr).AddrPort().Port()] = record.OpenFiltered
 		}
 		for range 20 {
-			want[freePort(t, lo.network, lo.host).Port()] = scan.Closed
+			want[freePort(t, lo.network, lo.host).Port()] = record.Closed
 		}
 		var ports []uint16
 		for p := range want {
@@ -174,9 +175,9 @@ func TestEngineLoopback(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := map[uint16]scan.State{}
-		err = e.Run(t.Context(), func(r *scan.Result) {
-			if r.Proto != scan.UDP {
+		got := map[uint16]record.State{}
+		err = e.Run(t.Context(), func(r *record.PortResult) {
+			if r.Proto != record.UDP {
 				t.Errorf("port %d: proto %v", r.Port, r.Proto)
 			}
 			got[r.Port] = r.State

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 )
 
@@ -113,7 +114,7 @@ func MeasureICMPLimit(ctx context.Context, w scan.Worker, closed netip.AddrPort,
 			if !silent {
 				silent, l.SilentAt = true, sent
 			}
-		case out.State == scan.Closed:
+		case out.State == record.Closed:
 			l.Answered++
 			l.LastAnswer = time.Since(start)
 			if !silent {

@@ -12,14 +12,15 @@
 package udp
 
 import (
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 )
 
 // Prober probes UDP ports. The zero value is ready to use.
 type Prober struct{}
 
-// Proto reports scan.UDP.
-func (Prober) Proto() scan.Proto { return scan.UDP }
+// Proto reports record.UDP.
+func (Prober) Proto() record.Proto { return record.UDP }
 
 // NewWorker returns a worker for one goroutine. On Linux it keeps one
 // socket per address family, made on the first probe of that family: in

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/scan/internal/probesock"
 )
@@ -157,13 +158,13 @@ func (w *worker) associate(fd int) (scan.Outcome, bool) {
 	case nil:
 		return scan.Outcome{}, true
 	case unix.ENETUNREACH:
-		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonNetUnreach}, false
+		return scan.Outcome{State: record.Filtered, Reason: record.ReasonNetUnreach}, false
 	case unix.EHOSTUNREACH:
-		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonHostUnreach}, false
+		return scan.Outcome{State: record.Filtered, Reason: record.ReasonHostUnreach}, false
 	case unix.EACCES:
 		// A "prohibit" route, or a broadcast address (no SO_BROADCAST
 		// here): this machine will not send there.
-		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonAdminProhibited}, false
+		return scan.Outcome{State: record.Filtered, Reason: record.ReasonAdminProhibited}, false
 	}
 	return scan.Outcome{Err: os.NewSyscallError("connect", err)}, false
 }
@@ -224,7 +225,7 @@ func (w *worker) readStep(fd uintptr) bool {
 		switch err {
 		case nil:
 			if w.accept(n) {
-				w.out = scan.Outcome{State: scan.Open, Reason: scan.ReasonUDPResponse, RTT: time.Since(w.start)}
+				w.out = scan.Outcome{State: record.Open, Reason: record.ReasonUDPResponse, RTT: time.Since(w.start)}
 				return true
 			}
 			continue
@@ -293,11 +294,11 @@ func (w *worker) answer(fd int, errno error) bool {
 	rtt := time.Since(w.start)
 	switch errno {
 	case unix.ECONNREFUSED:
-		w.out = scan.Outcome{State: scan.Closed, Reason: scan.ReasonPortUnreach, RTT: rtt}
+		w.out = scan.Outcome{State: record.Closed, Reason: record.ReasonPortUnreach, RTT: rtt}
 	case unix.EHOSTUNREACH:
-		w.out = scan.Outcome{State: scan.Filtered, Reason: scan.ReasonHostUnreach, RTT: rtt}
+		w.out = scan.Outcome{State: record.Filtered, Reason: record.ReasonHostUnreach, RTT: rtt}
 	case unix.ENETUNREACH:
-		w.out = scan.Outcome{State: scan.Filtered, Reason: scan.ReasonNetUnreach, RTT: rtt}
+		w.out = scan.Outcome{State: record.Filtered, Reason: record.ReasonNetUnreach, RTT: rtt}
 	default:
 		// EACCES and EPERM with no ICMP behind them: this machine's
 		// own firewall.

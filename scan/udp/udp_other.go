@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
 )
 
@@ -73,7 +74,7 @@ func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 		}
 		if pl.otherPort == nil || from == dst ||
 			(from.Addr().Unmap() == dst.Addr() && pl.otherPort(w.buf[:n])) {
-			return scan.Outcome{State: scan.Open, Reason: scan.ReasonUDPResponse, RTT: time.Since(start)}
+			return scan.Outcome{State: record.Open, Reason: record.ReasonUDPResponse, RTT: time.Since(start)}
 		}
 	}
 	return scan.Outcome{NoAnswer: true}
@@ -86,11 +87,11 @@ func classify(err error, rtt time.Duration) scan.Outcome {
 	var ne net.Error
 	switch {
 	case isPortUnreachable(err):
-		return scan.Outcome{State: scan.Closed, Reason: scan.ReasonPortUnreach, RTT: rtt}
+		return scan.Outcome{State: record.Closed, Reason: record.ReasonPortUnreach, RTT: rtt}
 	case errors.Is(err, syscall.EHOSTUNREACH):
-		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonHostUnreach, RTT: rtt}
+		return scan.Outcome{State: record.Filtered, Reason: record.ReasonHostUnreach, RTT: rtt}
 	case errors.Is(err, syscall.ENETUNREACH):
-		return scan.Outcome{State: scan.Filtered, Reason: scan.ReasonNetUnreach, RTT: rtt}
+		return scan.Outcome{State: record.Filtered, Reason: record.ReasonNetUnreach, RTT: rtt}
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return scan.Outcome{NoAnswer: true}
 	}

@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // LimitWatch watches a UDP scan's results for hosts whose silent ports may
@@ -29,8 +29,8 @@ func NewLimitWatch(maxHosts int) *LimitWatch {
 }
 
 // Observe takes one scan result.
-func (lw *LimitWatch) Observe(r *scan.Result) {
-	if r.Proto != scan.UDP {
+func (lw *LimitWatch) Observe(r *record.PortResult) {
+	if r.Proto != record.UDP {
 		return
 	}
 	h := lw.hosts[r.Host]
@@ -42,11 +42,11 @@ func (lw *LimitWatch) Observe(r *scan.Result) {
 		lw.hosts[r.Host] = h
 	}
 	switch r.State {
-	case scan.Closed:
+	case record.Closed:
 		if !h.closed.IsValid() {
 			h.closed = netip.AddrPortFrom(r.Host, r.Port)
 		}
-	case scan.OpenFiltered:
+	case record.OpenFiltered:
 		h.openFiltered++
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/record"
 )
 
 // Product is a well-known server's greeting: when Re matches, the server
@@ -34,7 +34,7 @@ type Products []Product
 
 // Apply fills in svc's product, version and CPE from the first product
 // whose pattern matches text, and reports whether one did.
-func (ps Products) Apply(svc *scan.Service, text string) bool {
+func (ps Products) Apply(svc *record.Service, text string) bool {
 	for _, p := range ps {
 		m := p.Re.FindStringSubmatch(text)
 		if m == nil {
