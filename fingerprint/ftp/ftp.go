@@ -50,14 +50,19 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Servic
 	}
 	svc := g.svc
 	feat, ferr := reply.Exchange(c, "FEAT\r\n", replyMax)
+	confirmed := ferr == nil && Confirms("FEAT", feat)
 	switch {
-	case ferr == nil && feat.Code == 211:
+	case confirmed:
 		svc.Confidence = 10
-	case ferr == nil && !smtpReply(feat):
-		// An FTP server without FEAT answers 500 or 502.
-		if g.generic {
-			svc.Confidence = 6
+	case ferr == nil && smtpReply(feat):
+		return nil, fingerprint.ErrNoMatch
+	case g.generic && ferr == nil:
+		// A greeting that names no FTP server, and no FEAT: only an
+		// FTP server answers SYST with 215 or USER with 331 or 230.
+		if !confirm(c, "SYST", "USER anonymous") {
+			return nil, fingerprint.ErrNoMatch
 		}
+		svc.Confidence = 7
 	case g.generic:
 		return nil, fingerprint.ErrNoMatch
 	}
@@ -67,6 +72,37 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Servic
 		}
 	}
 	return svc, nil
+}
+
+// confirm sends each command in turn until one is answered as only an
+// FTP server answers it.
+func confirm(c *fingerprint.Conn, cmds ...string) bool {
+	for _, cmd := range cmds {
+		r, err := reply.Exchange(c, cmd+"\r\n", replyMax)
+		if err != nil {
+			return false
+		}
+		if Confirms(strings.Fields(cmd)[0], r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Confirms reports whether r is an answer to cmd (FEAT, SYST or USER)
+// that only an FTP server gives: a 211 feature list (RFC 2389) that no
+// mail server wrote, 215 with a system type (RFC 959), or 331 / 230 to a
+// user name. Mail and news servers answer each with 500 or 502.
+func Confirms(cmd string, r Reply) bool {
+	switch strings.ToUpper(cmd) {
+	case "FEAT":
+		return r.Code == 211 && !smtpReply(r)
+	case "SYST":
+		return r.Code == 215 && !smtpReply(r)
+	case "USER":
+		return (r.Code == 331 || r.Code == 230) && !smtpReply(r)
+	}
+	return false
 }
 
 // Parse reads an FTP server's greeting: a 220 reply that does not look

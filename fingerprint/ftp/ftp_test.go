@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -91,6 +92,35 @@ func TestParseIncomplete(t *testing.T) {
 	}
 }
 
+func TestConfirms(t *testing.T) {
+	for _, tt := range []struct {
+		cmd, answer string
+		want        bool
+	}{
+		{"FEAT", vsftpdFeat, true},
+		{"FEAT", "211-Extensions supported:\r\n SIZE\r\n211 END\r\n", true},
+		{"SYST", "215 UNIX Type: L8\r\n", true},
+		{"USER", "331 Please specify the password.\r\n", true},
+		{"USER", "230 Anonymous access granted\r\n", true},
+		{"FEAT", "500 5.5.1 Unrecognized command\r\n", false},
+		{"FEAT", "502 Command not implemented\r\n", false},
+		{"SYST", "500 What?\r\n", false},
+		{"SYST", "530 Please login with USER and PASS.\r\n", false},
+		{"USER", "500 5.5.2 Syntax error\r\n", false},
+		{"USER", "530 This FTP server is anonymous only.\r\n", false},
+		{"HELP", "214 Help\r\n", false},
+		{"SYST", "215 ESMTP Exim says hello\r\n", false},
+	} {
+		r, err := reply.Parse([]byte(tt.answer))
+		if err != nil {
+			t.Fatalf("%q: %v", tt.answer, err)
+		}
+		if got := Confirms(tt.cmd, r); got != tt.want {
+			t.Errorf("Confirms(%s, %q) = %v, want %v", tt.cmd, tt.answer, got, tt.want)
+		}
+	}
+}
+
 func TestParseFeatures(t *testing.T) {
 	got, err := ParseFeatures([]byte(vsftpdFeat))
 	if err != nil {
@@ -159,6 +189,12 @@ func TestIdentifyLive(t *testing.T) {
 		t.Errorf("generic with FEAT: got %+v", svc)
 	}
 
+	// A greeting that names nothing, no FEAT, confirmed by SYST.
+	addr = fptest.Serve(t, server(map[string]string{"SYST": "215 UNIX Type: L8\r\n"}, nil, "220 Welcome\r\n"))
+	if svc = fptest.MustMatch(t, plugin{}, addr); svc.Confidence != 7 {
+		t.Errorf("generic with SYST: got %+v", svc)
+	}
+
 	// AUTH TLS offered, then the handshake fails: still FTP.
 	addr = fptest.Serve(t, server(map[string]string{"FEAT": vsftpdFeat, "AUTH TLS": "234 Proceed with negotiation.\r\n"}, nil, vsftpd))
 	if svc = fptest.MustMatch(t, plugin{}, addr); svc.Product != "vsftpd" || svc.TLS != nil || svc.ExtraInfo != "AUTH TLS failed" {
@@ -189,6 +225,15 @@ func TestIdentifyLiveNoMatch(t *testing.T) {
 	// A mail server with a greeting that names nothing.
 	mail := fptest.Serve(t, server(map[string]string{"FEAT": "500 5.5.1 Command unrecognized: \"FEAT\"\r\n"}, nil, "220 Welcome\r\n"))
 	fptest.MustNotMatch(t, plugin{}, mail)
+	// Mail and news servers that greet with a bare 220 and refuse every
+	// FTP command without an enhanced status code.
+	for _, refusal := range []string{"502 Command not implemented\r\n", "500 What?\r\n", "500 syntax error - invalid character\r\n"} {
+		other := fptest.Lines{Greeting: []string{"220 ready\r\n"}, Unknown: refusal}
+		fptest.MustNotMatch(t, plugin{}, fptest.Serve(t, other.Handle))
+	}
+	// A 220 greeting, then silence.
+	mute := fptest.Serve(t, func(c net.Conn) { c.Write([]byte("220 ready\r\n")); io.Copy(io.Discard, c) })
+	fptest.MustNotMatch(t, plugin{}, mute)
 	exim := fptest.Serve(t, fptest.Reply([]byte(others[4]), 0))
 	fptest.MustNotMatch(t, plugin{}, exim)
 	ssh := fptest.Serve(t, fptest.Reply([]byte(others[1]), 0))

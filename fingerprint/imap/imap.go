@@ -48,21 +48,33 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Servic
 		return nil, fingerprint.ErrNoMatch
 	}
 	svc := g.svc
+	// A greeting without capabilities that names neither IMAP nor a
+	// product is only a shape: CAPABILITY must confirm it.
+	generic := g.caps == nil && svc.Product == "" && !strings.Contains(strings.ToUpper(string(greet)), "IMAP")
 	if g.status == "BYE" {
+		if generic {
+			return nil, fingerprint.ErrNoMatch
+		}
 		return svc, nil
 	}
 	caps := g.caps
 	if caps == nil {
 		b, err := c.Exchange([]byte("a1 CAPABILITY\r\n"), taggedDone("a1"), replyMax)
-		if err != nil {
-			return svc, nil
+		if err == nil {
+			caps, err = ParseCapability(b)
 		}
-		if caps, err = ParseCapability(b); err != nil {
+		if err != nil {
+			if generic {
+				return nil, fingerprint.ErrNoMatch
+			}
 			return svc, nil
 		}
 	}
-	if hasCap(caps, "IMAP4rev1") || hasCap(caps, "IMAP4rev2") {
+	switch {
+	case hasCap(caps, "IMAP4rev1") || hasCap(caps, "IMAP4rev2"):
 		svc.Confidence = 10
+	case generic:
+		return nil, fingerprint.ErrNoMatch
 	}
 	if hasCap(caps, "ID") && svc.Version == "" {
 		if b, err := c.Exchange([]byte("a2 ID NIL\r\n"), taggedDone("a2"), replyMax); err == nil {

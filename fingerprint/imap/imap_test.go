@@ -174,6 +174,12 @@ func TestIdentifyLive(t *testing.T) {
 }
 
 func TestIdentifyLiveNoMatch(t *testing.T) {
+	// A bare "* OK" greeting, then silence or answers that are not
+	// IMAP's: a shape only.
+	for _, unknown := range []string{"", "TAG OK\r\n", "* CAPABILITY FOO\r\nTAG OK\r\n"} {
+		other := fptest.Lines{Greeting: []string{"* OK ready\r\n"}, Tagged: true, Unknown: unknown}
+		fptest.MustNotMatch(t, plugin{}, fptest.Serve(t, other.Handle))
+	}
 	for _, greeting := range []string{others[1], others[5], others[6]} {
 		addr := fptest.Serve(t, fptest.Reply([]byte(greeting), 0))
 		fptest.MustNotMatch(t, plugin{}, addr)

@@ -60,7 +60,12 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Servic
 		}
 		return svc, nil
 	case code != 101:
-		// An NNTP server from before RFC 3977 refuses CAPABILITIES.
+		// An NNTP server from before RFC 3977 refuses CAPABILITIES, but
+		// answers HELP with 100 and a list ended by a dot (RFC 977); a
+		// greeting that names no news server needs that.
+		if g.generic && !helpConfirms(c) {
+			return nil, fingerprint.ErrNoMatch
+		}
 		svc.Confidence = max(svc.Confidence, 7)
 		return svc, nil
 	}
@@ -79,6 +84,25 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Servic
 		}
 	}
 	return svc, nil
+}
+
+// helpConfirms asks HELP and reports whether the answer is NNTP's.
+func helpConfirms(c *fingerprint.Conn) bool {
+	b, err := c.Exchange([]byte("HELP\r\n"), helpDone, capsMax)
+	return err == nil && IsHelp(b)
+}
+
+func helpDone(b []byte) bool { return banner.DotListDone(b, "100") }
+
+// IsHelp reports whether b is an NNTP answer to HELP: status 100, then
+// text lines up to a line holding a dot (RFC 3977 section 7.2).
+func IsHelp(b []byte) bool {
+	code, _, ok := statusLine(b)
+	if !ok || code != 100 {
+		return false
+	}
+	_, ok = banner.DotList(b)
+	return ok
 }
 
 // startTLS upgrades the session with STARTTLS.

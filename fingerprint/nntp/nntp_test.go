@@ -127,13 +127,38 @@ func TestIdentifyLive(t *testing.T) {
 		t.Errorf("INN: TLS %+v", svc.TLS)
 	}
 	// A bare greeting, and a server from before CAPABILITIES.
-	addr = fptest.Serve(t, server("200 server ready\r\n", nil, nil))
+	addr = fptest.Serve(t, server("200 server ready\r\n", map[string]string{"HELP": oldHelp}, nil))
 	if svc = fptest.MustMatch(t, plugin{}, addr); svc.Confidence != 7 || svc.TLS != nil {
 		t.Errorf("old server: got %+v", svc)
 	}
 }
 
+// oldHelp is an answer to HELP of a server from before RFC 3977.
+const oldHelp = "100 Legal commands\r\n  article [MessageID|Number]\r\n  body [MessageID|Number]\r\n  group newsgroup\r\n.\r\n"
+
+func TestIsHelp(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{oldHelp, true},
+		{"100 Help text follows\r\n.\r\n", true},
+		{"100 Help text follows\r\n  article\r\n", false},
+		{"214-The following commands are recognized\r\n214 Help OK\r\n", false},
+		{"500 What?\r\n", false},
+		{"+OK\r\n.\r\n", false},
+	} {
+		if got := IsHelp([]byte(tt.in)); got != tt.want {
+			t.Errorf("IsHelp(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestIdentifyLiveNoMatch(t *testing.T) {
+	// A "200" greeting that refuses CAPABILITIES and HELP: not shown to
+	// be NNTP.
+	addr0 := fptest.Serve(t, server("200 server ready\r\n", nil, nil))
+	fptest.MustNotMatch(t, plugin{}, addr0)
 	// A "200" greeting that answers nothing like NNTP.
 	addr := fptest.Serve(t, fptest.Reply([]byte("200 OK\r\n"), 0))
 	fptest.MustNotMatch(t, plugin{}, addr)

@@ -51,14 +51,24 @@ func (plugin) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Servic
 	if err != nil {
 		return nil, err
 	}
+	// A "+OK" greeting that names neither POP nor a product is only a
+	// shape: CAPA must confirm it.
+	generic := svc.Product == "" && !strings.Contains(strings.ToLower(string(greet)), "pop")
 	b, err := c.Exchange([]byte("CAPA\r\n"), capaDone, capaMax)
 	if err != nil {
+		if generic {
+			return nil, fingerprint.ErrNoMatch
+		}
 		return svc, nil
 	}
 	caps, err := ParseCapa(b)
 	if err != nil {
-		if bytes.HasPrefix(b, []byte("-ERR")) {
+		if IsErr(b) {
 			svc.Confidence = 9 // a POP3 server without CAPA
+			return svc, nil
+		}
+		if generic {
+			return nil, fingerprint.ErrNoMatch
 		}
 		return svc, nil
 	}
@@ -82,6 +92,17 @@ func startTLS(ctx context.Context, c *fingerprint.Conn) error {
 		return errors.New("STLS refused")
 	}
 	return c.StartTLS(ctx, "STLS")
+}
+
+// IsErr reports whether b is a POP3 negative status line: "-ERR", then
+// a space or the line's end.
+func IsErr(b []byte) bool {
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return false
+	}
+	line := bytes.TrimRight(b[:i], "\r")
+	return bytes.HasPrefix(line, []byte("-ERR")) && (len(line) == 4 || line[4] == ' ') && banner.IsText(line)
 }
 
 // okPrefix reports whether b could start a "+OK" line.

@@ -109,6 +109,15 @@ func server(replies map[string]string, conf *tls.Config, greeting ...string) fun
 		StartTLS: "STLS", TLS: conf}.Handle
 }
 
+func TestIsErr(t *testing.T) {
+	for in, want := range map[string]bool{"-ERR\r\n": true, "-ERR unknown command\r\n": true,
+		"-ERRx\r\n": false, "-ERR": false, "+OK\r\n": false, "-ERR \x00\r\n": false} {
+		if got := IsErr([]byte(in)); got != want {
+			t.Errorf("IsErr(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
 func TestIdentifyLive(t *testing.T) {
 	conf := fptest.TLSConfig(t, "pop.test")
 	addr := fptest.Serve(t, server(map[string]string{"CAPA": dovecotCapa, "STLS": "+OK Begin TLS negotiation now.\r\n"}, conf, dovecot))
@@ -134,6 +143,12 @@ func TestIdentifyLive(t *testing.T) {
 }
 
 func TestIdentifyLiveNoMatch(t *testing.T) {
+	// A bare "+OK" greeting, then silence, or answers that are not
+	// POP3's: a shape only.
+	for _, unknown := range []string{"", "+OK\r\n", "ERROR unknown command\r\n"} {
+		other := fptest.Lines{Greeting: []string{"+OK ready\r\n"}, Unknown: unknown}
+		fptest.MustNotMatch(t, plugin{}, fptest.Serve(t, other.Handle))
+	}
 	for _, greeting := range []string{others[1], others[5], others[6], "+OK no newline"} {
 		addr := fptest.Serve(t, fptest.Reply([]byte(greeting), 0))
 		fptest.MustNotMatch(t, plugin{}, addr)
