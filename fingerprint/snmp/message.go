@@ -168,12 +168,12 @@ func (r *Reply) parsePDU(pdu []byte) error {
 			return err
 		}
 		switch {
-		case oid == oidSysDescr && val.tag == tagOctetString:
-			r.Descr = string(val.content)
-		case oid == oidSysObjectID && val.tag == tagOID:
-			r.ObjectID, _ = oidString(val.content)
-		case oid == oidVersionTag && val.tag == tagOctetString && isVersion(val.content):
-			r.AgentVersion = string(val.content)
+		case oid == oidSysDescr && val.Tag == tagOctetString:
+			r.Descr = string(val.Contents)
+		case oid == oidSysObjectID && val.Tag == tagOID:
+			r.ObjectID, _ = oidString(val.Contents)
+		case oid == oidVersionTag && val.Tag == tagOctetString && isVersion(val.Contents):
+			r.AgentVersion = string(val.Contents)
 		}
 	}
 	return nil
@@ -212,17 +212,17 @@ func parseV3(msg []byte) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch e.tag {
+	switch e.Tag {
 	case tagOctetString:
 	case tagSequence:
-		_, pdu, err := expect(e.content, tagOctetString) // contextEngineID
+		_, pdu, err := expect(e.Contents, tagOctetString) // contextEngineID
 		if err == nil {
 			_, pdu, err = expect(pdu, tagOctetString) // contextName
 		}
 		if err == nil {
 			var p element
 			p, _, err = next(pdu)
-			if err == nil && p.tag != tagReport && p.tag != tagGetResponse {
+			if err == nil && p.Tag != tagReport && p.Tag != tagGetResponse {
 				err = errBER
 			}
 		}
