@@ -5,34 +5,34 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/ajarsec/ajar/sockets"
+	"github.com/ajarsec/ajar/record"
 )
 
 // benchSockets makes n sockets shaped like a busy server's: a fifth
 // listening on the wildcard, the rest established loopback connections.
-func benchSockets(n int) []sockets.Socket {
-	ss := make([]sockets.Socket, n)
+func benchSockets(n int) []record.Socket {
+	ss := make([]record.Socket, n)
 	lo := netip.MustParseAddr("127.0.0.1")
 	any6 := netip.MustParseAddr("::")
 	ifaces := []string{"lo", "eth0"}
 	for i := range ss {
 		s := &ss[i]
-		s.Proto = sockets.TCP
+		s.Proto = record.TCP
 		s.Inode = uint64(100000 + i)
 		s.User = "root"
 		s.PID = 1000 + i%7
 		s.Process = "sockhold"
 		if i%5 == 0 {
 			s.Local = netip.AddrPortFrom(any6, uint16(10000+i%50000))
-			s.State = sockets.Listen
-			s.Exposure = sockets.ExposureAll
+			s.State = record.SocketListen
+			s.Exposure = record.ExposureAll
 			s.Interfaces = ifaces
 			continue
 		}
 		s.Local = netip.AddrPortFrom(lo, uint16(32768+i%28000))
 		s.Peer = netip.AddrPortFrom(lo, 20001)
-		s.State = sockets.Established
-		s.Exposure = sockets.ExposureLoopback
+		s.State = record.SocketEstablished
+		s.Exposure = record.ExposureLoopback
 		s.Interfaces = ifaces[:1]
 	}
 	return ss

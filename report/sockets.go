@@ -9,11 +9,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/ajarsec/ajar/sockets"
+	"github.com/ajarsec/ajar/record"
 )
 
 // WriteSockets writes sockets to w in format f.
-func WriteSockets(w io.Writer, f Format, ss []sockets.Socket, st Style) error {
+func WriteSockets(w io.Writer, f Format, ss []record.Socket, st Style) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var err error
 	switch f {
@@ -37,7 +37,7 @@ func WriteSockets(w io.Writer, f Format, ss []sockets.Socket, st Style) error {
 // appendSocketJSON writes one socket as a JSON object. Its field names are
 // a stable interface: proto, address, port, state, pid, process, user,
 // exposure, interfaces, cmdline; then peer, dual_stack, device and inode.
-func appendSocketJSON(b jsonBuf, s *sockets.Socket) jsonBuf {
+func appendSocketJSON(b jsonBuf, s *record.Socket) jsonBuf {
 	b = append(b, '{')
 	b = b.key("proto").str(s.Proto.String())
 	b = b.key("address").addr(s.Local.Addr())
@@ -66,7 +66,7 @@ func appendSocketJSON(b jsonBuf, s *sockets.Socket) jsonBuf {
 	return append(b, '}')
 }
 
-func socketsJSON(w *bufio.Writer, ss []sockets.Socket, array bool) error {
+func socketsJSON(w *bufio.Writer, ss []record.Socket, array bool) error {
 	b := make(jsonBuf, 0, 1024)
 	if array {
 		if len(ss) == 0 {
@@ -99,7 +99,7 @@ func socketsJSON(w *bufio.Writer, ss []sockets.Socket, array bool) error {
 var socketCSVHeader = []string{"proto", "address", "port", "state", "pid", "process", "user",
 	"exposure", "interfaces", "cmdline", "peer", "dual_stack", "device", "inode"}
 
-func socketsCSV(w *bufio.Writer, ss []sockets.Socket) error {
+func socketsCSV(w *bufio.Writer, ss []record.Socket) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(socketCSVHeader); err != nil {
 		return err
@@ -137,9 +137,9 @@ func socketsCSV(w *bufio.Writer, ss []sockets.Socket) error {
 
 // exposureText is the table's EXPOSURE cell: "loopback", "all",
 // "all (v4+v6)", "all (v6 only)", "interface eth0", "local-link eth0".
-func exposureText(s *sockets.Socket) string {
+func exposureText(s *record.Socket) string {
 	switch s.Exposure {
-	case sockets.ExposureAll:
+	case record.ExposureAll:
 		switch {
 		case s.DualStack():
 			return "all (v4+v6)"
@@ -147,7 +147,7 @@ func exposureText(s *sockets.Socket) string {
 			return "all (v6 only)"
 		}
 		return "all"
-	case sockets.ExposureInterface, sockets.ExposureLocalLink:
+	case record.ExposureInterface, record.ExposureLocalLink:
 		if len(s.Interfaces) == 1 {
 			return s.Exposure.String() + " " + s.Interfaces[0]
 		}
@@ -155,19 +155,19 @@ func exposureText(s *sockets.Socket) string {
 	return s.Exposure.String()
 }
 
-func exposureColor(e sockets.Exposure) string {
+func exposureColor(e record.Exposure) string {
 	switch e {
-	case sockets.ExposureAll:
+	case record.ExposureAll:
 		return ansiBold + ansiRed
-	case sockets.ExposureInterface, sockets.ExposureLocalLink:
+	case record.ExposureInterface, record.ExposureLocalLink:
 		return ansiYellow
-	case sockets.ExposureLoopback:
+	case record.ExposureLoopback:
 		return ansiGreen
 	}
 	return ""
 }
 
-func socketsTable(w *bufio.Writer, ss []sockets.Socket, st Style) error {
+func socketsTable(w *bufio.Writer, ss []record.Socket, st Style) error {
 	showPeer := false
 	for i := range ss {
 		if ss[i].Peer.IsValid() {

@@ -10,30 +10,30 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ajarsec/ajar/sockets"
+	"github.com/ajarsec/ajar/record"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-func sampleSockets() []sockets.Socket {
-	return []sockets.Socket{
-		{Proto: sockets.TCP, Local: netip.MustParseAddrPort("0.0.0.0:22"), State: sockets.Listen, Inode: 1001,
+func sampleSockets() []record.Socket {
+	return []record.Socket{
+		{Proto: record.TCP, Local: netip.MustParseAddrPort("0.0.0.0:22"), State: record.SocketListen, Inode: 1001,
 			User: "root", PID: 812, Process: "sshd", Cmdline: "sshd: /usr/sbin/sshd -D [listener]",
-			Exposure: sockets.ExposureAll, Interfaces: []string{"lo", "eth0"}},
-		{Proto: sockets.TCP, Local: netip.MustParseAddrPort("[::]:22"), State: sockets.Listen, Inode: 1002,
+			Exposure: record.ExposureAll, Interfaces: []string{"lo", "eth0"}},
+		{Proto: record.TCP, Local: netip.MustParseAddrPort("[::]:22"), State: record.SocketListen, Inode: 1002,
 			User: "root", PID: 812, Process: "sshd", V6Only: true,
-			Exposure: sockets.ExposureAll, Interfaces: []string{"lo", "eth0"}},
-		{Proto: sockets.UDP, Local: netip.MustParseAddrPort("127.0.0.53:53"), State: sockets.Unconn, Inode: 1003,
+			Exposure: record.ExposureAll, Interfaces: []string{"lo", "eth0"}},
+		{Proto: record.UDP, Local: netip.MustParseAddrPort("127.0.0.53:53"), State: record.SocketUnconn, Inode: 1003,
 			User: "systemd-resolve", PID: 455, Process: "systemd-resolve", Device: "lo",
-			Exposure: sockets.ExposureLoopback, Interfaces: []string{"lo"}},
-		{Proto: sockets.UDP, Local: netip.MustParseAddrPort("[fe80::1]:123"), State: sockets.Unconn, Inode: 1004,
-			User: "ntp", PID: 0, Device: "eth0", Exposure: sockets.ExposureLocalLink, Interfaces: []string{"eth0"}},
-		{Proto: sockets.TCP, Local: netip.MustParseAddrPort("[::]:8080"), State: sockets.Listen, Inode: 1005,
+			Exposure: record.ExposureLoopback, Interfaces: []string{"lo"}},
+		{Proto: record.UDP, Local: netip.MustParseAddrPort("[fe80::1]:123"), State: record.SocketUnconn, Inode: 1004,
+			User: "ntp", PID: 0, Device: "eth0", Exposure: record.ExposureLocalLink, Interfaces: []string{"eth0"}},
+		{Proto: record.TCP, Local: netip.MustParseAddrPort("[::]:8080"), State: record.SocketListen, Inode: 1005,
 			User: "web \"dev\"", PID: 2001, Process: "python3", Cmdline: "python3 -m http.server\t8080 é",
-			Exposure: sockets.ExposureAll, Interfaces: []string{"lo", "eth0"}},
-		{Proto: sockets.TCP, Local: netip.MustParseAddrPort("192.0.2.7:5432"), State: sockets.Established,
+			Exposure: record.ExposureAll, Interfaces: []string{"lo", "eth0"}},
+		{Proto: record.TCP, Local: netip.MustParseAddrPort("192.0.2.7:5432"), State: record.SocketEstablished,
 			Peer: netip.MustParseAddrPort("192.0.2.9:50123"), Inode: 1006, User: "postgres", PID: 3001,
-			Process: "postgres", Exposure: sockets.ExposureInterface, Interfaces: []string{"eth0"}},
+			Process: "postgres", Exposure: record.ExposureInterface, Interfaces: []string{"eth0"}},
 	}
 }
 

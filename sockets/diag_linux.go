@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/ajarsec/ajar/record"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,7 +24,7 @@ const (
 
 // diagSocket is what one inet_diag_msg says of a socket.
 type diagSocket struct {
-	Socket
+	record.Socket
 	ifIndex int
 }
 
@@ -125,12 +126,12 @@ func parseDiagMsg(m []byte, proto uint8, ds *diagSocket) error {
 	s := &ds.Socket
 	switch proto {
 	case unix.IPPROTO_TCP:
-		s.Proto = TCP
+		s.Proto = record.TCP
 	case unix.IPPROTO_UDP:
-		s.Proto = UDP
+		s.Proto = record.UDP
 	}
 	family := m[0]
-	s.State = State(m[1])
+	s.State = record.SocketState(m[1])
 	// struct inet_diag_sockid starts at byte 4: sport, dport (big endian),
 	// src[16], dst[16], if, cookie[2].
 	sport := binary.BigEndian.Uint16(m[4:])

@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 // iface is one network interface and its addresses.
@@ -13,6 +15,9 @@ type iface struct {
 	up    bool
 	lo    bool
 	addrs []netip.Addr
+	// self is []string{name}, made once: the Interfaces of every socket
+	// held to this one interface share it.
+	self []string
 }
 
 // ifaceTable is a snapshot of the interfaces of one network namespace.
@@ -36,6 +41,7 @@ func readIfaces() (ifaceTable, error) {
 				ifc.addrs = append(ifc.addrs, pfx.Addr())
 			}
 		}
+		ifc.self = []string{ifc.name}
 		t = append(t, ifc)
 	}
 	return t, nil
@@ -72,6 +78,11 @@ type exposer struct {
 
 func newExposer(t ifaceTable) *exposer {
 	e := &exposer{t: t}
+	for k := range t {
+		if t[k].self == nil {
+			t[k].self = []string{t[k].name}
+		}
+	}
 	for _, ifc := range t {
 		if !ifc.up {
 			continue
@@ -94,33 +105,41 @@ func newExposer(t ifaceTable) *exposer {
 // set fills s.Exposure and s.Interfaces from s.Local, s.Device and s.V6Only.
 // ifIndex is the device the socket is bound to (SO_BINDTODEVICE or the
 // scope of a link-local address), 0 for none.
-func (e *exposer) set(s *Socket, ifIndex int) {
+//
+// Only a device binding holds a socket to one interface. Linux is a weak
+// host: a packet for one of its addresses is taken in on whichever
+// interface it arrives, so a socket bound to an address (and no device) is
+// reachable through every interface, as a wildcard of that family is, but
+// at the one address. rp_filter does not narrow this: it checks where a
+// packet's source would be routed, not which interface owns its
+// destination.
+func (e *exposer) set(s *record.Socket, ifIndex int) {
 	addr := s.Local.Addr().Unmap()
 	if ifIndex != 0 {
 		if ifc := e.t.byIndex(ifIndex); ifc != nil {
 			s.Device = ifc.name
-			s.Interfaces = []string{ifc.name}
+			s.Interfaces = ifc.self
 			switch {
 			case ifc.lo || addr.IsLoopback():
-				s.Exposure = ExposureLoopback
+				s.Exposure = record.ExposureLoopback
 			case addr.IsLinkLocalUnicast():
-				s.Exposure = ExposureLocalLink
+				s.Exposure = record.ExposureLocalLink
 			default:
-				s.Exposure = ExposureInterface
+				s.Exposure = record.ExposureInterface
 			}
 			return
 		}
 	}
 	switch {
 	case addr.IsLoopback():
-		s.Exposure = ExposureLoopback
+		s.Exposure = record.ExposureLoopback
 		if ifc := e.t.byAddr(addr); ifc != nil {
-			s.Interfaces = []string{ifc.name}
-		} else if lo := e.loopbackName(); lo != "" {
-			s.Interfaces = []string{lo} // 127.0.0.0/8 all routes to lo
+			s.Interfaces = ifc.self
+		} else if lo := e.loopbackName(); lo != nil {
+			s.Interfaces = lo // 127.0.0.0/8 all routes to lo
 		}
 	case addr.IsUnspecified():
-		s.Exposure = ExposureAll
+		s.Exposure = record.ExposureAll
 		switch {
 		case addr.Is4():
 			s.Interfaces = e.all4
@@ -129,26 +148,34 @@ func (e *exposer) set(s *Socket, ifIndex int) {
 		default:
 			s.Interfaces = e.allBoth
 		}
-	default:
-		if addr.IsLinkLocalUnicast() {
-			s.Exposure = ExposureLocalLink
-		} else {
-			s.Exposure = ExposureInterface
-		}
+	case addr.IsLinkLocalUnicast():
+		// Reachable from its own link only: link-local addresses are
+		// never routed.
+		s.Exposure = record.ExposureLocalLink
 		if ifc := e.t.byAddr(addr); ifc != nil {
-			s.Interfaces = []string{ifc.name}
-			if ifc.lo {
-				s.Exposure = ExposureLoopback
+			s.Interfaces = ifc.self
+		}
+	default:
+		// One unicast address, on lo (an anycast or service address)
+		// or any other interface: through every interface of its family.
+		// An address no interface holds that is up (a freebind socket,
+		// or an interface taken down) is reachable through none.
+		s.Exposure = record.ExposureAddress
+		if ifc := e.t.byAddr(addr); ifc != nil && ifc.up {
+			if addr.Is4() {
+				s.Interfaces = e.all4
+			} else {
+				s.Interfaces = e.all6
 			}
 		}
 	}
 }
 
-func (e *exposer) loopbackName() string {
+func (e *exposer) loopbackName() []string {
 	for _, ifc := range e.t {
 		if ifc.lo {
-			return ifc.name
+			return ifc.self
 		}
 	}
-	return ""
+	return nil
 }

@@ -11,152 +11,157 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 const procRoot = "/proc"
 
-func list(ctx context.Context, opts Options) (Snapshot, error) {
-	var (
-		diag   *diagConn
-		ifaces ifaceTable
-		err    error
-	)
-	if opts.Netns != "" {
-		err = inNetns(opts.Netns, func() error {
-			if diag, err = openDiag(); err != nil {
-				return err
-			}
-			ifaces, err = readIfaces()
-			return err
-		})
-	} else {
-		if diag, err = openDiag(); err == nil {
-			ifaces, err = readIfaces()
-		}
+// lister lists the sockets of one network namespace. It keeps its netlink
+// socket, opened in that namespace, and its buffers from one listing to the
+// next, so that a Poller's listings after the first allocate little.
+type lister struct {
+	opts   Options
+	diag   *diagConn
+	chunks [][]record.Socket
+	owners ownerTable
+	users  map[uint32]string
+}
+
+func newLister(opts Options) (*lister, error) {
+	l := &lister{opts: opts, users: make(map[uint32]string)}
+	open := func() (err error) {
+		l.diag, err = openDiag()
+		return err
 	}
-	if diag != nil {
-		defer diag.Close()
+	var err error
+	if opts.Netns != "" {
+		err = inNetns(opts.Netns, open)
+	} else {
+		err = open()
 	}
 	if err != nil {
-		return Snapshot{}, err
+		return nil, err
 	}
+	return l, nil
+}
 
-	// Sockets are gathered in fixed-size chunks and copied once into a
-	// slice of the exact size: append's doubling would allocate about
-	// five times the final size, and hold twice it at once.
-	const chunkLen = 1024
+func (l *lister) close() error { return l.diag.Close() }
+
+// interfaces reads the interfaces of the lister's namespace.
+func (l *lister) interfaces() (ifaceTable, error) {
+	if l.opts.Netns == "" {
+		return readIfaces()
+	}
+	var t ifaceTable
+	err := inNetns(l.opts.Netns, func() (err error) {
+		t, err = readIfaces()
+		return err
+	})
+	return t, err
+}
+
+// chunkLen is the number of sockets gathered in one chunk: the sockets are
+// gathered in fixed-size chunks and copied once into a slice of the exact
+// size, since append's doubling would allocate about five times the final
+// size, and hold twice it at once.
+const chunkLen = 1024
+
+// list fills buf with the sockets, unsorted, and returns how many processes
+// could not be read.
+func (l *lister) list(ctx context.Context, buf *snapBuf) (hidden int, err error) {
+	ifaces, err := l.interfaces()
+	if err != nil {
+		return 0, err
+	}
 	exp := newExposer(ifaces)
-	var (
-		chunks [][]Socket
-		total  int
-	)
+	for i := range l.chunks {
+		l.chunks[i] = l.chunks[i][:0]
+	}
+	nchunks, total := 0, 0
 	collect := func(ds *diagSocket) {
-		if len(chunks) == 0 || len(chunks[len(chunks)-1]) == chunkLen {
-			chunks = append(chunks, make([]Socket, 0, chunkLen))
+		if nchunks == 0 || len(l.chunks[nchunks-1]) == chunkLen {
+			if nchunks == len(l.chunks) {
+				l.chunks = append(l.chunks, make([]record.Socket, 0, chunkLen))
+			}
+			nchunks++
 		}
 		exp.set(&ds.Socket, ds.ifIndex)
-		c := &chunks[len(chunks)-1]
+		c := &l.chunks[nchunks-1]
 		*c = append(*c, ds.Socket)
 		total++
 	}
-	type query struct {
-		proto  uint8
-		states uint32
-	}
-	var queries []query
-	if !opts.NoTCP {
-		states := uint32(1 << Listen)
-		if opts.All {
-			states = ^uint32(0)
-		}
-		queries = append(queries, query{unix.IPPROTO_TCP, states})
-	}
-	if !opts.NoUDP {
-		states := uint32(1 << Unconn)
-		if opts.All {
-			states = ^uint32(0)
-		}
-		queries = append(queries, query{unix.IPPROTO_UDP, states})
-	}
-	for _, q := range queries {
-		for _, fam := range families(opts) {
-			if err := diag.dump(ctx, fam, q.proto, q.states, collect); err != nil {
-				return Snapshot{}, err
+	for _, q := range queries(l.opts) {
+		for _, fam := range [2]uint8{unix.AF_INET, unix.AF_INET6} {
+			if fam == unix.AF_INET && l.opts.No4 || fam == unix.AF_INET6 && l.opts.No6 {
+				continue
+			}
+			if err := l.diag.dump(ctx, fam, q.proto, q.states, collect); err != nil {
+				return 0, err
 			}
 		}
 	}
-
-	snap := Snapshot{Sockets: make([]Socket, 0, total)}
-	for i, c := range chunks {
-		snap.Sockets = append(snap.Sockets, c...)
-		chunks[i] = nil // the garbage collector may have it now
+	if cap(buf.socks) < total {
+		buf.socks = make([]record.Socket, 0, total)
+	}
+	buf.socks = buf.socks[:0]
+	for _, c := range l.chunks[:nchunks] {
+		buf.socks = append(buf.socks, c...)
 	}
 	if err := ctx.Err(); err != nil {
-		return Snapshot{}, err
+		return 0, err
 	}
-	if !opts.NoProcesses {
-		if snap.Hidden, err = fillOwners(procRoot, snap.Sockets, opts.Cmdline); err != nil {
-			return Snapshot{}, err
+	if !l.opts.NoProcesses {
+		if hidden, err = l.owners.fill(procRoot, buf, l.opts.Cmdline); err != nil {
+			return 0, err
 		}
 	}
-	fillUsers(snap.Sockets)
-	return snap, nil
-}
-
-func families(opts Options) []uint8 {
-	var f []uint8
-	if !opts.No4 {
-		f = append(f, unix.AF_INET)
-	}
-	if !opts.No6 {
-		f = append(f, unix.AF_INET6)
-	}
-	return f
-}
-
-// fillOwners sets PID, Process (and Cmdline) of each socket.
-func fillOwners(proc string, ss []Socket, withCmdline bool) (int, error) {
-	owners := make(map[uint64]int, len(ss))
-	for i := range ss {
-		if ss[i].Inode != 0 {
-			owners[ss[i].Inode] = 0
-		}
-	}
-	hidden, err := procOwners(proc, owners)
-	if err != nil {
-		return 0, fmt.Errorf("reading processes: %w", err)
-	}
-	infos := make(map[int]procInfo)
-	for i := range ss {
-		pid := owners[ss[i].Inode]
-		if pid == 0 {
-			continue
-		}
-		pi, ok := infos[pid]
-		if !ok {
-			pi = readProcInfo(proc, pid, withCmdline)
-			infos[pid] = pi
-		}
-		ss[i].PID, ss[i].Process, ss[i].Cmdline = pid, pi.name, pi.cmdline
-	}
+	l.fillUsers(buf.socks)
 	return hidden, nil
 }
 
-// fillUsers names each socket's owner.
-func fillUsers(ss []Socket) {
-	names := make(map[uint32]string)
+// release lets the garbage collector have the lister's chunks: a one-time
+// listing does not keep them.
+func (l *lister) release() { l.chunks = nil }
+
+type query struct {
+	proto  uint8
+	states uint32
+}
+
+func queries(opts Options) []query {
+	var qs []query
+	if !opts.NoTCP {
+		states := uint32(1 << record.SocketListen)
+		if opts.All {
+			states = ^uint32(0)
+		}
+		qs = append(qs, query{unix.IPPROTO_TCP, states})
+	}
+	if !opts.NoUDP {
+		states := uint32(1 << record.SocketUnconn)
+		if opts.All {
+			states = ^uint32(0)
+		}
+		qs = append(qs, query{unix.IPPROTO_UDP, states})
+	}
+	return qs
+}
+
+// fillUsers names each socket's owner, remembering the names it looked up.
+func (l *lister) fillUsers(ss []record.Socket) {
 	for i := range ss {
 		if ss[i].Inode == 0 {
 			continue // time-wait and other orphans: the kernel keeps no owner
 		}
 		uid := ss[i].UID
-		n, ok := names[uid]
+		n, ok := l.users[uid]
 		if !ok {
 			n = strconv.FormatUint(uint64(uid), 10)
 			if u, err := user.LookupId(n); err == nil {
 				n = u.Username
 			}
-			names[uid] = n
+			l.users[uid] = n
 		}
 		ss[i].User = n
 	}

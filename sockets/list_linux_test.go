@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/sockets"
 )
 
@@ -25,10 +26,10 @@ func selfComm(t *testing.T) string {
 // want describes one socket the test opened and what List must say of it.
 type want struct {
 	name      string
-	proto     sockets.Proto
+	proto     record.Proto
 	local     netip.AddrPort
-	state     sockets.State
-	exposure  sockets.Exposure
+	state     record.SocketState
+	exposure  record.Exposure
 	dualStack bool
 	listening bool // expected in the default (listening) listing
 }
@@ -47,32 +48,32 @@ func addrPort(t *testing.T, a net.Addr) netip.AddrPort {
 func openReal(t *testing.T) []want {
 	t.Helper()
 	var ws []want
-	listen := func(name, network, addr string, exp sockets.Exposure, dual bool) net.Listener {
+	listen := func(name, network, addr string, exp record.Exposure, dual bool) net.Listener {
 		l, err := net.Listen(network, addr)
 		if err != nil {
 			t.Fatalf("listen %s %s: %v", network, addr, err)
 		}
 		t.Cleanup(func() { l.Close() })
-		ws = append(ws, want{name, sockets.TCP, addrPort(t, l.Addr()), sockets.Listen, exp, dual, true})
+		ws = append(ws, want{name, record.TCP, addrPort(t, l.Addr()), record.SocketListen, exp, dual, true})
 		return l
 	}
-	bind := func(name, network, addr string, exp sockets.Exposure, dual bool) {
+	bind := func(name, network, addr string, exp record.Exposure, dual bool) {
 		c, err := net.ListenPacket(network, addr)
 		if err != nil {
 			t.Fatalf("listen %s %s: %v", network, addr, err)
 		}
 		t.Cleanup(func() { c.Close() })
-		ws = append(ws, want{name, sockets.UDP, addrPort(t, c.LocalAddr()), sockets.Unconn, exp, dual, true})
+		ws = append(ws, want{name, record.UDP, addrPort(t, c.LocalAddr()), record.SocketUnconn, exp, dual, true})
 	}
-	lo4 := listen("tcp 127.0.0.1", "tcp4", "127.0.0.1:0", sockets.ExposureLoopback, false)
-	listen("tcp ::1", "tcp6", "[::1]:0", sockets.ExposureLoopback, false)
-	listen("tcp 0.0.0.0", "tcp4", "0.0.0.0:0", sockets.ExposureAll, false)
-	listen("tcp [::] dual-stack", "tcp", "[::]:0", sockets.ExposureAll, true)
-	listen("tcp [::] v6-only", "tcp6", "[::]:0", sockets.ExposureAll, false)
-	bind("udp 127.0.0.1", "udp4", "127.0.0.1:0", sockets.ExposureLoopback, false)
-	bind("udp ::1", "udp6", "[::1]:0", sockets.ExposureLoopback, false)
-	bind("udp 0.0.0.0", "udp4", "0.0.0.0:0", sockets.ExposureAll, false)
-	bind("udp [::]", "udp", "[::]:0", sockets.ExposureAll, true)
+	lo4 := listen("tcp 127.0.0.1", "tcp4", "127.0.0.1:0", record.ExposureLoopback, false)
+	listen("tcp ::1", "tcp6", "[::1]:0", record.ExposureLoopback, false)
+	listen("tcp 0.0.0.0", "tcp4", "0.0.0.0:0", record.ExposureAll, false)
+	listen("tcp [::] dual-stack", "tcp", "[::]:0", record.ExposureAll, true)
+	listen("tcp [::] v6-only", "tcp6", "[::]:0", record.ExposureAll, false)
+	bind("udp 127.0.0.1", "udp4", "127.0.0.1:0", record.ExposureLoopback, false)
+	bind("udp ::1", "udp6", "[::1]:0", record.ExposureLoopback, false)
+	bind("udp 0.0.0.0", "udp4", "0.0.0.0:0", record.ExposureAll, false)
+	bind("udp [::]", "udp", "[::]:0", record.ExposureAll, true)
 
 	client, err := net.Dial("tcp4", lo4.Addr().String())
 	if err != nil {
@@ -85,12 +86,12 @@ func openReal(t *testing.T) []want {
 	}
 	t.Cleanup(func() { server.Close() })
 	ws = append(ws,
-		want{"established client", sockets.TCP, addrPort(t, client.LocalAddr()), sockets.Established, sockets.ExposureLoopback, false, false},
-		want{"established server", sockets.TCP, addrPort(t, server.LocalAddr()), sockets.Established, sockets.ExposureLoopback, false, false})
+		want{"established client", record.TCP, addrPort(t, client.LocalAddr()), record.SocketEstablished, record.ExposureLoopback, false, false},
+		want{"established server", record.TCP, addrPort(t, server.LocalAddr()), record.SocketEstablished, record.ExposureLoopback, false, false})
 	return ws
 }
 
-func find(ss []sockets.Socket, w want) *sockets.Socket {
+func find(ss []record.Socket, w want) *record.Socket {
 	for i := range ss {
 		s := &ss[i]
 		if s.Proto == w.proto && s.Local == w.local && s.State == w.state {
@@ -134,7 +135,7 @@ func TestListRealSockets(t *testing.T) {
 		if s.Inode == 0 || !strings.Contains(s.Cmdline, os.Args[0]) {
 			t.Errorf("%s: inode %d cmdline %q", w.name, s.Inode, s.Cmdline)
 		}
-		if w.state == sockets.Established && !s.Peer.IsValid() {
+		if w.state == record.SocketEstablished && !s.Peer.IsValid() {
 			t.Errorf("%s: no peer address", w.name)
 		}
 		inDefault := find(def.Sockets, w) != nil
@@ -161,8 +162,8 @@ func TestListOptions(t *testing.T) {
 		opts sockets.Options
 		keep func(w want) bool
 	}{
-		{"tcp only", sockets.Options{NoUDP: true}, func(w want) bool { return w.proto == sockets.TCP }},
-		{"udp only", sockets.Options{NoTCP: true}, func(w want) bool { return w.proto == sockets.UDP }},
+		{"tcp only", sockets.Options{NoUDP: true}, func(w want) bool { return w.proto == record.TCP }},
+		{"udp only", sockets.Options{NoTCP: true}, func(w want) bool { return w.proto == record.UDP }},
 		{"ipv4 only", sockets.Options{No6: true}, func(w want) bool { return w.local.Addr().Is4() }},
 		{"ipv6 only", sockets.Options{No4: true}, func(w want) bool { return w.local.Addr().Is6() }},
 	}
@@ -172,7 +173,7 @@ func TestListOptions(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, s := range snap.Sockets {
-			if c.opts.NoTCP && s.Proto == sockets.TCP || c.opts.NoUDP && s.Proto == sockets.UDP ||
+			if c.opts.NoTCP && s.Proto == record.TCP || c.opts.NoUDP && s.Proto == record.UDP ||
 				c.opts.No4 && s.Local.Addr().Is4() || c.opts.No6 && s.Local.Addr().Is6() {
 				t.Errorf("%s: %v %v should be left out", c.name, s.Proto, s.Local)
 			}
@@ -203,10 +204,10 @@ func TestListNoSuchNetns(t *testing.T) {
 }
 
 func TestFilter(t *testing.T) {
-	ss := []sockets.Socket{
-		{Local: netip.MustParseAddrPort("127.0.0.1:22"), PID: 10, Process: "sshd", Exposure: sockets.ExposureLoopback},
-		{Local: netip.MustParseAddrPort("0.0.0.0:80"), PID: 20, Process: "nginx", Exposure: sockets.ExposureAll},
-		{Local: netip.MustParseAddrPort("10.1.2.3:8080"), PID: 30, Process: "python3", Exposure: sockets.ExposureInterface},
+	ss := []record.Socket{
+		{Local: netip.MustParseAddrPort("127.0.0.1:22"), PID: 10, Process: "sshd", Exposure: record.ExposureLoopback},
+		{Local: netip.MustParseAddrPort("0.0.0.0:80"), PID: 20, Process: "nginx", Exposure: record.ExposureAll},
+		{Local: netip.MustParseAddrPort("10.1.2.3:8080"), PID: 30, Process: "python3", Exposure: record.ExposureInterface},
 	}
 	count := func(f sockets.Filter) int {
 		n := 0

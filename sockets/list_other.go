@@ -11,15 +11,32 @@ import (
 	"runtime"
 	"strconv"
 
+	"github.com/ajarsec/ajar/record"
 	gnet "github.com/shirou/gopsutil/v4/net"
 	"github.com/shirou/gopsutil/v4/process"
 )
 
-// list uses gopsutil: iphlpapi on Windows, lsof on macOS and others.
-func list(ctx context.Context, opts Options) (Snapshot, error) {
+// lister uses gopsutil: iphlpapi on Windows, lsof on macOS and others. It
+// keeps nothing between listings.
+type lister struct{ opts Options }
+
+func newLister(opts Options) (*lister, error) {
 	if opts.Netns != "" {
-		return Snapshot{}, fmt.Errorf("network namespaces on %s: %w", runtime.GOOS, errors.ErrUnsupported)
+		return nil, fmt.Errorf("network namespaces on %s: %w", runtime.GOOS, errors.ErrUnsupported)
 	}
+	return &lister{opts: opts}, nil
+}
+
+func (l *lister) close() error { return nil }
+func (l *lister) release()     {}
+
+func (l *lister) list(ctx context.Context, buf *snapBuf) (int, error) {
+	snap, err := list(ctx, l.opts)
+	buf.socks = snap.Sockets
+	return snap.Hidden, err
+}
+
+func list(ctx context.Context, opts Options) (Snapshot, error) {
 	kind := "inet"
 	switch {
 	case opts.NoUDP:
@@ -43,7 +60,7 @@ func list(ctx context.Context, opts Options) (Snapshot, error) {
 		if !ok || (opts.No4 && s.Local.Addr().Is4()) || (opts.No6 && s.Local.Addr().Is6()) {
 			continue
 		}
-		if !opts.All && s.State != Listen && !(s.Proto == UDP && !s.Peer.IsValid()) {
+		if !opts.All && s.State != record.SocketListen && !(s.Proto == record.UDP && !s.Peer.IsValid()) {
 			continue
 		}
 		exp.set(&s, 0)
@@ -57,6 +74,7 @@ func list(ctx context.Context, opts Options) (Snapshot, error) {
 				names[c.Pid] = n
 			}
 			s.Process = n
+			s.Holders = []record.Holder{{PID: s.PID, Process: n}}
 		}
 		if len(c.Uids) > 0 {
 			s.UID = uint32(c.Uids[0])
@@ -70,13 +88,13 @@ func list(ctx context.Context, opts Options) (Snapshot, error) {
 	return snap, nil
 }
 
-func fromGopsutil(c gnet.ConnectionStat) (Socket, bool) {
-	var s Socket
+func fromGopsutil(c gnet.ConnectionStat) (record.Socket, bool) {
+	var s record.Socket
 	switch c.Type {
 	case 1: // SOCK_STREAM
-		s.Proto = TCP
+		s.Proto = record.TCP
 	case 2: // SOCK_DGRAM
-		s.Proto = UDP
+		s.Proto = record.UDP
 	default:
 		return s, false
 	}
@@ -92,33 +110,33 @@ func fromGopsutil(c gnet.ConnectionStat) (Socket, bool) {
 	return s, true
 }
 
-func stateFromName(n string, p Proto, connected bool) State {
+func stateFromName(n string, p record.Proto, connected bool) record.SocketState {
 	switch n {
 	case "LISTEN":
-		return Listen
+		return record.SocketListen
 	case "ESTABLISHED":
-		return Established
+		return record.SocketEstablished
 	case "SYN_SENT":
-		return SynSent
+		return record.SocketSynSent
 	case "SYN_RECV":
-		return SynRecv
+		return record.SocketSynRecv
 	case "FIN_WAIT1":
-		return FinWait1
+		return record.SocketFinWait1
 	case "FIN_WAIT2":
-		return FinWait2
+		return record.SocketFinWait2
 	case "TIME_WAIT":
-		return TimeWait
+		return record.SocketTimeWait
 	case "CLOSE_WAIT":
-		return CloseWait
+		return record.SocketCloseWait
 	case "LAST_ACK":
-		return LastAck
+		return record.SocketLastAck
 	case "CLOSING":
-		return Closing
+		return record.SocketClosing
 	}
-	if p == UDP && connected {
-		return Established
+	if p == record.UDP && connected {
+		return record.SocketEstablished
 	}
-	return Unconn
+	return record.SocketUnconn
 }
 
 func processExists(ctx context.Context, pid int) (bool, error) {

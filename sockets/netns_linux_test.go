@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/ajarsec/ajar/internal/netnstest"
+	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/sockets"
 )
 
@@ -185,7 +186,7 @@ func TestNetnsMatchesSS(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", mode.name, err)
 		}
-		got := map[uint64]sockets.Socket{}
+		got := map[uint64]record.Socket{}
 		for _, s := range snap.Sockets {
 			if s.Inode != 0 {
 				got[s.Inode] = s
@@ -218,7 +219,7 @@ func TestNetnsMatchesSS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byPort := map[uint16]sockets.Socket{}
+	byPort := map[uint16]record.Socket{}
 	for _, s := range snap.Sockets {
 		byPort[s.Local.Port()] = s
 	}
@@ -229,7 +230,7 @@ func TestNetnsMatchesSS(t *testing.T) {
 	}{
 		{7001, "all d0,lo", holders["tcp 0.0.0.0:7001"]},
 		{7002, "all d0,d1,lo", holders["udp [::]:7002"]},
-		{7003, "interface d0", holders["tcp 10.200.0.1:7003"]},
+		{7003, "address d0,lo", holders["tcp 10.200.0.1:7003"]},
 		{7010, "loopback lo", os.Getpid()},
 		{7011, "loopback lo", os.Getpid()},
 		{7012, "all d0,d1,lo", os.Getpid()},

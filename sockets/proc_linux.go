@@ -2,65 +2,121 @@ package sockets
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
-	"os"
+	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/ajarsec/ajar/record"
 	"golang.org/x/sys/unix"
 )
 
-// procOwners maps socket inodes to the lowest pid holding each open, by
-// walking /proc/*/fd as ss -p does. Only inodes already in owners are
-// looked for; owners[inode] is set to the pid (0 stays when none is found).
-// It returns how many processes' fd tables could not be read.
-func procOwners(proc string, owners map[uint64]int) (hidden int, err error) {
-	d, err := os.Open(proc)
-	if err != nil {
-		return 0, err
+// ownerTable finds the processes that hold sockets open, by walking
+// /proc/*/fd as ss -p does. It keeps its buffers, and the names of the
+// processes it saw, from one walk to the next.
+type ownerTable struct {
+	want    map[uint64]struct{} // the inodes looked for
+	pids    []int
+	dirBuf  []byte
+	walkers []*fdWalker
+	found   []found // (inode, pid) pairs, sorted
+	procs   map[int]*procInfo
+	gen     uint64 // the walk procs entries were last seen in
+	path    []byte
+	file    []byte
+}
+
+// found is one process holding one socket.
+type found struct {
+	inode uint64
+	pid   int
+}
+
+// fill sets PID, Process, Cmdline and Holders of each socket of buf, and
+// returns how many processes' fd tables could not be read.
+func (o *ownerTable) fill(proc string, buf *snapBuf, withCmdline bool) (int, error) {
+	ss := buf.socks
+	if o.want == nil {
+		o.want = make(map[uint64]struct{}, len(ss))
+		o.procs = make(map[int]*procInfo)
 	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return 0, err
-	}
-	pids := make([]int, 0, len(names))
-	for _, n := range names {
-		if pid, err := strconv.Atoi(n); err == nil && pid > 0 {
-			pids = append(pids, pid)
+	clear(o.want)
+	for i := range ss {
+		if ss[i].Inode != 0 {
+			o.want[ss[i].Inode] = struct{}{}
 		}
 	}
+	hidden, err := o.walk(proc)
+	if err != nil {
+		return 0, fmt.Errorf("reading processes: %w", err)
+	}
+	o.gen++
+	// Each socket's holders are one run of found, and inodes are unique:
+	// there are at most len(found) holders in all.
+	if cap(buf.holders) < len(o.found) {
+		buf.holders = make([]record.Holder, 0, len(o.found))
+	}
+	hs := buf.holders[:0]
+	for i := range ss {
+		s := &ss[i]
+		if s.Inode == 0 {
+			continue
+		}
+		k, ok := slices.BinarySearchFunc(o.found, s.Inode, func(f found, ino uint64) int { return cmp.Compare(f.inode, ino) })
+		if !ok {
+			continue
+		}
+		start := len(hs)
+		for ; k < len(o.found) && o.found[k].inode == s.Inode; k++ {
+			pi := o.info(proc, o.found[k].pid, withCmdline)
+			hs = append(hs, record.Holder{PID: o.found[k].pid, Process: pi.name})
+		}
+		s.Holders = hs[start:len(hs):len(hs)]
+		pi := o.procs[s.Holders[0].PID]
+		s.PID, s.Process, s.Cmdline = s.Holders[0].PID, pi.name, pi.cmdline
+	}
+	buf.holders = hs
+	for pid, pi := range o.procs {
+		if pi.gen != o.gen {
+			delete(o.procs, pid) // gone, or holds none of these sockets now
+		}
+	}
+	return hidden, nil
+}
 
-	type found struct {
-		inode uint64
-		pid   int
+// walk reads the open files of every process and collects in o.found,
+// sorted, the processes holding the inodes of o.want.
+func (o *ownerTable) walk(proc string) (hidden int, err error) {
+	if o.pids, err = o.readPids(proc); err != nil {
+		return 0, err
+	}
+	pids := o.pids
+	workers := min(max(runtime.GOMAXPROCS(0), 1)*2, len(pids))
+	for len(o.walkers) < workers {
+		o.walkers = append(o.walkers, newFdWalker(proc))
 	}
 	var (
-		next     atomic.Int64
-		nHidden  atomic.Int64
-		mu       sync.Mutex
-		allFound []found
-		wg       sync.WaitGroup
+		next    atomic.Int64
+		nHidden atomic.Int64
+		wg      sync.WaitGroup
 	)
-	workers := min(max(runtime.GOMAXPROCS(0), 1)*2, len(pids))
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []found
-			w := newFdWalker(proc)
+	for _, w := range o.walkers[:workers] {
+		w.found = w.found[:0]
+		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(pids) {
-					break
+					return
 				}
 				pid := pids[i]
 				err := w.walk(pid, func(inode uint64) {
-					if _, ok := owners[inode]; ok {
-						mine = append(mine, found{inode, pid})
+					if _, ok := o.want[inode]; ok {
+						w.found = append(w.found, found{inode, pid})
 					}
 				})
 				if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
@@ -68,18 +124,75 @@ func procOwners(proc string, owners map[uint64]int) (hidden int, err error) {
 				}
 				// ENOENT: the process exited while we walked; nothing to see.
 			}
-			mu.Lock()
-			allFound = append(allFound, mine...)
-			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
-	for _, f := range allFound {
-		if cur := owners[f.inode]; cur == 0 || f.pid < cur {
-			owners[f.inode] = f.pid
+	o.found = o.found[:0]
+	for _, w := range o.walkers[:workers] {
+		o.found = append(o.found, w.found...)
+	}
+	slices.SortFunc(o.found, func(a, b found) int {
+		if c := cmp.Compare(a.inode, b.inode); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.pid, b.pid)
+	})
+	// A process holding one socket in two fds is one holder.
+	o.found = slices.Compact(o.found)
+	return int(nHidden.Load()), nil
+}
+
+// readPids lists the pids in proc, reading the directory into a reused
+// buffer.
+func (o *ownerTable) readPids(proc string) ([]int, error) {
+	o.path = append(append(o.path[:0], proc...), 0)
+	dfd, err := openDir(o.path)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(dfd)
+	if o.dirBuf == nil {
+		o.dirBuf = make([]byte, 32<<10)
+	}
+	pids := o.pids[:0]
+	for {
+		n, err := unix.Getdents(dfd, o.dirBuf)
+		if err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			return nil, err
+		}
+		if n <= 0 {
+			return pids, nil
+		}
+		for b := o.dirBuf[:n]; len(b) >= 19; {
+			reclen := int(*(*uint16)(unsafe.Pointer(&b[16])))
+			if reclen < 19 || reclen > len(b) {
+				break
+			}
+			if pid, ok := atoiName(b[19:reclen]); ok {
+				pids = append(pids, pid)
+			}
+			b = b[reclen:]
 		}
 	}
-	return int(nHidden.Load()), nil
+}
+
+// atoiName reads a NUL-terminated directory entry name made only of
+// digits as a positive number.
+func atoiName(name []byte) (int, bool) {
+	n := 0
+	for i, c := range name {
+		if c == 0 {
+			return n, i > 0 && n > 0
+		}
+		if c < '0' || c > '9' || n > 1<<40 {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return 0, false
 }
 
 // fdWalker reads the socket inodes of one process's open files with no
@@ -90,6 +203,7 @@ type fdWalker struct {
 	path   []byte
 	dirBuf []byte
 	link   []byte
+	found  []found // what this walker's share of the walk found
 }
 
 func newFdWalker(proc string) *fdWalker {
@@ -144,10 +258,17 @@ func (w *fdWalker) walk(pid int, fn func(inode uint64)) error {
 }
 
 func openDir(path []byte) (int, error) {
+	return openat(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
+}
+
+func openFile(path []byte) (int, error) { return openat(path, unix.O_RDONLY|unix.O_CLOEXEC) }
+
+// openat opens the NUL-terminated path with no allocation.
+func openat(path []byte, flags int) (int, error) {
 	cwd := unix.AT_FDCWD
 	for {
 		fd, _, e := unix.Syscall6(unix.SYS_OPENAT, uintptr(cwd), uintptr(unsafe.Pointer(&path[0])),
-			uintptr(unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC), 0, 0, 0)
+			uintptr(flags), 0, 0, 0)
 		if e == unix.EINTR {
 			continue
 		}
@@ -172,19 +293,80 @@ func readlinkat(dirfd int, name *byte, buf []byte) (int, error) {
 type procInfo struct {
 	name    string
 	cmdline string
+	gen     uint64 // the walk that last read it
 }
 
-func readProcInfo(proc string, pid int, withCmdline bool) procInfo {
-	dir := proc + "/" + strconv.Itoa(pid)
-	var pi procInfo
-	if b, err := os.ReadFile(dir + "/comm"); err == nil {
-		pi.name = string(bytes.TrimRight(b, "\n"))
+// maxCmdline bounds the command line read of one process: the kernel takes
+// command lines of up to about 2 MiB.
+const maxCmdline = 32 << 10
+
+// info reads the name (and command line) of pid, once per walk. A name or
+// command line unchanged since the last walk keeps its string: reading
+// them again allocates nothing.
+func (o *ownerTable) info(proc string, pid int, withCmdline bool) *procInfo {
+	pi := o.procs[pid]
+	if pi == nil {
+		pi = &procInfo{}
+		o.procs[pid] = pi
+	} else if pi.gen == o.gen {
+		return pi
 	}
-	if withCmdline {
-		if b, err := os.ReadFile(dir + "/cmdline"); err == nil {
-			b = bytes.TrimRight(b, "\x00")
-			pi.cmdline = string(bytes.ReplaceAll(b, []byte{0}, []byte{' '}))
+	pi.gen = o.gen
+	if b, ok := o.read(proc, pid, "/comm"); ok {
+		b = bytes.TrimRight(b, "\n")
+		if string(b) != pi.name {
+			pi.name = string(b)
 		}
+	} else {
+		pi.name = ""
+	}
+	if !withCmdline {
+		return pi
+	}
+	if b, ok := o.read(proc, pid, "/cmdline"); ok {
+		b = bytes.TrimRight(b, "\x00")
+		for i, c := range b {
+			if c == 0 {
+				b[i] = ' '
+			}
+		}
+		if string(b) != pi.cmdline {
+			pi.cmdline = string(b)
+		}
+	} else {
+		pi.cmdline = ""
 	}
 	return pi
+}
+
+// read reads up to maxCmdline bytes of proc/PID/name into a reused buffer.
+func (o *ownerTable) read(proc string, pid int, name string) ([]byte, bool) {
+	o.path = append(o.path[:0], proc...)
+	o.path = append(o.path, '/')
+	o.path = strconv.AppendInt(o.path, int64(pid), 10)
+	o.path = append(o.path, name...)
+	o.path = append(o.path, 0)
+	fd, err := openFile(o.path)
+	if err != nil {
+		return nil, false
+	}
+	defer unix.Close(fd)
+	if o.file == nil {
+		o.file = make([]byte, maxCmdline)
+	}
+	n := 0
+	for n < len(o.file) {
+		m, err := unix.Read(fd, o.file[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, false
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return o.file[:n], true
 }
