@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -36,7 +37,9 @@ func WriteSockets(w io.Writer, f Format, ss []record.Socket, st Style) error {
 
 // appendSocketJSON writes one socket as a JSON object. Its field names are
 // a stable interface: proto, address, port, state, pid, process, user,
-// exposure, interfaces, cmdline; then peer, dual_stack, device and inode.
+// exposure, interfaces, cmdline; then peer, dual_stack, device and inode;
+// then holders, every process that holds the socket ([{"pid","process"}],
+// lowest pid first: pid and process are the first).
 func appendSocketJSON(b jsonBuf, s *record.Socket) jsonBuf {
 	b = append(b, '{')
 	b = b.key("proto").str(s.Proto.String())
@@ -63,6 +66,18 @@ func appendSocketJSON(b jsonBuf, s *record.Socket) jsonBuf {
 	b = b.key("dual_stack").bool(s.DualStack())
 	b = b.key("device").strOrNull(s.Device)
 	b = b.key("inode").uint(s.Inode)
+	b = b.key("holders")
+	b = append(b, '[')
+	for i, h := range s.Holders {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '{')
+		b = b.key("pid").uint(uint64(h.PID))
+		b = b.key("process").strOrNull(h.Process)
+		b = append(b, '}')
+	}
+	b = append(b, ']')
 	return append(b, '}')
 }
 
@@ -97,7 +112,7 @@ func socketsJSON(w *bufio.Writer, ss []record.Socket, array bool) error {
 }
 
 var socketCSVHeader = []string{"proto", "address", "port", "state", "pid", "process", "user",
-	"exposure", "interfaces", "cmdline", "peer", "dual_stack", "device", "inode"}
+	"exposure", "interfaces", "cmdline", "peer", "dual_stack", "device", "inode", "holders"}
 
 func socketsCSV(w *bufio.Writer, ss []record.Socket) error {
 	cw := csv.NewWriter(w)
@@ -127,6 +142,7 @@ func socketsCSV(w *bufio.Writer, ss []record.Socket) error {
 		rec[11] = strconv.FormatBool(s.DualStack())
 		rec[12] = s.Device
 		rec[13] = strconv.FormatUint(s.Inode, 10)
+		rec[14] = holderPIDs(s, ";")
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -135,8 +151,42 @@ func socketsCSV(w *bufio.Writer, ss []record.Socket) error {
 	return cw.Error()
 }
 
+// holderPIDs joins the pids of the socket's holders with sep, "" when none.
+func holderPIDs(s *record.Socket, sep string) string {
+	if len(s.Holders) == 0 {
+		if s.PID > 0 {
+			return strconv.Itoa(s.PID)
+		}
+		return ""
+	}
+	b := make([]byte, 0, 8*len(s.Holders))
+	for i, h := range s.Holders {
+		if i > 0 {
+			b = append(b, sep...)
+		}
+		b = strconv.AppendInt(b, int64(h.PID), 10)
+	}
+	return string(b)
+}
+
+// holderNames joins the distinct names of the socket's holders with ",",
+// in the order of their pids.
+func holderNames(s *record.Socket) string {
+	if len(s.Holders) < 2 {
+		return s.Process
+	}
+	var names []string
+	for _, h := range s.Holders {
+		if h.Process != "" && !slices.Contains(names, h.Process) {
+			names = append(names, h.Process)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
 // exposureText is the table's EXPOSURE cell: "loopback", "all",
-// "all (v4+v6)", "all (v6 only)", "interface eth0", "local-link eth0".
+// "all (v4+v6)", "all (v6 only)", "address", "interface eth0" (bound to
+// the device), "local-link eth0".
 func exposureText(s *record.Socket) string {
 	switch s.Exposure {
 	case record.ExposureAll:
@@ -159,7 +209,7 @@ func exposureColor(e record.Exposure) string {
 	switch e {
 	case record.ExposureAll:
 		return ansiBold + ansiRed
-	case record.ExposureInterface, record.ExposureLocalLink:
+	case record.ExposureInterface, record.ExposureLocalLink, record.ExposureAddress:
 		return ansiYellow
 	case record.ExposureLoopback:
 		return ansiGreen
@@ -197,11 +247,15 @@ func socketsTable(w *bufio.Writer, ss []record.Socket, st Style) error {
 			}
 			row = append(row, cell{text: p})
 		}
-		pid := "-"
+		pid, process := "-", s.Process
 		if s.PID > 0 {
 			pid = strconv.Itoa(s.PID)
 		}
-		row = append(row, cell{text: pid, right: true}, cell{text: orDash(s.Process)}, cell{text: orDash(s.User)})
+		if st.Verbose && len(s.Holders) > 1 {
+			// -v shows every process that holds the socket.
+			pid, process = holderPIDs(s, ","), holderNames(s)
+		}
+		row = append(row, cell{text: pid, right: true}, cell{text: orDash(process)}, cell{text: orDash(s.User)})
 		c := cell{text: exposureText(s)}
 		if st.Color {
 			c.color = exposureColor(s.Exposure)

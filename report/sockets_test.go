@@ -16,24 +16,38 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files")
 
 func sampleSockets() []record.Socket {
+	holders := func(pid int, name string, more ...int) []record.Holder {
+		hs := []record.Holder{{PID: pid, Process: name}}
+		for _, p := range more {
+			hs = append(hs, record.Holder{PID: p, Process: name})
+		}
+		return hs
+	}
 	return []record.Socket{
 		{Proto: record.TCP, Local: netip.MustParseAddrPort("0.0.0.0:22"), State: record.SocketListen, Inode: 1001,
-			User: "root", PID: 812, Process: "sshd", Cmdline: "sshd: /usr/sbin/sshd -D [listener]",
+			User: "root", PID: 812, Process: "sshd", Cmdline: "sshd: /usr/sbin/sshd -D [listener]", Holders: holders(812, "sshd"),
 			Exposure: record.ExposureAll, Interfaces: []string{"lo", "eth0"}},
 		{Proto: record.TCP, Local: netip.MustParseAddrPort("[::]:22"), State: record.SocketListen, Inode: 1002,
-			User: "root", PID: 812, Process: "sshd", V6Only: true,
+			User: "root", PID: 812, Process: "sshd", V6Only: true, Holders: holders(812, "sshd"),
 			Exposure: record.ExposureAll, Interfaces: []string{"lo", "eth0"}},
 		{Proto: record.UDP, Local: netip.MustParseAddrPort("127.0.0.53:53"), State: record.SocketUnconn, Inode: 1003,
-			User: "systemd-resolve", PID: 455, Process: "systemd-resolve", Device: "lo",
+			User: "systemd-resolve", PID: 455, Process: "systemd-resolve", Device: "lo", Holders: holders(455, "systemd-resolve"),
 			Exposure: record.ExposureLoopback, Interfaces: []string{"lo"}},
+		{Proto: record.UDP, Local: netip.MustParseAddrPort("0.0.0.0:68"), State: record.SocketUnconn, Inode: 1007,
+			User: "root", PID: 640, Process: "dhclient", Device: "eth0", Holders: holders(640, "dhclient"),
+			Exposure: record.ExposureInterface, Interfaces: []string{"eth0"}},
+		{Proto: record.TCP, Local: netip.MustParseAddrPort("192.0.2.7:80"), State: record.SocketListen, Inode: 1008,
+			User: "root", PID: 900, Process: "nginx", Cmdline: "nginx: master process /usr/sbin/nginx",
+			Holders: []record.Holder{{PID: 900, Process: "nginx"}, {PID: 901, Process: "nginx"}, {PID: 902, Process: "nginx-worker"}},
+			Exposure: record.ExposureAddress, Interfaces: []string{"lo", "eth0"}},
 		{Proto: record.UDP, Local: netip.MustParseAddrPort("[fe80::1]:123"), State: record.SocketUnconn, Inode: 1004,
 			User: "ntp", PID: 0, Device: "eth0", Exposure: record.ExposureLocalLink, Interfaces: []string{"eth0"}},
 		{Proto: record.TCP, Local: netip.MustParseAddrPort("[::]:8080"), State: record.SocketListen, Inode: 1005,
-			User: "web \"dev\"", PID: 2001, Process: "python3", Cmdline: "python3 -m http.server\t8080 é",
+			User: "web \"dev\"", PID: 2001, Process: "python3", Cmdline: "python3 -m http.server\t8080 é", Holders: holders(2001, "python3"),
 			Exposure: record.ExposureAll, Interfaces: []string{"lo", "eth0"}},
 		{Proto: record.TCP, Local: netip.MustParseAddrPort("192.0.2.7:5432"), State: record.SocketEstablished,
 			Peer: netip.MustParseAddrPort("192.0.2.9:50123"), Inode: 1006, User: "postgres", PID: 3001,
-			Process: "postgres", Exposure: record.ExposureInterface, Interfaces: []string{"eth0"}},
+			Process: "postgres", Holders: holders(3001, "postgres"), Exposure: record.ExposureAddress, Interfaces: []string{"lo", "eth0"}},
 	}
 }
 
@@ -92,16 +106,30 @@ func TestSocketsJSONDecodes(t *testing.T) {
 	if len(recs) != len(ss) {
 		t.Fatalf("%d records, want %d", len(recs), len(ss))
 	}
-	for _, k := range []string{"proto", "address", "port", "state", "pid", "process", "user", "exposure", "interfaces", "cmdline"} {
+	for _, k := range []string{"proto", "address", "port", "state", "pid", "process", "user", "exposure", "interfaces", "cmdline",
+		"peer", "dual_stack", "device", "inode", "holders"} {
 		if _, ok := recs[0][k]; !ok {
 			t.Errorf("field %q missing", k)
 		}
 	}
-	if recs[4]["user"] != ss[4].User || recs[4]["cmdline"] != ss[4].Cmdline {
-		t.Errorf("strings did not round-trip: %v %v", recs[4]["user"], recs[4]["cmdline"])
+	if recs[6]["user"] != ss[6].User || recs[6]["cmdline"] != ss[6].Cmdline {
+		t.Errorf("strings did not round-trip: %v %v", recs[6]["user"], recs[6]["cmdline"])
 	}
-	if recs[3]["pid"] != nil || recs[3]["process"] != nil {
-		t.Errorf("unknown owner should be null: %v %v", recs[3]["pid"], recs[3]["process"])
+	if recs[5]["pid"] != nil || recs[5]["process"] != nil || len(recs[5]["holders"].([]any)) != 0 {
+		t.Errorf("unknown owner should be null, no holders: %v %v %v", recs[5]["pid"], recs[5]["process"], recs[5]["holders"])
+	}
+	var typed []struct {
+		PID     int
+		Holders []struct {
+			PID     int
+			Process string
+		}
+	}
+	if err := json.Unmarshal(buf.Bytes(), &typed); err != nil {
+		t.Fatal(err)
+	}
+	if h := typed[4].Holders; typed[4].PID != 900 || len(h) != 3 || h[0].PID != 900 || h[2].PID != 902 || h[2].Process != "nginx-worker" {
+		t.Errorf("nginx's holders: pid %d %+v", typed[4].PID, h)
 	}
 	buf.Reset()
 	if err := WriteSockets(&buf, JSON, nil, Style{}); err != nil || buf.String() != "[]\n" {
@@ -118,8 +146,8 @@ func TestSocketsCSVParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 1+len(sampleSockets()) || recs[5][9] != sampleSockets()[4].Cmdline {
-		t.Errorf("csv: %d rows, cmdline %q", len(recs), recs[5][9])
+	if len(recs) != 1+len(sampleSockets()) || recs[7][9] != sampleSockets()[6].Cmdline || recs[5][14] != "900;901;902" {
+		t.Errorf("csv: %d rows, cmdline %q, holders %q", len(recs), recs[7][9], recs[5][14])
 	}
 }
 
