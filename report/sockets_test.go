@@ -38,7 +38,7 @@ func sampleSockets() []record.Socket {
 			Exposure: record.ExposureInterface, Interfaces: []string{"eth0"}},
 		{Proto: record.TCP, Local: netip.MustParseAddrPort("192.0.2.7:80"), State: record.SocketListen, Inode: 1008,
 			User: "root", PID: 900, Process: "nginx", Cmdline: "nginx: master process /usr/sbin/nginx",
-			Holders: []record.Holder{{PID: 900, Process: "nginx"}, {PID: 901, Process: "nginx"}, {PID: 902, Process: "nginx-worker"}},
+			Holders:  []record.Holder{{PID: 900, Process: "nginx"}, {PID: 901, Process: "nginx"}, {PID: 902, Process: "nginx-worker"}},
 			Exposure: record.ExposureAddress, Interfaces: []string{"lo", "eth0"}},
 		{Proto: record.UDP, Local: netip.MustParseAddrPort("[fe80::1]:123"), State: record.SocketUnconn, Inode: 1004,
 			User: "ntp", PID: 0, Device: "eth0", Exposure: record.ExposureLocalLink, Interfaces: []string{"eth0"}},
