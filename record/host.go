@@ -51,6 +51,9 @@ const (
 	ReasonLocalhost      Reason = "localhost-response" // an address of this machine
 	ReasonNoRoute        Reason = "no-route"           // the routing table has no way there
 	ReasonBroadcast      Reason = "broadcast"          // a broadcast or multicast address: no one host
+	// ReasonUserSet: the host was not discovered but taken as up, as it
+	// was named alone or scanned without discovery (-Pn), nmap's word.
+	ReasonUserSet Reason = "user-set"
 )
 
 // MAC is a 48-bit Ethernet address, as ARP and NDP replies give it.

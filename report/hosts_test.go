@@ -22,16 +22,13 @@ var sweepHosts = []record.Host{
 func writeSweep(t *testing.T, f Format) string {
 	t.Helper()
 	var b bytes.Buffer
-	w, err := NewHostWriter(f, &b, ResultOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWriter(t, f, &b, Options{})
 	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	if err := w.Begin(RunInfo{Args: []string{"ajar", "scan", "-sn", "192.0.2.0/30"}, Start: start}); err != nil {
+	if err := w.Begin(RunInfo{Args: []string{"ajar", "scan", "-sn", "192.0.2.0/30"}, Start: start, PingOnly: true}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range sweepHosts {
-		if err := w.WriteHost(&sweepHosts[i]); err != nil {
+		if err := w.Write(&sweepHosts[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -93,28 +90,25 @@ func TestHostWriters(t *testing.T) {
 	}
 }
 
-// TestWriteHostScan: discovery's records before a port scan: an up host
-// with no answering port is still up, with discovery's reason, in table
-// and XML; a down host is listed down in XML and JSON, not in CSV.
-func TestWriteHostScan(t *testing.T) {
+// TestHostsBeforePorts: a producer that writes discovery's records
+// before the ports (an up host's record first) still gets each up host
+// once, with discovery's reason and its ports, at End; a down host is
+// listed down in XML, JSON and CSV.
+func TestHostsBeforePorts(t *testing.T) {
 	var tab, x, jl, cs bytes.Buffer
-	var ws []ResultWriter
+	var ws []Writer
 	for _, o := range []struct {
 		f Format
 		b *bytes.Buffer
 	}{{Table, &tab}, {XML, &x}, {JSONL, &jl}, {CSV, &cs}} {
-		w, err := NewResultWriter(o.f, o.b, ResultOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ws = append(ws, w)
+		ws = append(ws, newWriter(t, o.f, o.b, Options{}))
 	}
 	w := MultiWriter(ws...)
 	if err := w.Begin(RunInfo{Scans: []ScanInfo{{Type: "connect", Proto: record.TCP, Ports: "22", NumPorts: 1}}}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range sweepHosts[:2] {
-		if err := WriteHost(w, &sweepHosts[i]); err != nil {
+		if err := w.Write(&sweepHosts[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -126,17 +120,23 @@ func TestWriteHostScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(tab.String(), "ajar scan report for 192.0.2.1\nHost is up (0.00025s latency).\nAll 1 scanned ports") ||
-		!strings.Contains(tab.String(), "2 IP addresses (1 host up)") {
+		strings.Count(tab.String(), "scan report") != 1 || !strings.Contains(tab.String(), "2 IP addresses (1 host up)") ||
+		!strings.Contains(tab.String(), "MAC Address: 02:00:00:00:00:01\n") {
 		t.Errorf("table:\n%s", tab.String())
 	}
-	if !strings.Contains(x.String(), `<status state="up" reason="arp-response"`) ||
+	if !strings.Contains(x.String(), `<status state="up" reason="arp-response"`) || strings.Count(x.String(), "<status ") != 2 ||
 		!strings.Contains(x.String(), `<status state="down" reason="no-response"`) || !strings.Contains(x.String(), `<hosts up="1" down="1" total="2"/>`) {
 		t.Errorf("XML:\n%s", x.String())
 	}
-	if want := `{"host":"192.0.2.2","hostname":"db\"<x>","status":"down","reason":"no-response","rtt_ms":null,"mac":null}` + "\n"; jl.String() != want {
+	want := `{"host":"192.0.2.1","hostname":null,"status":"up","reason":"arp-response","rtt_ms":0.25,"mac":"02:00:00:00:00:01"}
+{"host":"192.0.2.2","hostname":"db\"<x>","status":"down","reason":"no-response","rtt_ms":null,"mac":null}
+`
+	if jl.String() != want {
 		t.Errorf("JSON Lines: %q, want %q", jl.String(), want)
 	}
-	if cs.String() != "host,hostname,port,proto,state,reason,rtt_ms,service\n" {
-		t.Errorf("CSV: %q", cs.String())
+	if want := "host,hostname,port,proto,state,reason,rtt_ms,service,product,version,mac\n" +
+		"192.0.2.1,,,,up,arp-response,0.25,,,,02:00:00:00:00:01\n" +
+		"192.0.2.2,\"db\"\"<x>\",,,down,no-response,,,,,\n"; cs.String() != want {
+		t.Errorf("CSV: %q, want %q", cs.String(), want)
 	}
 }

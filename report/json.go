@@ -1,114 +1,203 @@
 package report
 
 import (
-	"net/netip"
+	"io"
 	"strconv"
-	"unicode/utf8"
+	"time"
+
+	"github.com/ajarsec/ajar/record"
 )
 
-// jsonBuf builds JSON by appending, with no reflection and no allocation per
-// value: the record streams ajar prints can hold tens of thousands of rows.
-type jsonBuf []byte
-
-const hexDigits = "0123456789abcdef"
-
-func (b jsonBuf) str(s string) jsonBuf {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+func init() {
+	kinds := []string{"port", "host"}
+	register(FormatSpec{
+		Name:        JSON,
+		Description: "one JSON array of the records, in the order they come (probe order)",
+		Kinds:       kinds,
+		New:         func(w io.Writer, opts Options) Writer { return newJSONWriter(w, opts, true) },
+	})
+	register(FormatSpec{
+		Name:        JSONL,
+		Description: "JSON Lines: one object a record, written and flushed as it comes (probe order)",
+		Kinds:       kinds,
+		New:         func(w io.Writer, opts Options) Writer { return newJSONWriter(w, opts, false) },
+	})
 }
 
-// strOrNull writes s, or null when s is empty.
-func (b jsonBuf) strOrNull(s string) jsonBuf {
-	if s == "" {
+// jsonWriter writes JSON Lines, flushing each line, or, with array, one
+// JSON array closed at End. A port is an object with the fields of
+// appendResultJSON, a host one with those of appendHostJSON: a port has
+// "port", a host "status".
+type jsonWriter struct {
+	o     *out
+	all   bool
+	array bool
+	n     int
+	ended bool
+	buf   jsonBuf
+}
+
+func newJSONWriter(w io.Writer, opts Options, array bool) *jsonWriter {
+	return &jsonWriter{o: newOut(w), all: opts.AllPorts, array: array}
+}
+
+func (j *jsonWriter) Begin(RunInfo) error { return j.o.err }
+
+// Write writes every host, and every open port (every port with
+// AllPorts).
+func (j *jsonWriter) Write(r record.Record) error {
+	if j.o.err != nil {
+		return j.o.err
+	}
+	switch r := r.(type) {
+	case *record.PortResult:
+		if !j.all && !listed(r.State) {
+			return nil
+		}
+		return j.writeItem(func(b jsonBuf) jsonBuf { return appendResultJSON(b, r) })
+	case *record.Host:
+		return j.writeItem(func(b jsonBuf) jsonBuf { return appendHostJSON(b, r) })
+	}
+	return nil
+}
+
+// writeItem writes the item that add appends to a buffer: a line of
+// JSON Lines, flushed at once, or, with array, the next item of the
+// array that End closes.
+func (j *jsonWriter) writeItem(add func(jsonBuf) jsonBuf) error {
+	b := j.buf[:0]
+	if j.array {
+		if j.n == 0 {
+			b = append(b, "[\n  "...)
+		} else {
+			b = append(b, ",\n  "...)
+		}
+	}
+	b = add(b)
+	if !j.array {
+		b = append(b, '\n')
+	}
+	j.buf = b
+	j.n++
+	if _, err := j.o.Write(b); err != nil {
+		return j.o.keep(err)
+	}
+	if j.array {
+		return nil
+	}
+	return j.o.flush()
+}
+
+func (j *jsonWriter) End(RunStats) error {
+	if j.o.err != nil || j.ended {
+		return j.o.err
+	}
+	j.ended = true
+	if j.array {
+		if j.n == 0 {
+			j.o.WriteString("[]\n")
+		} else {
+			j.o.WriteString("\n]\n")
+		}
+	}
+	return j.o.flush()
+}
+
+// appendResultJSON writes one result as a JSON object. Its field names are
+// a stable interface: host, hostname, port, proto, state, reason, rtt_ms,
+// service. service is null or an object with the field names of
+// record.Service; its banner holds the characters the service sent (see
+// jsonBuf.banner).
+func appendResultJSON(b jsonBuf, r *record.PortResult) jsonBuf {
+	b = append(b, '{')
+	b = b.key("host").addr(r.Host)
+	b = b.key("hostname").strOrNull(r.Hostname)
+	b = b.key("port").uint(uint64(r.Port))
+	b = b.key("proto").str(r.Proto.String())
+	b = b.key("state").str(r.State.String())
+	b = b.key("reason").strOrNull(string(r.Reason))
+	b = b.key("rtt_ms").rtt(r.RTT)
+	b = b.key("service")
+	if s := r.Service; s != nil {
+		b = append(b, '{')
+		b = b.key("name").str(s.Name)
+		b = b.optStr("product", s.Product).optStr("version", s.Version).optStr("extrainfo", s.ExtraInfo)
+		if len(s.CPE) > 0 {
+			b = b.key("cpe").strs(s.CPE)
+		}
+		b = b.key("confidence")
+		b = strconv.AppendInt(b, int64(s.Confidence), 10)
+		b = b.key("method").str(s.Method)
+		if s.Banner != "" {
+			b = b.key("banner").banner(s.Banner)
+		}
+		b = b.optStr("tunnel", s.Tunnel)
+		if s.TLS != nil {
+			b = b.key("tls").tls(s.TLS)
+		}
+		b = append(b, '}')
+	} else {
+		b = append(b, "null"...)
+	}
+	return append(b, '}')
+}
+
+// appendHostJSON writes a host as a JSON object with the stable fields
+// host, hostname, status, reason, rtt_ms and mac.
+func appendHostJSON(b jsonBuf, h *record.Host) jsonBuf {
+	b = append(b, '{')
+	b = b.key("host").addr(h.Addr)
+	b = b.key("hostname").strOrNull(h.Name)
+	b = b.key("status").str(h.State.String())
+	b = b.key("reason").strOrNull(string(h.Reason))
+	b = b.key("rtt_ms").rtt(h.RTT)
+	b = b.key("mac").strOrNull(h.MAC.String())
+	return append(b, '}')
+}
+
+// rtt writes a round-trip time in milliseconds, or null when there is
+// none.
+func (b jsonBuf) rtt(d time.Duration) jsonBuf {
+	if d <= 0 {
 		return append(b, "null"...)
 	}
-	return b.str(s)
+	return strconv.AppendFloat(b, rttMillis(d), 'f', -1, 64)
 }
 
-func (b jsonBuf) key(k string) jsonBuf {
-	if len(b) > 0 && b[len(b)-1] != '{' {
-		b = append(b, ',')
+// rttMillis is d in milliseconds, to the microsecond.
+func rttMillis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func (b jsonBuf) optStr(k, v string) jsonBuf {
+	if v == "" {
+		return b
 	}
-	b = append(b, '"')
-	b = append(b, k...)
-	return append(b, '"', ':')
+	return b.key(k).str(v)
 }
 
-func (b jsonBuf) uint(n uint64) jsonBuf { return strconv.AppendUint(b, n, 10) }
-
-func (b jsonBuf) bool(v bool) jsonBuf { return strconv.AppendBool(b, v) }
-
-func (b jsonBuf) strs(ss []string) jsonBuf {
-	b = append(b, '[')
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
+// tls writes a TLS description with the field names of record.TLS.
+func (b jsonBuf) tls(t *record.TLS) jsonBuf {
+	b = append(b, '{')
+	b = b.key("version").str(t.Version)
+	b = b.key("cipher_suite").str(t.CipherSuite)
+	b = b.optStr("alpn", t.ALPN).optStr("starttls", t.StartTLS)
+	b = b.key("ja3s").str(t.JA3S)
+	b = b.key("ja3s_string").str(t.JA3SString)
+	if c := t.Cert; c != nil {
+		b = b.key("certificate")
+		b = append(b, '{')
+		b = b.key("subject").str(c.Subject)
+		if len(c.SANs) > 0 {
+			b = b.key("sans").strs(c.SANs)
 		}
-		b = b.str(s)
+		b = b.key("issuer").str(c.Issuer)
+		b = b.key("not_before").str(c.NotBefore.UTC().Format(time.RFC3339))
+		b = b.key("not_after").str(c.NotAfter.UTC().Format(time.RFC3339))
+		b = b.key("self_signed").bool(c.SelfSigned)
+		b = b.key("expired").bool(c.Expired)
+		b = b.key("key_type").str(c.KeyType)
+		b = b.key("key_bits").uint(uint64(max(c.KeyBits, 0)))
+		b = b.key("sha256").str(c.SHA256)
+		b = append(b, '}')
 	}
-	return append(b, ']')
-}
-
-// addr writes an address as a JSON string without allocating. Only a zone
-// (an interface name) could need escaping; those go through str.
-func (b jsonBuf) addr(a netip.Addr) jsonBuf {
-	if a.Zone() != "" || !a.IsValid() {
-		return b.str(a.String())
-	}
-	b = append(b, '"')
-	b = a.AppendTo(b)
-	return append(b, '"')
-}
-
-// addrPort is addr for an address and port: "192.0.2.1:80", "[::1]:80".
-func (b jsonBuf) addrPort(ap netip.AddrPort) jsonBuf {
-	if ap.Addr().Zone() != "" {
-		return b.str(ap.String())
-	}
-	b = append(b, '"')
-	b = ap.AppendTo(b)
-	return append(b, '"')
+	return append(b, '}')
 }

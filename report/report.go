@@ -1,6 +1,14 @@
 // Package report writes ajar's records in the formats a user asks for:
 // aligned tables for people, JSON, JSON Lines and CSV for programs, and
-// nmap-compatible XML for scan results.
+// nmap's XML and grepable output for the tools that read nmap's.
+//
+// Scan results are a stream of records (record.PortResult, record.Host)
+// written through one interface, Writer, in any format of a registry
+// (Formats, New): one file per format, each registering itself. Table,
+// XML and grepable output print host by host, each host as its Host record
+// comes; JSON, JSON Lines and CSV write each record as it comes, in the
+// order of the stream (probe order). The sockets of this machine are
+// written by WriteSockets.
 package report
 
 import (
@@ -19,21 +27,18 @@ const (
 	CSV   Format = "csv"
 )
 
-// XML is nmap's XML output format; only scan results are written in it.
-const XML Format = "xml"
+// XML is nmap's XML output format and Grep nmap's grepable output (-oG);
+// only scan results are written in them.
+const (
+	XML  Format = "xml"
+	Grep Format = "grep"
+)
 
-// Formats lists the formats, for help texts and errors.
-var Formats = []Format{Table, JSON, JSONL, CSV}
+// socketFormats are the formats WriteSockets writes.
+var socketFormats = []Format{Table, JSON, JSONL, CSV}
 
-// ScanFormats lists the formats scan results can be written in: Formats
-// and XML.
-var ScanFormats = []Format{Table, JSON, JSONL, CSV, XML}
-
-// ParseFormat checks a format name given by a user.
-func ParseFormat(s string) (Format, error) { return parseFormat(s, Formats) }
-
-// ParseScanFormat checks a format name given by a user for scan results.
-func ParseScanFormat(s string) (Format, error) { return parseFormat(s, ScanFormats) }
+// ParseFormat checks a format name given by a user for sockets.
+func ParseFormat(s string) (Format, error) { return parseFormat(s, socketFormats) }
 
 func parseFormat(s string, fs []Format) (Format, error) {
 	for _, f := range fs {

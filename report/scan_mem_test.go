@@ -25,18 +25,14 @@ func heapAfter(f func() any) (int64, any) {
 }
 
 // everyFormat writes to every format at once, table to tableOut.
-func everyFormat(t testing.TB, tableOut io.Writer) ResultWriter {
-	var ws []ResultWriter
-	for _, f := range ScanFormats {
+func everyFormat(t testing.TB, tableOut io.Writer) Writer {
+	var ws []Writer
+	for _, fs := range Formats() {
 		out := io.Discard
-		if f == Table {
+		if fs.Name == Table {
 			out = tableOut
 		}
-		w, err := NewResultWriter(f, out, ResultOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ws = append(ws, w)
+		ws = append(ws, newWriter(t, fs.Name, out, Options{}))
 	}
 	return MultiWriter(ws...)
 }
@@ -117,15 +113,105 @@ func TestScanMemoryDownHosts(t *testing.T) {
 	}
 }
 
+// TestScanMemoryStreamed writes 200,000 hosts, each with an open port
+// and then its Host record (the stream's order), to table and XML files:
+// each host is printed as its record comes and forgotten, so the heap
+// does not grow with the hosts, and the files hold every host before End.
+func TestScanMemoryStreamed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("200,000 hosts")
+	}
+	const hosts = 200000
+	for _, f := range []Format{Table, XML} {
+		t.Run(string(f), func(t *testing.T) {
+			var c countWriter
+			w := newWriter(t, f, &c, Options{})
+			if err := w.Begin(RunInfo{ScanType: "syn", Ports: "22", NumPorts: 1}); err != nil {
+				t.Fatal(err)
+			}
+			grew, _ := heapAfter(func() any {
+				r := record.PortResult{Proto: record.TCP, Port: 22, State: record.Open, Reason: record.ReasonSynAck, RTT: 1000,
+					Service: &record.Service{Name: "ssh", Method: "port-table", Confidence: 3}}
+				h := record.Host{State: record.Up, Reason: record.ReasonUserSet}
+				for i := range hosts {
+					r.Host = netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+					h.Addr = r.Host
+					if err := w.Write(&r); err != nil {
+						t.Fatal(err)
+					}
+					if err := w.Write(&h); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return w
+			})
+			t.Logf("heap grew %.1f MB for %d hosts; %d MB written before End", float64(grew)/(1<<20), hosts, c.n>>20)
+			if grew > 4<<20 {
+				t.Errorf("heap grew %d bytes, more than 4 MB", grew)
+			}
+			if c.hosts != hosts {
+				t.Errorf("%d hosts in the file before End, want %d", c.hosts, hosts)
+			}
+			if err := w.End(RunStats{HostsTotal: hosts}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// countWriter counts the bytes and the hosts written to it (the lines
+// that start a table's or XML's host), keeping nothing.
+type countWriter struct {
+	n     int
+	hosts int
+	tail  []byte
+}
+
+func (c *countWriter) Write(b []byte) (int, error) {
+	c.n += len(b)
+	// A marker may straddle two writes: look at the end of the last one
+	// too.
+	s := string(c.tail) + string(b)
+	c.hosts += strings.Count(s, "ajar scan report for ") + strings.Count(s, "<host starttime") + strings.Count(s, "<host>")
+	c.tail = append(c.tail[:0], b[max(0, len(b)-20):]...)
+	return len(b), nil
+}
+
+// BenchmarkWrite is the per-record cost of the writers: a host's open
+// port and its Host record, the stream's order.
+func BenchmarkWrite(b *testing.B) {
+	for _, fs := range Formats() {
+		b.Run(string(fs.Name), func(b *testing.B) {
+			w := newWriter(b, fs.Name, io.Discard, Options{})
+			if err := w.Begin(RunInfo{ScanType: "syn", Ports: "22", NumPorts: 1}); err != nil {
+				b.Fatal(err)
+			}
+			r := record.PortResult{Proto: record.TCP, Port: 22, State: record.Open, Reason: record.ReasonSynAck, RTT: 1000}
+			h := record.Host{State: record.Up, Reason: record.ReasonUserSet}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				r.Host = netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+				h.Addr = r.Host
+				i++
+				if err := w.Write(&r); err != nil {
+					b.Fatal(err)
+				}
+				if err := w.Write(&h); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(2, "records/op")
+		})
+	}
+}
+
 // BenchmarkScanWrite is the per-result cost of the writers: closed ports
 // (counted) to table and XML, open ones (listed) to JSON Lines.
 func BenchmarkScanWrite(b *testing.B) {
 	for _, f := range []Format{Table, XML, JSONL} {
 		b.Run(string(f), func(b *testing.B) {
-			w, err := NewResultWriter(f, io.Discard, ResultOptions{})
-			if err != nil {
-				b.Fatal(err)
-			}
+			w := newWriter(b, f, io.Discard, Options{})
 			if err := w.Begin(RunInfo{}); err != nil {
 				b.Fatal(err)
 			}

@@ -1,8 +1,8 @@
 package report
 
 import (
-	"bufio"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -11,59 +11,75 @@ import (
 	"github.com/ajarsec/ajar/record"
 )
 
-// tableWriter prints nmap's normal output at End: per host that answered,
-// sorted by address, a header, the ports not shown, and a table of the
-// listed ports; then a summary line.
+func init() {
+	register(FormatSpec{
+		Name:        Table,
+		Description: "nmap's normal output: each host as it is finished, its open ports in a table",
+		Kinds:       []string{"port", "host"},
+		New: func(w io.Writer, opts Options) Writer {
+			t := &tableWriter{style: opts.Style}
+			t.init(w, opts, t)
+			return t
+		},
+	})
+}
+
+// tableWriter prints nmap's normal output: per up host, as it is
+// finished, a header, the ports not shown, a table of the listed ports
+// and its MAC address; then a summary line. A ping sweep's hosts get two
+// lines each.
 type tableWriter struct {
-	bookUser
-	w     *bufio.Writer
+	byHost
 	style Style
-	info  RunInfo
+	tb    *table // reused host after host
 }
 
-func (t *tableWriter) Begin(ri RunInfo) error {
-	t.info = ri
-	return nil
-}
-
-func (t *tableWriter) Write(r *record.PortResult) error {
-	t.add(r)
-	return nil
-}
-
-func (t *tableWriter) End(st RunStats) error {
-	hs := t.book.finish(&t.info, &st)
-	for _, h := range hs {
-		t.host(h)
+// table returns the writer's table, emptied, with the columns head.
+func (t *tableWriter) table(head []string) *table {
+	if t.tb == nil {
+		t.tb = newTable(head)
+		return t.tb
 	}
-	if st.Interrupted {
-		fmt.Fprintf(t.w, "ajar interrupted: results so far: %s scanned in %s seconds\n",
-			hostsSummary(t.book.total(&st), len(hs)), elapsed(&t.info, &st))
-	} else {
-		fmt.Fprintf(t.w, "ajar done: %s scanned in %s seconds\n",
-			hostsSummary(t.book.total(&st), len(hs)), elapsed(&t.info, &st))
+	tb := t.tb
+	tb.head, tb.rows, tb.width = head, tb.rows[:0], tb.width[:0]
+	for _, h := range head {
+		tb.width = append(tb.width, len(h))
 	}
-	return t.w.Flush()
+	return tb
 }
 
-func (t *tableWriter) host(h upHost) {
-	w := t.w
+func (t *tableWriter) begin() {}
+
+func (t *tableWriter) down(*record.Host) {}
+
+func (t *tableWriter) finish(tl *tally, st *RunStats) {
+	t.o.WriteString("ajar done: " + tl.scannedText() + tl.doneText(elapsed(&t.info, st)) + "\n")
+}
+
+func (t *tableWriter) up(h *hostEntry, _ time.Time) {
+	w := t.o
 	name := h.addr.String()
 	if h.name != "" {
 		name = h.name + " (" + name + ")"
 	}
 	name = printable(name)
 	w.WriteString("ajar scan report for " + name + "\n")
+	if t.info.PingOnly {
+		why := printable(string(t.reasonOf(h.why)))
+		if h.minRTT > 0 {
+			w.WriteString("Host is up, " + why + " (" + seconds2(h.minRTT) + "s latency).\n")
+		} else {
+			w.WriteString("Host is up, " + why + ".\n")
+		}
+		t.mac(h)
+		return
+	}
 	if h.minRTT > 0 {
 		w.WriteString("Host is up (" + seconds2(h.minRTT) + "s latency).\n")
 	} else {
 		w.WriteString("Host is up.\n")
 	}
-	if len(h.ports) == 0 {
-		var n uint64
-		for _, c := range h.counts {
-			n += uint64(c.n)
-		}
+	if n := h.portsSeen(); len(h.ports) == 0 && n > 0 {
 		fmt.Fprintf(w, "All %d scanned ports on %s are in ignored states.\n", n, name)
 	}
 	if len(h.counts) > 0 {
@@ -76,17 +92,24 @@ func (t *tableWriter) host(h upHost) {
 			if c.n == 1 {
 				s = ""
 			}
-			fmt.Fprintf(w, "%d %s %s port%s (%s)", c.n, c.state, c.proto, s, t.book.reasons[c.reason])
+			fmt.Fprintf(w, "%d %s %s port%s (%s)", c.n, c.state, c.proto, s, printable(string(t.reasonOf(c.reason))))
 		}
 		w.WriteByte('\n')
 	}
 	if len(h.ports) > 0 {
 		t.ports(h)
 	}
+	t.mac(h)
 	w.WriteByte('\n')
 }
 
-func (t *tableWriter) ports(h upHost) {
+func (t *tableWriter) mac(h *hostEntry) {
+	if !h.mac.IsZero() {
+		t.o.WriteString("MAC Address: " + h.mac.String() + "\n")
+	}
+}
+
+func (t *tableWriter) ports(h *hostEntry) {
 	showVersion := false
 	for _, p := range h.ports {
 		if p.svc != nil && versionText(p.svc) != "" {
@@ -98,22 +121,15 @@ func (t *tableWriter) ports(h upHost) {
 	if showVersion {
 		head = append(head, "VERSION")
 	}
-	tb := newTable(head)
+	tb := t.table(head)
 	for _, p := range h.ports {
 		row := tb.row()
 		st := cell{text: p.state.String()}
 		if t.style.Color {
 			st.color = stateColor(p.state)
 		}
-		svc := "-"
-		if p.svc != nil && p.svc.Name != "" {
-			svc = p.svc.Name
-			if p.svc.Tunnel != "" {
-				svc = p.svc.Tunnel + "/" + svc
-			}
-		}
 		row = append(row, cell{text: strconv.Itoa(int(p.port)) + "/" + p.proto.String()}, st,
-			cell{text: svc}, cell{text: orDash(string(t.book.reasons[p.reason]))})
+			cell{text: serviceText(p.svc, "/")}, cell{text: orDash(string(t.reasonOf(p.reason)))})
 		// A row without a version ends at REASON, which then goes
 		// unpadded: no trailing blanks.
 		if p.svc != nil && showVersion {
@@ -126,7 +142,24 @@ func (t *tableWriter) ports(h upHost) {
 			tb.note("| " + tlsText(p.svc.TLS, t.info.Start))
 		}
 	}
-	tb.write(t.w)
+	tb.write(t.o.Writer)
+}
+
+// serviceText is the SERVICE column: the name, "-" when there is none,
+// after the tunnel and sep ("ssl/http"), and with a question mark when it
+// is only the port table's guess ("http?").
+func serviceText(s *record.Service, sep string) string {
+	if s == nil || s.Name == "" {
+		return "-"
+	}
+	name := s.Name
+	if s.Tunnel != "" {
+		name = s.Tunnel + sep + name
+	}
+	if s.Method == "port-table" {
+		name += "?"
+	}
+	return name
 }
 
 // tlsText sums a TLS session up in one line under its port: version,

@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"cmp"
 	"encoding/xml"
+	"io"
+	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,22 +27,29 @@ const (
 	xmlOutputVersion = "1.05"
 )
 
-// xmlWriter writes nmap's XML: the run's header at Begin, every host that
-// answered and the run's statistics at End.
-type xmlWriter struct {
-	bookUser
-	w     *bufio.Writer
-	info  RunInfo
-	begun bool
-	num   []byte
+func init() {
+	register(FormatSpec{
+		Name:        XML,
+		Description: "nmap's XML, for ndiff, nmap's stylesheet and the tools that import nmap scans",
+		Kinds:       []string{"port", "host"},
+		New: func(w io.Writer, opts Options) Writer {
+			x := &xmlWriter{}
+			x.init(w, opts, x)
+			return x
+		},
+	})
 }
 
-// openRun starts the document: the XML header and the nmaprun element's
-// attributes, left open for the caller to close.
-func (x *xmlWriter) openRun(ri RunInfo) {
-	x.begun = true
-	x.info = ri
-	w := x.w
+// xmlWriter writes nmap's XML: the run's header at Begin, each host as it
+// is finished (a down host too), and the run's statistics at End.
+type xmlWriter struct {
+	byHost
+	num []byte
+}
+
+func (x *xmlWriter) begin() {
+	ri := &x.info
+	w := x.o
 	w.WriteString(xmlHeader)
 	w.WriteString("<nmaprun")
 	x.attr("scanner", "ajar")
@@ -50,14 +60,6 @@ func (x *xmlWriter) openRun(ri RunInfo) {
 	}
 	x.attr("version", cmp.Or(ri.Version, "dev"))
 	x.attr("xmloutputversion", xmlOutputVersion)
-}
-
-func (x *xmlWriter) Begin(ri RunInfo) error {
-	if x.begun {
-		return nil
-	}
-	x.openRun(ri)
-	w := x.w
 	w.WriteString(">\n")
 	for _, si := range ri.scans() {
 		w.WriteString("<scaninfo")
@@ -68,80 +70,53 @@ func (x *xmlWriter) Begin(ri RunInfo) error {
 		w.WriteString("/>\n")
 	}
 	w.WriteString("<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n")
-	return w.Flush()
 }
 
-func (x *xmlWriter) Write(r *record.PortResult) error {
-	x.add(r)
-	return nil
-}
-
-func (x *xmlWriter) End(st RunStats) error {
-	if err := x.Begin(RunInfo{}); err != nil {
-		return err
-	}
-	hs := x.book.finish(&x.info, &st)
-	for _, h := range hs {
-		x.host(h, &st)
-	}
-	w := x.w
-	total := x.book.total(&st)
+// finish writes the run's statistics: up and down count the hosts known,
+// and the summary says how many of the targets were scanned.
+func (x *xmlWriter) finish(t *tally, st *RunStats) {
+	w := x.o
 	w.WriteString("<runstats><finished")
 	x.attrInt("time", unixOrZero(st.End))
 	x.attr("timestr", st.End.Format(time.ANSIC))
-	done, exit := "done", "success"
+	exit := "success"
 	if st.Interrupted {
-		done, exit = "interrupted", "error"
+		exit = "error"
 	}
-	summary := "ajar " + done + " at " + st.End.Format(time.ANSIC) + "; "
-	if st.Interrupted {
-		summary += "results so far: "
-	}
-	summary += hostsSummary(total, len(hs)) + " scanned in " + elapsed(&x.info, &st) + " seconds"
-	x.attr("summary", summary)
-	x.attr("elapsed", elapsed(&x.info, &st))
+	x.attr("summary", "ajar done at "+st.End.Format(time.ANSIC)+"; "+t.scannedText()+t.doneText(elapsed(&x.info, st)))
+	x.attr("elapsed", elapsed(&x.info, st))
 	x.attr("exit", exit)
 	if st.Interrupted {
 		x.attr("errormsg", "interrupted")
 	}
 	w.WriteString("/><hosts")
-	x.attrInt("up", int64(len(hs)))
-	x.attrInt("down", int64(total-len(hs)))
-	x.attrInt("total", int64(total))
+	x.attrInt("up", int64(t.up))
+	x.attrInt("down", int64(t.down))
+	x.attrInt("total", int64(t.up+t.down))
 	w.WriteString("/>\n</runstats>\n</nmaprun>\n")
-	return w.Flush()
 }
 
-func (x *xmlWriter) host(h upHost, st *RunStats) {
-	w := x.w
+// up writes an up host's element; a port scan's host is scanned from the
+// run's start to end.
+func (x *xmlWriter) up(h *hostEntry, end time.Time) {
+	w := x.o
 	w.WriteString("<host")
-	if !x.info.Start.IsZero() && !st.End.IsZero() {
-		// Results arrive interleaved across hosts: each host is scanned
-		// over the whole run.
+	if !x.info.PingOnly && !x.info.Start.IsZero() && !end.IsZero() {
 		x.attrInt("starttime", x.info.Start.Unix())
-		x.attrInt("endtime", st.End.Unix())
+		x.attrInt("endtime", max(end.Unix(), x.info.Start.Unix()))
 	}
 	w.WriteString("><status state=\"up\"")
-	x.attr("reason", xmlReason(x.book.reasons[h.why]))
-	w.WriteString(" reason_ttl=\"0\"/>\n<address")
-	x.attr("addr", h.addr.String())
-	if h.addr.Is4() {
-		x.attr("addrtype", "ipv4")
-	} else {
-		x.attr("addrtype", "ipv6")
+	x.attr("reason", xmlReason(x.reasonOf(h.why)))
+	w.WriteString(" reason_ttl=\"0\"/>\n")
+	x.addresses(h.addr, h.mac, h.name)
+	if !x.info.PingOnly {
+		w.WriteString("<ports>")
+		x.extraports(h)
+		for i := range h.ports {
+			x.port(&h.ports[i])
+		}
+		w.WriteString("</ports>\n")
 	}
-	w.WriteString("/>\n<hostnames>\n")
-	if h.name != "" {
-		w.WriteString("<hostname")
-		x.attr("name", h.name)
-		w.WriteString(" type=\"user\"/>\n")
-	}
-	w.WriteString("</hostnames>\n<ports>")
-	x.extraports(h)
-	for i := range h.ports {
-		x.port(&h.ports[i])
-	}
-	w.WriteString("</ports>\n")
 	if h.srtt > 0 {
 		w.WriteString("<times")
 		x.attrInt("srtt", h.srtt.Microseconds())
@@ -152,12 +127,47 @@ func (x *xmlWriter) host(h upHost, st *RunStats) {
 	w.WriteString("</host>\n")
 }
 
+// down writes a down host's element.
+func (x *xmlWriter) down(h *record.Host) {
+	x.o.WriteString("<host><status")
+	x.attr("state", h.State.String())
+	x.attr("reason", xmlReason(h.Reason))
+	x.o.WriteString(" reason_ttl=\"0\"/>\n")
+	x.addresses(h.Addr, h.MAC, h.Name)
+	x.o.WriteString("</host>\n")
+}
+
+// addresses writes a host's address elements and hostnames.
+func (x *xmlWriter) addresses(a netip.Addr, mac record.MAC, name string) {
+	w := x.o
+	w.WriteString("<address")
+	x.attr("addr", a.String())
+	if a.Is4() {
+		x.attr("addrtype", "ipv4")
+	} else {
+		x.attr("addrtype", "ipv6")
+	}
+	w.WriteString("/>\n")
+	if !mac.IsZero() {
+		w.WriteString("<address")
+		x.attr("addr", mac.String())
+		w.WriteString(" addrtype=\"mac\"/>\n")
+	}
+	w.WriteString("<hostnames>\n")
+	if name != "" {
+		w.WriteString("<hostname")
+		x.attr("name", name)
+		w.WriteString(" type=\"user\"/>\n")
+	}
+	w.WriteString("</hostnames>\n")
+}
+
 // extraports writes one extraports element per state not listed, the
 // commonest first, with an extrareasons element per (reason, protocol).
-func (x *xmlWriter) extraports(h upHost) {
+func (x *xmlWriter) extraports(h *hostEntry) {
 	var states []record.State
 	for _, c := range h.counts {
-		if !containsState(states, c.state) {
+		if !slices.Contains(states, c.state) {
 			states = append(states, c.state)
 		}
 	}
@@ -168,41 +178,32 @@ func (x *xmlWriter) extraports(h upHost) {
 				n += uint64(c.n)
 			}
 		}
-		x.w.WriteString("<extraports")
+		x.o.WriteString("<extraports")
 		x.attr("state", s.String())
 		x.attrInt("count", int64(n))
-		x.w.WriteString(">\n")
+		x.o.WriteString(">\n")
 		for _, c := range h.counts {
 			if c.state != s {
 				continue
 			}
-			x.w.WriteString("<extrareasons")
-			x.attr("reason", xmlReason(x.book.reasons[c.reason]))
+			x.o.WriteString("<extrareasons")
+			x.attr("reason", xmlReason(x.reasonOf(c.reason)))
 			x.attrInt("count", int64(c.n))
 			x.attr("proto", c.proto.String())
-			x.w.WriteString("/>\n")
+			x.o.WriteString("/>\n")
 		}
-		x.w.WriteString("</extraports>\n")
+		x.o.WriteString("</extraports>\n")
 	}
-}
-
-func containsState(ss []record.State, s record.State) bool {
-	for _, t := range ss {
-		if t == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (x *xmlWriter) port(p *portRec) {
-	w := x.w
+	w := x.o
 	w.WriteString("<port")
 	x.attr("protocol", p.proto.String())
 	x.attrInt("portid", int64(p.port))
 	w.WriteString("><state")
 	x.attr("state", p.state.String())
-	x.attr("reason", xmlReason(x.book.reasons[p.reason]))
+	x.attr("reason", xmlReason(x.reasonOf(p.reason)))
 	w.WriteString(" reason_ttl=\"0\"/>")
 	if s := p.svc; s != nil {
 		w.WriteString("<service")
@@ -227,7 +228,7 @@ func (x *xmlWriter) port(p *portRec) {
 			w.WriteString(">")
 			for _, c := range s.CPE {
 				w.WriteString("<cpe>")
-				xmlEscape(w, c)
+				xmlEscape(w.Writer, c)
 				w.WriteString("</cpe>")
 			}
 			w.WriteString("</service>")
@@ -249,20 +250,20 @@ func xmlReason(r record.Reason) string {
 }
 
 func (x *xmlWriter) attr(name, val string) {
-	x.w.WriteByte(' ')
-	x.w.WriteString(name)
-	x.w.WriteString(`="`)
-	xmlEscape(x.w, val)
-	x.w.WriteByte('"')
+	x.o.WriteByte(' ')
+	x.o.WriteString(name)
+	x.o.WriteString(`="`)
+	xmlEscape(x.o.Writer, val)
+	x.o.WriteByte('"')
 }
 
 func (x *xmlWriter) attrInt(name string, n int64) {
 	x.num = strconv.AppendInt(x.num[:0], n, 10)
-	x.w.WriteByte(' ')
-	x.w.WriteString(name)
-	x.w.WriteString(`="`)
-	x.w.Write(x.num)
-	x.w.WriteByte('"')
+	x.o.WriteByte(' ')
+	x.o.WriteString(name)
+	x.o.WriteString(`="`)
+	x.o.Write(x.num)
+	x.o.WriteByte('"')
 }
 
 // xmlEscape writes s as XML character data fit for an attribute value:

@@ -1,0 +1,125 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/ajarsec/ajar/record"
+)
+
+func init() {
+	register(FormatSpec{
+		Name:        CSV,
+		Description: "a header, then a row a record as it comes (probe order); hosts' rows have no port",
+		Kinds:       []string{"port", "host"},
+		New: func(w io.Writer, opts Options) Writer {
+			o := newOut(w)
+			return &csvWriter{o: o, cw: csv.NewWriter(o), all: opts.AllPorts}
+		},
+	})
+}
+
+// The columns of a port scan: a port's row fills the first ten, a host's
+// row host, hostname, state (up, down), reason, rtt_ms and mac. Columns
+// are only ever added at the end.
+var resultCSVHeader = []string{"host", "hostname", "port", "proto", "state", "reason", "rtt_ms",
+	"service", "product", "version", "mac"}
+
+// The columns of a ping sweep: a row a host.
+var hostCSVHeader = []string{"host", "hostname", "status", "reason", "rtt_ms", "mac"}
+
+// csvWriter writes a header, then a row per record, with the JSON fields;
+// the service column holds the service's name.
+type csvWriter struct {
+	o     *out
+	cw    *csv.Writer
+	all   bool
+	ping  bool
+	begun bool
+	ended bool
+	rec   []string
+}
+
+func (c *csvWriter) Begin(ri RunInfo) error {
+	if c.o.err != nil || c.begun {
+		return c.o.err
+	}
+	c.begun = true
+	c.ping = ri.PingOnly
+	head := resultCSVHeader
+	if c.ping {
+		head = hostCSVHeader
+	}
+	c.rec = make([]string, len(head))
+	return c.o.keep(c.cw.Write(head))
+}
+
+func (c *csvWriter) Write(r record.Record) error {
+	if err := c.Begin(RunInfo{}); err != nil {
+		return err
+	}
+	clear(c.rec)
+	switch r := r.(type) {
+	case *record.PortResult:
+		if !c.all && !listed(r.State) {
+			return nil
+		}
+		c.port(r)
+	case *record.Host:
+		c.host(r)
+	default:
+		return nil
+	}
+	if err := c.cw.Write(c.rec); err != nil {
+		return c.o.keep(err)
+	}
+	return nil
+}
+
+func (c *csvWriter) port(r *record.PortResult) {
+	rec := c.rec
+	rec[0] = r.Host.String()
+	rec[1] = r.Hostname
+	rec[2] = strconv.Itoa(int(r.Port))
+	rec[3] = r.Proto.String()
+	rec[4] = r.State.String()
+	rec[5] = string(r.Reason)
+	rec[6] = csvRTT(r.RTT)
+	if s := r.Service; s != nil {
+		rec[7], rec[8], rec[9] = s.Name, s.Product, s.Version
+	}
+}
+
+func (c *csvWriter) host(h *record.Host) {
+	rec := c.rec
+	rec[0] = h.Addr.String()
+	rec[1] = h.Name
+	if c.ping {
+		rec[2], rec[3], rec[4], rec[5] = h.State.String(), string(h.Reason), csvRTT(h.RTT), h.MAC.String()
+		return
+	}
+	rec[4], rec[5], rec[6], rec[10] = h.State.String(), string(h.Reason), csvRTT(h.RTT), h.MAC.String()
+}
+
+// csvRTT is a round-trip time in milliseconds, or empty when there is
+// none.
+func csvRTT(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	return strconv.FormatFloat(rttMillis(d), 'f', -1, 64)
+}
+
+func (c *csvWriter) End(RunStats) error {
+	if err := c.Begin(RunInfo{}); err != nil || c.ended {
+		return err
+	}
+	c.ended = true
+	c.cw.Flush()
+	if err := c.cw.Error(); err != nil {
+		return c.o.keep(err)
+	}
+	return c.o.flush()
+}
