@@ -96,9 +96,7 @@ open, who opened them, and should they be?
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
 	root.SetVersionTemplate("ajar {{.Version}}\n")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageErrorf("%s: %v", c.CommandPath(), err)
-	})
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return flagError(c, err) })
 	root.AddCommand(newVersionCmd(env), newSocketsCmd(env), newScanCmd(env), newIdentifyCmd(env))
 	return root
 }

@@ -35,17 +35,26 @@ and its exposure, which says who can reach it:
 
   loopback      bound to 127.0.0.0/8 or ::1: only this machine
   local-link    bound to one link-local address: that link only
-  interface     bound to one address or device: through that interface only
-  all           bound to 0.0.0.0 or :: : every interface ("v4+v6" when an
-                IPv6 wildcard also takes IPv4, "v6 only" when it does not)
+  interface     bound to one device (SO_BINDTODEVICE): through that
+                interface only
+  address       bound to one address, and no device: at that address only,
+                but through every interface, from wherever it is routed
+                (Linux takes a packet for any of its addresses on any
+                interface; rp_filter checks sources and does not stop it)
+  all           bound to 0.0.0.0 or :: : every address, every interface
+                ("v4+v6" when an IPv6 wildcard also takes IPv4, "v6 only"
+                when it does not)
 
 Sockets come from the kernel over netlink (as ss does); owners from /proc.
-Without root, other users' processes are hidden: their sockets show no pid.`,
+A socket shared by several processes (nginx's master and workers) matches
+--pid and --process of each; -v lists them all. Without root, other users'
+processes are hidden: their sockets show no pid.`,
 		Example: `  ajar sockets                      listening TCP and bound UDP sockets
   ajar sockets --exposed            only what other hosts can reach
   ajar sockets -a --tcp             every TCP socket, established ones too
   ajar sockets --port 22,8000-8100  only these ports
-  ajar sockets --process nginx -v   nginx's sockets, with command lines
+  ajar sockets --process nginx -v   nginx's sockets, with command lines and
+                                    every nginx process that holds each
   ajar sockets --netns blue         the sockets of network namespace "blue"
   ajar sockets -o json | jq '.[] | select(.exposure == "all")'`,
 		Args: cobra.NoArgs,
@@ -59,11 +68,11 @@ Without root, other users' processes are hidden: their sockets show no pid.`,
 	fl.BoolVarP(&f.ipv6, "ipv6", "6", false, "IPv6 sockets only")
 	fl.StringVar(&f.ports, "port", "", "only these local ports, e.g. 22,80,8000-8100")
 	fl.StringVar(&f.process, "process", "", "only sockets of processes whose name contains `NAME`")
-	fl.IntVar(&f.pid, "pid", 0, "only sockets held by process `PID`")
+	fl.IntVar(&f.pid, "pid", 0, "only sockets held by process `PID` (alone or with others)")
 	fl.BoolVar(&f.exposed, "exposed", false, "only sockets other hosts can reach (not loopback)")
 	fl.StringVar(&f.netns, "netns", "", "list the sockets of network namespace `NAME` (from 'ip netns', or a path)")
 	fl.StringVarP(&f.output, "output", "o", "table", "output `FORMAT`: table, json, jsonl or csv")
-	fl.BoolVarP(&f.verbose, "verbose", "v", false, "add command lines and the interfaces each socket is reachable on")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "add command lines, every process holding each socket, and the interfaces it is reachable through")
 	return cmd
 }
 
