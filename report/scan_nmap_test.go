@@ -113,9 +113,13 @@ func TestScanXMLStylesheet(t *testing.T) {
 		{"open", Options{}, sampleResults(), sampleStats()},
 		{"all", Options{AllPorts: true}, sampleResults(), sampleStats()},
 		{"interrupted", Options{}, interruptedResults(), interruptedStats()},
+		{"stream", Options{}, nil, RunStats{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := writeTemp(t, "scan.xml", runScan(t, XML, tc.opts, sampleInfo(), tc.rs, tc.st))
+			if tc.name == "stream" {
+				in = writeTemp(t, "scan.xml", writeStream(t, XML, Options{}, streamInfo(), sampleStream(), streamStats()))
+			}
 			cmd := exec.Command(xsltproc, "--nonet", nmapXSL, in)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -128,8 +132,14 @@ func TestScanXMLStylesheet(t *testing.T) {
 					t.Errorf("rendered HTML lacks %q", want)
 				}
 			}
-			if strings.Contains(html, "host_192_0_2_20") {
+			// Without its record, the silent host is not listed; the
+			// stream's down record is (as nmap lists down hosts it was
+			// told of).
+			if tc.name != "stream" && strings.Contains(html, "host_192_0_2_20") {
 				t.Errorf("the down host was rendered")
+			}
+			if tc.name == "stream" && (!strings.Contains(html, "02:00:5e:10:00:0a") || !strings.Contains(html, "192.0.2.30")) {
+				t.Errorf("the stream's MAC address or its filtered host is not rendered")
 			}
 		})
 	}
@@ -172,6 +182,12 @@ for path in sys.argv[2:]:
 	} {
 		files = append(files, writeTemp(t, "scan.xml", runScan(t, XML, tc.opts, sampleInfo(), tc.rs, tc.st)))
 	}
+	// The stream's order, host records included, finished and stopped,
+	// and a ping sweep.
+	files = append(files,
+		writeTemp(t, "stream.xml", writeStream(t, XML, Options{}, streamInfo(), sampleStream(), streamStats())),
+		writeTemp(t, "stopped.xml", writeStream(t, XML, Options{}, streamInfo(), interruptedStream(), interruptedStreamStats())),
+		writeTemp(t, "sweep.xml", []byte(writeSweep(t, XML))))
 	out, err := exec.Command(py, append([]string{"-c", script, dtd}, files...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("not valid under nmap's DTD: %v\n%s", err, out)
