@@ -120,3 +120,41 @@ func BenchmarkList(b *testing.B) {
 func BenchmarkListAll(b *testing.B) {
 	benchmarkList(b, sockets.Options{All: true}, benchListeners+1+2*benchConns)
 }
+
+// BenchmarkPollFirst is a Poller's first Poll: what List costs.
+func BenchmarkPollFirst(b *testing.B) {
+	openLoad(b, benchListeners, 0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		p := &sockets.Poller{}
+		if _, _, err := p.Poll(ctx); err != nil {
+			b.Fatal(err)
+		}
+		p.Close()
+	}
+}
+
+// BenchmarkPoll is a Poller's later Polls, which reuse its buffers: they
+// allocate a small part of what the first does.
+func BenchmarkPoll(b *testing.B) {
+	openLoad(b, benchListeners, 0)
+	ctx := context.Background()
+	p := &sockets.Poller{}
+	defer p.Close()
+	var n int
+	for range 2 { // both buffers filled
+		list, _, err := p.Poll(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(list)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := p.Poll(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n), "sockets/op")
+}

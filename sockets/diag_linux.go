@@ -3,7 +3,6 @@ package sockets
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net/netip"
 
@@ -28,93 +27,36 @@ type diagSocket struct {
 	ifIndex int
 }
 
-// diagConn is a NETLINK_SOCK_DIAG socket, opened in the network namespace of
-// the thread that opened it: it stays bound to that namespace for its life.
-type diagConn struct {
-	fd  int
-	seq uint32
-	buf []byte
-}
+// diagConn is a NETLINK_SOCK_DIAG socket.
+type diagConn struct{ *nlConn }
 
 func openDiag() (*diagConn, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+	c, err := openNetlink(unix.NETLINK_SOCK_DIAG, "sock_diag", 1<<20)
 	if err != nil {
-		return nil, fmt.Errorf("opening netlink sock_diag socket: %w", err)
+		return nil, err
 	}
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("binding netlink socket: %w", err)
-	}
-	// A large kernel-side buffer lets the dump run ahead of our reads.
-	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 1<<20)
-	return &diagConn{fd: fd, buf: make([]byte, recvBufLen)}, nil
+	return &diagConn{c}, nil
 }
-
-func (c *diagConn) Close() error { return unix.Close(c.fd) }
 
 // dump asks the kernel for every socket of one family and protocol whose
 // state is in the states bit mask, and calls fn for each.
 func (c *diagConn) dump(ctx context.Context, family, proto uint8, states uint32, fn func(*diagSocket)) error {
-	c.seq++
-	req := make([]byte, unix.NLMSG_HDRLEN+inetDiagReqLen)
-	ne := binary.NativeEndian
-	ne.PutUint32(req[0:], uint32(len(req)))
-	ne.PutUint16(req[4:], sockDiagByFamily)
-	ne.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
-	ne.PutUint32(req[8:], c.seq)
-	r := req[unix.NLMSG_HDRLEN:]
+	r := c.request(sockDiagByFamily, inetDiagReqLen)
 	r[0] = family
 	r[1] = proto
-	ne.PutUint32(r[4:], states)
-	if err := unix.Sendto(c.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return fmt.Errorf("sending sock_diag request: %w", err)
-	}
+	binary.NativeEndian.PutUint32(r[4:], states)
 	var ds diagSocket
-	for {
-		if err := ctx.Err(); err != nil {
+	return c.nlConn.dump(ctx, func(typ uint16, msg []byte) error {
+		if typ != sockDiagByFamily {
+			return nil
+		}
+		if err := parseDiagMsg(msg, proto, &ds); err != nil {
 			return err
 		}
-		n, _, err := unix.Recvfrom(c.fd, c.buf, 0)
-		if err != nil {
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			return fmt.Errorf("reading sock_diag reply: %w", err)
-		}
-		b := c.buf[:n]
-		for len(b) >= unix.NLMSG_HDRLEN {
-			l := int(ne.Uint32(b[0:]))
-			typ := ne.Uint16(b[4:])
-			seq := ne.Uint32(b[8:])
-			if l < unix.NLMSG_HDRLEN || l > len(b) {
-				return fmt.Errorf("sock_diag: bad message length %d", l)
-			}
-			msg := b[unix.NLMSG_HDRLEN:l]
-			b = b[min(nlmAlign(l), len(b)):]
-			if seq != c.seq {
-				continue
-			}
-			switch typ {
-			case unix.NLMSG_DONE:
-				return nil
-			case unix.NLMSG_ERROR:
-				if len(msg) >= 4 {
-					if errno := int32(ne.Uint32(msg)); errno != 0 {
-						return fmt.Errorf("sock_diag dump: %w", unix.Errno(-errno))
-					}
-				}
-				return nil
-			case sockDiagByFamily:
-				if err := parseDiagMsg(msg, proto, &ds); err != nil {
-					return err
-				}
-				fn(&ds)
-			}
-		}
-	}
+		fn(&ds)
+		return nil
+	})
 }
-
-func nlmAlign(n int) int { return (n + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1) }
 
 // parseDiagMsg decodes one struct inet_diag_msg and its attributes into ds.
 func parseDiagMsg(m []byte, proto uint8, ds *diagSocket) error {

@@ -1,7 +1,6 @@
 package sockets
 
 import (
-	"net"
 	"net/netip"
 	"slices"
 
@@ -22,30 +21,6 @@ type iface struct {
 
 // ifaceTable is a snapshot of the interfaces of one network namespace.
 type ifaceTable []iface
-
-// readIfaces reads the interfaces of the calling thread's network namespace.
-func readIfaces() (ifaceTable, error) {
-	nis, err := net.Interfaces()
-	if err != nil {
-		return nil, err
-	}
-	t := make(ifaceTable, 0, len(nis))
-	for _, ni := range nis {
-		ifc := iface{index: ni.Index, name: ni.Name, up: ni.Flags&net.FlagUp != 0, lo: ni.Flags&net.FlagLoopback != 0}
-		addrs, err := ni.Addrs()
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range addrs {
-			if pfx, err := netip.ParsePrefix(a.String()); err == nil {
-				ifc.addrs = append(ifc.addrs, pfx.Addr())
-			}
-		}
-		ifc.self = []string{ifc.name}
-		t = append(t, ifc)
-	}
-	return t, nil
-}
 
 func (t ifaceTable) byIndex(i int) *iface {
 	for k := range t {

@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -23,6 +24,7 @@ const procRoot = "/proc"
 type lister struct {
 	opts   Options
 	diag   *diagConn
+	links  *linkReader
 	chunks [][]record.Socket
 	owners ownerTable
 	users  map[uint32]string
@@ -31,7 +33,12 @@ type lister struct {
 func newLister(opts Options) (*lister, error) {
 	l := &lister{opts: opts, users: make(map[uint32]string)}
 	open := func() (err error) {
-		l.diag, err = openDiag()
+		if l.diag, err = openDiag(); err != nil {
+			return err
+		}
+		if l.links, err = openLinkReader(); err != nil {
+			l.diag.Close()
+		}
 		return err
 	}
 	var err error
@@ -46,20 +53,7 @@ func newLister(opts Options) (*lister, error) {
 	return l, nil
 }
 
-func (l *lister) close() error { return l.diag.Close() }
-
-// interfaces reads the interfaces of the lister's namespace.
-func (l *lister) interfaces() (ifaceTable, error) {
-	if l.opts.Netns == "" {
-		return readIfaces()
-	}
-	var t ifaceTable
-	err := inNetns(l.opts.Netns, func() (err error) {
-		t, err = readIfaces()
-		return err
-	})
-	return t, err
-}
+func (l *lister) close() error { return errors.Join(l.diag.Close(), l.links.Close()) }
 
 // chunkLen is the number of sockets gathered in one chunk: the sockets are
 // gathered in fixed-size chunks and copied once into a slice of the exact
@@ -70,11 +64,10 @@ const chunkLen = 1024
 // list fills buf with the sockets, unsorted, and returns how many processes
 // could not be read.
 func (l *lister) list(ctx context.Context, buf *snapBuf) (hidden int, err error) {
-	ifaces, err := l.interfaces()
+	exp, err := l.links.read(ctx)
 	if err != nil {
 		return 0, err
 	}
-	exp := newExposer(ifaces)
 	for i := range l.chunks {
 		l.chunks[i] = l.chunks[i][:0]
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os/user"
 	"runtime"
@@ -141,4 +142,28 @@ func stateFromName(n string, p record.Proto, connected bool) record.SocketState 
 
 func processExists(ctx context.Context, pid int) (bool, error) {
 	return process.PidExistsWithContext(ctx, int32(pid))
+}
+
+// readIfaces reads the interfaces of the calling thread's network namespace.
+func readIfaces() (ifaceTable, error) {
+	nis, err := net.Interfaces()
+	if err != nil {
+		return nil, err
+	}
+	t := make(ifaceTable, 0, len(nis))
+	for _, ni := range nis {
+		ifc := iface{index: ni.Index, name: ni.Name, up: ni.Flags&net.FlagUp != 0, lo: ni.Flags&net.FlagLoopback != 0}
+		addrs, err := ni.Addrs()
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range addrs {
+			if pfx, err := netip.ParsePrefix(a.String()); err == nil {
+				ifc.addrs = append(ifc.addrs, pfx.Addr())
+			}
+		}
+		ifc.self = []string{ifc.name}
+		t = append(t, ifc)
+	}
+	return t, nil
 }
