@@ -3,6 +3,8 @@ package fingerprint
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +26,24 @@ type session struct {
 	banner   []byte
 	tried    map[Plugin]bool
 	triedTLS bool
+
+	// mu guards dialErrs, written by the probes of a wave.
+	mu sync.Mutex
+	// dialErrs are the first connections that failed after one had
+	// succeeded: they are the reason when nothing is named.
+	dialErrs []error
+}
+
+// maxDialErrs bounds the dial errors a session keeps.
+const maxDialErrs = 4
+
+// noteDial keeps a failed dial, for the answer when nothing is named.
+func (s *session) noteDial(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.dialErrs) < maxDialErrs {
+		s.dialErrs = append(s.dialErrs, err)
+	}
 }
 
 func (s *session) close() {
@@ -77,7 +97,7 @@ func (s *session) run(ctx context.Context) (*record.Service, error) {
 		}
 	}
 	// 3. What the server says unprompted.
-	if svc, err := s.listen(ctx, hinted, plugins); svc != nil || err != nil {
+	if svc, err := s.listen(ctx, hinted, plugins); !errors.Is(err, ErrNoMatch) {
 		return svc, err
 	}
 	// 4. The rest, most common first, a wave at a time: TLS after the
@@ -144,7 +164,13 @@ func (s *session) tryWave(ctx context.Context, wave []Plugin) *record.Service {
 				var err error
 				c, err = s.dial(dctx)
 				dcancel()
+				if err == nil {
+					s.skipBanner(wctx, c)
+				}
 				if err != nil {
+					if wctx.Err() == nil {
+						s.noteDial(fmt.Errorf("dialling for %s: %w", p.Info().Name, err))
+					}
 					answers <- answer{i, nil}
 					return
 				}
@@ -183,6 +209,7 @@ func (s *session) confirm(ctx context.Context, p Plugin, svc *record.Service) *r
 	}
 	c, err := s.conn(ctx)
 	if err != nil {
+		s.noteDial(fmt.Errorf("dialling to ask %s again: %w", p.Info().Name, err))
 		return svc
 	}
 	defer c.Close()
@@ -192,26 +219,40 @@ func (s *session) confirm(ctx context.Context, p Plugin, svc *record.Service) *r
 	return svc
 }
 
-// unknown is the answer when no plugin recognised the service.
+// unknown is the answer when no plugin recognised the service: the
+// banner, if the service said anything, else ErrNoMatch, joined with the
+// connections that failed on the way.
 func (s *session) unknown() (*record.Service, error) {
+	s.mu.Lock()
+	errs := errors.Join(s.dialErrs...)
+	s.mu.Unlock()
 	if s.banner == nil {
+		if errs != nil {
+			return nil, fmt.Errorf("%w (%w)", ErrNoMatch, errs)
+		}
 		return nil, ErrNoMatch
 	}
-	return &record.Service{
+	svc := &record.Service{
 		Name:   "unknown",
 		Method: "probed",
 		Banner: Printable(s.banner, bannerMax),
-	}, nil
+	}
+	if errs != nil {
+		svc.ExtraInfo = "some probes could not connect: " + strings.ReplaceAll(errs.Error(), "\n", "; ")
+	}
+	return svc, nil
 }
 
 // listen waits for a banner on a fresh connection and offers it to the
-// server-first plugins, the port's own first. A connection that fails
-// before a banner ends identification only when nothing can be dialled.
+// server-first plugins, the port's own first. It returns ErrNoMatch when
+// none named the service. A connection that fails before a banner ends
+// identification only when nothing can be dialled: the first dial's
+// error is returned, later ones are kept for the final answer.
 func (s *session) listen(ctx context.Context, hinted, plugins []Plugin) (*record.Service, error) {
 	c, err := s.bannerConn(ctx)
 	if err != nil {
 		if errors.Is(err, errNoBanner) {
-			return nil, nil
+			return nil, ErrNoMatch
 		}
 		return nil, err
 	}
@@ -232,7 +273,10 @@ func (s *session) listen(ctx context.Context, hinted, plugins []Plugin) (*record
 				c.Close()
 			}
 			if c, err = s.bannerConn(ctx); err != nil {
-				return nil, nil
+				if !errors.Is(err, errNoBanner) {
+					s.noteDial(fmt.Errorf("redialling for %s: %w", p.Info().Name, err))
+				}
+				return nil, ErrNoMatch
 			}
 		}
 		s.tried[p] = true
@@ -244,7 +288,7 @@ func (s *session) listen(ctx context.Context, hinted, plugins []Plugin) (*record
 	if c != nil {
 		c.Close()
 	}
-	return nil, nil
+	return nil, ErrNoMatch
 }
 
 var errNoBanner = errors.New("no banner")
@@ -272,6 +316,18 @@ func (s *session) bannerConn(ctx context.Context) (*Conn, error) {
 	return c, nil
 }
 
+// skipBanner reads the greeting of a service known to greet, on a fresh
+// connection for a client-first plugin, so that the plugin reads the
+// answer to its request, not the greeting. A connection that read
+// anything already (the spare has not) is left as it is.
+func (s *session) skipBanner(ctx context.Context, c *Conn) {
+	if s.banner == nil || c.read > 0 || c.wrote {
+		return
+	}
+	dl, _ := ctx.Deadline()
+	c.readBanner(s.cfg.BannerWait, bannerGap, dl)
+}
+
 func contains(ps []Plugin, p Plugin) bool {
 	for _, q := range ps {
 		if q == p {
@@ -286,9 +342,11 @@ func (s *session) try(ctx context.Context, p Plugin) *record.Service {
 	s.tried[p] = true
 	c, err := s.conn(ctx)
 	if err != nil {
+		s.noteDial(fmt.Errorf("dialling for %s: %w", p.Info().Name, err))
 		return nil
 	}
 	defer c.Close()
+	s.skipBanner(ctx, c)
 	return s.call(ctx, p, c)
 }
 
@@ -345,10 +403,12 @@ func (s *session) tryTLS(ctx context.Context) (*record.Service, bool) {
 	}
 	inner := &session{cfg: s.cfg, t: s.t, dial: wrap, inTLS: true, tls: c.tls, spare: c}
 	svc, err := inner.run(ctx)
-	if err != nil || svc == nil {
-		svc = &record.Service{Name: "tls", Method: "probed", Confidence: 10}
-		if inner.banner != nil {
-			svc.Banner = Printable(inner.banner, bannerMax)
+	if err != nil {
+		// Nothing inside spoke a protocol we know: the service is
+		// unknown, in a TLS tunnel whose session is described.
+		svc = &record.Service{Name: "unknown", Method: "probed"}
+		if err != ErrNoMatch { //nolint:errorlint // a bare ErrNoMatch says no more than the name
+			svc.ExtraInfo = "inside TLS: " + err.Error()
 		}
 	}
 	svc.Tunnel = "ssl"

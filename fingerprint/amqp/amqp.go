@@ -88,7 +88,9 @@ func Parse(b []byte) (*record.Service, error) {
 
 // parseHeader reads the protocol header a broker sends back when it does
 // not speak 0-9-1: "AMQP" 0 major minor revision (0-9-x, 0-10), or
-// "AMQP" protocol-id 1 0 0 for AMQP 1.0.
+// "AMQP" protocol-id 1 0 0 for AMQP 1.0. Our own header sent back is no
+// answer: a broker that speaks 0-9-1 starts the connection instead, so
+// that is an echo.
 func parseHeader(b []byte) (*record.Service, error) {
 	if len(b) < 8 {
 		return nil, fingerprint.ErrNoMatch
@@ -98,8 +100,6 @@ func parseHeader(b []byte) (*record.Service, error) {
 	switch string(h) {
 	case "\x00\x01\x00\x00", "\x02\x01\x00\x00", "\x03\x01\x00\x00": // plain, TLS, SASL
 		proto = "AMQP 1.0"
-	case "\x00\x00\x09\x01":
-		proto = "AMQP 0-9-1"
 	case "\x01\x01\x00\x0a":
 		proto = "AMQP 0-10"
 	case "\x01\x01\x00\x09":

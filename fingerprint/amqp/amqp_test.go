@@ -78,6 +78,8 @@ func TestParse(t *testing.T) {
 		startFrame(t, nested(20), "\x00\x00\x00\x00\x00\x00\x00\x00"),
 		// no locales
 		startFrame(t, "\x00\x00\x00\x00", "\x00\x00\x00\x05PLAIN"),
+		// our own header, echoed
+		"AMQP\x00\x00\x09\x01",
 	}, others...)
 	for _, in := range bad {
 		if got, err := Parse([]byte(in)); !errors.Is(err, fingerprint.ErrNoMatch) {

@@ -126,7 +126,8 @@ type Stream struct {
 }
 
 // ParseStream reads the server's side of a stream: its header, then its
-// features or a stream error. The header alone is enough.
+// features or a stream error. The header alone is enough, when it has
+// an id or a from.
 func ParseStream(b []byte) (Stream, error) {
 	var st Stream
 	d := xml.NewDecoder(bytes.NewReader(b))
@@ -169,7 +170,9 @@ func ParseStream(b []byte) (Stream, error) {
 			break
 		}
 	}
-	if !header {
+	// A server's header carries the stream's id or its own name; one
+	// with neither, and no error, is ours echoed back.
+	if !header || (st.ID == "" && st.From == "" && st.Error == "") {
 		return Stream{}, fingerprint.ErrNoMatch
 	}
 	return st, nil

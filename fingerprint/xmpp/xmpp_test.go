@@ -47,6 +47,8 @@ const (
 // with, or say first.
 var others = []string{
 	"",
+	// our own stream header, echoed
+	"<?xml version='1.0'?><stream:stream to='ajar.test' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>",
 	"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n",
 	"HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\nContent-Type: text/html\r\n\r\n<html><head><title>400 Bad Request</title></head></html>",
 	"<html><body>hello</body></html>",
