@@ -44,6 +44,10 @@ type Config struct {
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 	// Now is the clock certificates are judged by; nil is time.Now.
 	Now func() time.Time
+	// UDPLimiter bounds the UDP probes in flight to each host, shared by
+	// the Configs that hold it; nil limits each port's own probes to
+	// DefaultUDPPerHost.
+	UDPLimiter *UDPLimiter
 }
 
 // Target is one open port to identify.
@@ -90,7 +94,11 @@ func (cfg Config) Identify(ctx context.Context, t Target) (*record.Service, erro
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 	s := &session{cfg: cfg, t: t, dial: cfg.plainDialer(t)}
-	svc, err := s.run(ctx)
+	run := s.run
+	if t.Proto == portspec.UDP {
+		run = s.identifyUDP // udp.go: every UDP probe, a few at a time per host
+	}
+	svc, err := run(ctx)
 	if err != nil {
 		if ctx.Err() != nil && !errors.Is(err, ErrNoMatch) {
 			return nil, fmt.Errorf("identifying %s/%s: %w", t.Addr, t.Proto, ctx.Err())

@@ -139,6 +139,11 @@ var errName = fmt.Errorf("dns: malformed name: %w", fingerprint.ErrNoMatch)
 
 // readName reads a possibly compressed domain name at off and returns it
 // and the offset after it.
+// ReadName reads the (possibly compressed) domain name at off in the DNS
+// message b, with a dot after each label, and returns the offset after
+// it; a bounded number of pointers are followed.
+func ReadName(b []byte, off int) (name string, next int, err error) { return readName(b, off) }
+
 func readName(b []byte, off int) (string, int, error) {
 	var sb strings.Builder
 	next := -1

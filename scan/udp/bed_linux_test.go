@@ -76,6 +76,24 @@ func tftpServer(t *testing.T, b *netnstest.Bed) (setReply func(string)) {
 	return setReply
 }
 
+// payloads is the table the bed's probes send from: a protocol's
+// datagrams to 53 and two to 161, and to 69 a request whose answer may
+// come from another port, accepted when it starts like a TFTP ERROR. The
+// protocols' real table is fingerprint.UDPPayload, tested there.
+func payloads(port uint16) ([][]byte, func([]byte) bool) {
+	switch port {
+	case 53:
+		return [][]byte{[]byte("query")}, nil
+	case 161:
+		return [][]byte{[]byte("v2c"), []byte("v1")}, nil
+	case 69:
+		return [][]byte{[]byte("\x00\x01ajar\x00octet\x00")}, func(b []byte) bool {
+			return len(b) >= 4 && b[0] == 0 && b[1] == 5 && b[len(b)-1] == 0
+		}
+	}
+	return nil, nil
+}
+
 type expect struct {
 	port   uint16
 	state  record.State // StateUnknown: no answer
@@ -93,8 +111,8 @@ func span(from, n int, state record.State, reason record.Reason) []expect {
 func TestStatesInBed(t *testing.T) {
 	b := netnstest.NewBed(t)
 	b.LiftICMPLimits()
-	// 53 and 161 get protocol payloads (two datagrams to 161, so two
-	// echoes), 7000 an empty datagram; closed 500 gets two datagrams, so
+	// 53 and 161 get payloads (two datagrams to 161, so two echoes), 7000
+	// an empty datagram; closed 500 gets two datagrams, so
 	// two port unreachables.
 	b.ListenUDP(53, 161, 7000)
 	setTFTPReply := tftpServer(t, b)
@@ -118,7 +136,7 @@ func TestStatesInBed(t *testing.T) {
 			host := b.Addr(network)
 			outs := make([]scan.Outcome, len(cases))
 			err := b.InScanner(func() error {
-				w := udp.Prober{}.NewWorker()
+				w := udp.Prober{Payloads: payloads}.NewWorker()
 				defer w.Close()
 				for i, c := range cases {
 					timeout := time.Second
@@ -153,7 +171,7 @@ func TestStatesInBed(t *testing.T) {
 	for _, network := range []string{"udp4", "udp6"} {
 		var out scan.Outcome
 		err := b.InScanner(func() error {
-			w := udp.Prober{}.NewWorker()
+			w := udp.Prober{Payloads: payloads}.NewWorker()
 			defer w.Close()
 			out = w.Probe(t.Context(), netip.AddrPortFrom(b.Addr(network), 69), 150*time.Millisecond)
 			return nil

@@ -23,6 +23,7 @@ type sock = probesock.Sock
 // worker keeps one socket per address family, and the state of the probe
 // under way, so that a probe allocates nothing.
 type worker struct {
+	pr      Prober
 	v4, v6  *sock
 	target  probesock.Dst // the probe's destination
 	connDst probesock.Dst // what the socket is connected to (port 0: any)
@@ -30,7 +31,7 @@ type worker struct {
 	// the probe under way, read by the poller callback
 	sa    unix.Sockaddr // dst, for sendto when pl.otherPort is set
 	dst   netip.AddrPort
-	pl    *payload
+	pl    payload
 	start time.Time
 	out   scan.Outcome
 	step  func(fd uintptr) bool
@@ -45,8 +46,8 @@ type worker struct {
 	oob  [256]byte
 }
 
-func newWorker() *worker {
-	w := &worker{}
+func newWorker(pr Prober) *worker {
+	w := &worker{pr: pr}
 	w.step = w.readStep
 	w.late = func(fd uintptr) { w.found = w.readStep(fd) }
 	return w
@@ -107,7 +108,7 @@ func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 		*slot = s
 	}
 	s := *slot
-	w.pl = payloadFor(dst.Port())
+	w.pl = w.pr.payloadFor(dst.Port())
 	if out, ok := w.associate(s.FD); !ok {
 		return out
 	}

@@ -21,10 +21,11 @@ import (
 // their finer reason, and a service that answers from another port
 // (TFTP) is heard on an unconnected socket that hears no ICMP at all.
 type worker struct {
+	pr  Prober
 	buf [maxReply]byte
 }
 
-func newWorker() *worker { return &worker{} }
+func newWorker(pr Prober) *worker { return &worker{pr: pr} }
 
 func (*worker) Close() error { return nil }
 
@@ -33,7 +34,7 @@ func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 		return scan.Outcome{Err: err}
 	}
 	dst = netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port())
-	pl := payloadFor(dst.Port())
+	pl := w.pr.payloadFor(dst.Port())
 	var c *net.UDPConn
 	var err error
 	if pl.otherPort != nil {

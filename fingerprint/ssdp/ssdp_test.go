@@ -1,0 +1,63 @@
+package ssdp
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/ajarsec/ajar/fingerprint/fptest"
+)
+
+// answer is a search answer as MiniUPnPd 2.3 writes it (UDA 2.0
+// §1.3.3's fields, this device's values).
+const answer = "HTTP/1.1 200 OK\r\n" +
+	"CACHE-CONTROL: max-age=120\r\n" +
+	"ST: upnp:rootdevice\r\n" +
+	"USN: uuid:3d3cec3a-8cf0-11e0-98ee-001a6bd2d07b::upnp:rootdevice\r\n" +
+	"EXT:\r\n" +
+	"SERVER: Debian/12 UPnP/1.1 MiniUPnPd/2.3.3\r\n" +
+	"LOCATION: http://192.0.2.1:5000/rootDesc.xml\r\n" +
+	"OPT: \"http://schemas.upnp.org/upnp/1/0/\"; ns=01\r\n" +
+	"\r\n"
+
+func TestParse(t *testing.T) {
+	for _, c := range []struct{ in, product, version, extra string }{
+		{answer, "MiniUPnPd", "2.3.3", "Debian/12"},
+		{"HTTP/1.1 200 OK\r\nST: ssdp:all\r\nServer: Linux, UPnP/1.0, Portable SDK for UPnP devices/1.14.13\r\n\r\n", "Portable SDK for UPnP devices", "1.14.13", "Linux"},
+		{"HTTP/1.1 200 OK\r\nUSN: uuid:x\r\n\r\n", "", "", ""},
+	} {
+		svc, err := Parse([]byte(c.in))
+		if err != nil || svc.Product != c.product || svc.Version != c.version || svc.ExtraInfo != c.extra {
+			t.Errorf("%q: %+v, %v", c.in, svc, err)
+		}
+	}
+	fptest.NoMatch(t, "Parse", Parse,
+		"",
+		string(Request()), // echoed
+		"HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\n", // a web server: no ST, no USN
+		"HTTP/1.1 404 Not Found\r\nST: x\r\n\r\n",
+		"SIP/2.0 200 OK\r\nST: x\r\n\r\n",
+		"\x00\x01\x02",
+	)
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(answer))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if svc := fptest.CheckParse(t, "Parse", Parse, b); svc != nil && !bytes.HasPrefix(b, []byte("HTTP/1.")) {
+			t.Errorf("%q taken", b)
+		}
+	})
+}
+
+func TestIdentify(t *testing.T) {
+	svc := fptest.MustMatch(t, plugin{}, fptest.ServeUDP(t, func(b []byte) []byte {
+		if bytes.HasPrefix(b, []byte("M-SEARCH * HTTP/1.1\r\n")) {
+			return []byte(answer)
+		}
+		return nil
+	}))
+	if svc.Product != "MiniUPnPd" {
+		t.Errorf("%+v", svc)
+	}
+	fptest.MustNotMatch(t, plugin{}, fptest.ServeUDP(t, func(b []byte) []byte { return b }))
+}

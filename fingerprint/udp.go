@@ -1,0 +1,257 @@
+package fingerprint
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+
+	"github.com/ajarsec/ajar/portspec"
+	"github.com/ajarsec/ajar/record"
+)
+
+// UDP identification. A UDP port that answered nothing (open|filtered)
+// or answered its usual protocol's datagram gets every UDP probe ajar
+// has: first the ones that claim its port, then the others in order of
+// how common their protocol is. A probe is a UDP plugin's exchange; the
+// first in that order whose plugin recognises an answer names the port.
+// Probes go out a few at a time per host (UDPLimiter), and the whole
+// port stays within Config.Timeout.
+
+// DefaultUDPPerHost is how many UDP identification probes may be in
+// flight to one host at once.
+const DefaultUDPPerHost = 4
+
+// UDPLimiter bounds the UDP identification probes in flight to each host,
+// across every port identified with the Configs that share it, so that a
+// host with many silent ports is not flooded. Its methods are safe for
+// concurrent use.
+type UDPLimiter struct {
+	perHost int
+	mu      sync.Mutex
+	hosts   map[netip.Addr]*hostSlots
+}
+
+type hostSlots struct {
+	ch   chan struct{}
+	refs int
+}
+
+// NewUDPLimiter returns a limiter of perHost probes per host (at least
+// one).
+func NewUDPLimiter(perHost int) *UDPLimiter {
+	return &UDPLimiter{perHost: max(perHost, 1), hosts: make(map[netip.Addr]*hostSlots)}
+}
+
+// acquire waits for a slot of host, and returns its release.
+func (l *UDPLimiter) acquire(ctx context.Context, host netip.Addr) (release func(), err error) {
+	l.mu.Lock()
+	h := l.hosts[host]
+	if h == nil {
+		h = &hostSlots{ch: make(chan struct{}, l.perHost)}
+		l.hosts[host] = h
+	}
+	h.refs++
+	l.mu.Unlock()
+	unref := func() {
+		l.mu.Lock()
+		if h.refs--; h.refs == 0 {
+			delete(l.hosts, host)
+		}
+		l.mu.Unlock()
+	}
+	select {
+	case h.ch <- struct{}{}:
+		return func() { <-h.ch; unref() }, nil
+	case <-ctx.Done():
+		unref()
+		return nil, ctx.Err()
+	}
+}
+
+// maxUDPReplies bounds the datagrams ExchangeUDP reads.
+const maxUDPReplies = 8
+
+// ExchangeUDP sends datagrams on c, all at once, and reads replies until
+// parse accepts one, at most a few of them. It returns ErrNoMatch when
+// replies came and none was accepted, and the read error (a timeout) when
+// none came.
+func ExchangeUDP(c *Conn, datagrams [][]byte, parse func([]byte) (*record.Service, error)) (*record.Service, error) {
+	for _, d := range datagrams {
+		if err := c.Write(d); err != nil {
+			return nil, err
+		}
+	}
+	buf := make([]byte, 9000)
+	replied := false
+	for range maxUDPReplies {
+		n, err := c.Read(buf)
+		if err != nil {
+			if replied || errors.Is(err, ErrBudget) {
+				return nil, ErrNoMatch
+			}
+			return nil, err
+		}
+		replied = true
+		if svc, perr := parse(buf[:n]); perr == nil {
+			return svc, nil
+		}
+	}
+	return nil, ErrNoMatch
+}
+
+// udpOrder orders the UDP plugins for port: those that claim it (by their
+// Info or their probe), then those with a probe by the probe's rarity,
+// then the rest by their own.
+func udpOrder(plugins []Plugin, port uint16) []Plugin {
+	byName := make(map[string]Plugin, len(plugins))
+	for _, p := range plugins {
+		byName[p.Info().Name] = p
+	}
+	var order []Plugin
+	add := func(p Plugin) {
+		if p != nil && !contains(order, p) {
+			order = append(order, p)
+		}
+	}
+	probes := UDPProbes()
+	for _, pr := range probes {
+		for _, pt := range pr.Ports {
+			if pt == port {
+				add(byName[pr.Name])
+			}
+		}
+	}
+	for _, p := range plugins {
+		if clear, _ := claims(p, port); clear {
+			add(p)
+		}
+	}
+	for _, pr := range probes {
+		add(byName[pr.Name])
+	}
+	for _, p := range plugins {
+		add(p)
+	}
+	return order
+}
+
+// identifyUDP offers each UDP plugin a datagram exchange, in udpOrder, a
+// few at a time per host; the first in order that recognises its answer
+// wins, as soon as every plugin before it has given up.
+func (s *session) identifyUDP(ctx context.Context) (*record.Service, error) {
+	order := udpOrder(Plugins(portspec.UDP), s.t.Addr.Port())
+	lim := s.cfg.UDPLimiter
+	if lim == nil {
+		lim = NewUDPLimiter(DefaultUDPPerHost)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]chan *record.Service, len(order))
+	for i := range results {
+		results[i] = make(chan *record.Service, 1)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		for i, p := range order {
+			release, err := lim.acquire(wctx, s.t.Addr.Addr())
+			if err != nil {
+				for _, r := range results[i:] {
+					r <- nil
+				}
+				return
+			}
+			wg.Go(func() {
+				defer release()
+				results[i] <- s.tryUDP(wctx, p)
+			})
+		}
+	})
+	for i := range order {
+		if svc := <-results[i]; svc != nil {
+			cancel()
+			return svc, nil
+		}
+	}
+	return nil, ErrNoMatch
+}
+
+// tryUDP runs one plugin's exchange on a socket of its own: connected to
+// the port, or, when the plugin's probe takes answers from another port
+// of the host, unconnected.
+func (s *session) tryUDP(ctx context.Context, p Plugin) *record.Service {
+	if ctx.Err() != nil {
+		return nil
+	}
+	var c *Conn
+	var err error
+	if pr, ok := udpProbe(p.Info().Name); ok && pr.OtherPort != nil {
+		c, err = dialAnyPort(s.t, s.cfg, pr.OtherPort)
+	} else {
+		dctx, dcancel := context.WithTimeout(ctx, s.cfg.ProbeTimeout)
+		c, err = s.dial(dctx)
+		dcancel()
+	}
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	return s.call(ctx, p, c)
+}
+
+// dialAnyPort opens an unconnected UDP socket that writes to t and reads
+// what t's host sends from t's port, or from another port when accept
+// takes it. It listens in the caller's network namespace, not through
+// Config.Dial.
+func dialAnyPort(t Target, cfg Config, accept func([]byte) bool) (*Conn, error) {
+	network := "udp4"
+	dst := netip.AddrPortFrom(t.Addr.Addr().Unmap(), t.Addr.Port())
+	if dst.Addr().Is6() {
+		network = "udp6"
+	}
+	pc, err := net.ListenUDP(network, nil)
+	if err != nil {
+		return nil, err
+	}
+	ac := &anyPortConn{UDPConn: pc, dst: dst, accept: accept}
+	c := NewConn(ac, portspec.UDP, t.Host, cfg.MaxBytes)
+	c.addr, c.now = dst, cfg.Now
+	return c, nil
+}
+
+// anyPortConn is a net.Conn over an unconnected UDP socket, for a service
+// that answers from a fresh port.
+type anyPortConn struct {
+	*net.UDPConn
+	dst    netip.AddrPort
+	accept func([]byte) bool
+}
+
+// maxStrays bounds the datagrams from others that one Read skips.
+const maxStrays = 16
+
+func (c *anyPortConn) Write(p []byte) (int, error) { return c.WriteToUDPAddrPort(p, c.dst) }
+
+func (c *anyPortConn) Read(p []byte) (int, error) {
+	for range maxStrays {
+		n, from, err := c.ReadFromUDPAddrPort(p)
+		if err != nil {
+			return n, err
+		}
+		if from.Addr().Unmap() != c.dst.Addr() {
+			continue
+		}
+		if from.Port() == c.dst.Port() || c.accept(p[:n]) {
+			return n, nil
+		}
+	}
+	return 0, errStrays
+}
+
+var errStrays = errors.New("fingerprint: only stray datagrams")
+
+func (c *anyPortConn) RemoteAddr() net.Addr { return net.UDPAddrFromAddrPort(c.dst) }
+
+var _ net.Conn = (*anyPortConn)(nil)
