@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ajarsec/ajar/internal/netnstest"
@@ -171,6 +172,9 @@ func TestNetnsMatchesSS(t *testing.T) {
 	if err != nil {
 		t.Fatalf("opening sockets in the namespace: %v", err)
 	}
+	// 127.0.0.1:7010 is shared with a child, as a pre-forking server
+	// shares its listener: ss lists both pids, and so must ajar.
+	shareWithChild(t, conns[0].(*net.TCPListener))
 
 	ctx := context.Background()
 	for _, mode := range []struct {
@@ -200,6 +204,13 @@ func TestNetnsMatchesSS(t *testing.T) {
 			}
 			if len(e.pids) > 0 && s.PID != slices.Min(e.pids) {
 				t.Errorf("%s: %v %v owned by pid %d, ss says %v", mode.name, s.Proto, s.Local, s.PID, e.pids)
+			}
+			var holders []int
+			for _, h := range s.Holders {
+				holders = append(holders, h.PID)
+			}
+			if ssPids := slices.Compact(slices.Sorted(slices.Values(e.pids))); !slices.Equal(holders, ssPids) {
+				t.Errorf("%s: %v %v held by %v, ss says %v", mode.name, s.Proto, s.Local, holders, ssPids)
 			}
 		}
 		for ino, s := range got {
@@ -257,4 +268,28 @@ func TestNetnsMatchesSS(t *testing.T) {
 	if s := byPort[7012]; s.DualStack() {
 		t.Errorf("tcp6 [::]:7012 should be v6-only")
 	}
+}
+
+// shareWithChild starts a child process that holds l's socket until stop
+// is called or the test ends.
+func shareWithChild(t *testing.T, l *net.TCPListener) (pid int, stop func()) {
+	t.Helper()
+	f, err := l.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	child := exec.Command("cat") // holds fd 3 until its stdin closes
+	child.ExtraFiles = []*os.File{f}
+	stdin, err := child.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil { // returns once the child has the socket
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop = func() { once.Do(func() { stdin.Close(); child.Wait() }) }
+	t.Cleanup(stop)
+	return child.Process.Pid, stop
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"os"
-	"os/exec"
 	"slices"
 	"testing"
 
@@ -80,26 +79,13 @@ func TestPoller(t *testing.T) {
 	l3 := listen("tcp4", "127.0.0.1:7204").(*net.TCPListener)
 	defer l3.Close()
 	poll("one holder", true, 7204)
-	f, err := l3.File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	child := exec.Command("cat")
-	child.ExtraFiles = []*os.File{f}
-	stdin, err := child.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	child, stop := shareWithChild(t, l3)
 	list = poll("a child holds it too", true, 7204)
-	if len(list[0].Holders) != 2 || !list[0].HeldBy(child.Process.Pid) {
-		t.Errorf("holders %+v, want this process and %d", list[0].Holders, child.Process.Pid)
+	if len(list[0].Holders) != 2 || !list[0].HeldBy(child) {
+		t.Errorf("holders %+v, want this process and %d", list[0].Holders, child)
 	}
-	stdin.Close()
-	child.Wait()
+	poll("nothing happened", false, 7204)
+	stop() // the child exits
 	poll("the child exited", true, 7204)
 	poll("quiet again", false, 7204)
 
