@@ -421,6 +421,9 @@ func (e *Engine) probe(ctx context.Context, w Worker, j job) (record.PortResult,
 			runtime.Gosched()
 			continue
 		case out.NoAnswer:
+			if ctx.Err() != nil {
+				return r, false // the wait was cut short: nothing learnt
+			}
 			silent, silentWait = sent, wait
 			if free < maxFreeTries && e.pace.lossNear(sent) {
 				// Sent while the path lost packets: the silence

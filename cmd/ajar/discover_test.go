@@ -279,6 +279,7 @@ func checkGroupRecords(t *testing.T, name string, d *discoverLAN, out string, po
 	var open []string
 	firstPort := map[int]int{} // group → line of its first port
 	lastDown := map[int]int{}  // group → line of its last down host
+	upRec := map[string]bool{}  // up hosts whose record came
 	for i, r := range parseRecords(t, out) {
 		g := group(block, r.Host)
 		switch {
@@ -299,8 +300,17 @@ func checkGroupRecords(t *testing.T, name string, d *discoverLAN, out string, po
 		case r.Status == "down":
 			down[r.Host]++
 			lastDown[g] = i
+		case r.Status == "up":
+			// An up host's record marks it finished: after its ports.
+			if upRec[r.Host] {
+				t.Errorf("%s: two up records of %s", name, r.Host)
+			}
+			upRec[r.Host] = true
 		default:
-			t.Errorf("%s: a record neither port nor down host: %+v", name, r)
+			t.Errorf("%s: a record neither port nor host: %+v", name, r)
+		}
+		if r.Port != nil && upRec[r.Host] {
+			t.Errorf("%s: port %d of %s after its host record", name, *r.Port, r.Host)
 		}
 	}
 	for i := range 16 {
@@ -308,8 +318,8 @@ func checkGroupRecords(t *testing.T, name string, d *discoverLAN, out string, po
 		a[3] += byte(i)
 		s := netip.AddrFrom4(a).String()
 		switch {
-		case up[s] && (len(perHost[s]) != ports || down[s] != 0):
-			t.Errorf("%s: up host %s: %d ports, %d down records; want %d ports", name, s, len(perHost[s]), down[s], ports)
+		case up[s] && (len(perHost[s]) != ports || down[s] != 0 || !upRec[s]):
+			t.Errorf("%s: up host %s: %d ports, %d down records, up record %v; want %d ports and an up record", name, s, len(perHost[s]), down[s], upRec[s], ports)
 		case !up[s] && (down[s] != 1 || perHost[s] != nil):
 			t.Errorf("%s: down host %s: %d down records, %d ports", name, s, down[s], len(perHost[s]))
 		}

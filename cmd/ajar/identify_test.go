@@ -135,7 +135,7 @@ func checkIdentified(t *testing.T, recs map[int]serviceRecord, ssh, tlsSSH, odd 
 	} else if r.Service.TLS.Cert.Subject != "CN=old.example" {
 		t.Errorf("certificate subject %q", r.Service.TLS.Cert.Subject)
 	}
-	if r := recs[odd]; r.Service == nil || r.Service.Name != "unknown" || r.Service.Banner != `WELCOME TO THE MACHINE\r\n` {
+	if r := recs[odd]; r.Service == nil || r.Service.Name != "unknown" || r.Service.Banner != "WELCOME TO THE MACHINE\r\n" {
 		t.Errorf("unknown service: %+v", r.Service)
 	}
 }

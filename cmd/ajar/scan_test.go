@@ -28,6 +28,8 @@ type scanRecord struct {
 	State  string  `json:"state"`
 	Reason string  `json:"reason"`
 	RTT    float64 `json:"rtt_ms"`
+	// Status is set on host records ("up", "down"), which have no port.
+	Status string `json:"status"`
 }
 
 // parseJSONL reads one scan record a line.
@@ -40,6 +42,9 @@ func parseJSONL(t *testing.T, out string) []scanRecord {
 		var r scanRecord
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
+		}
+		if r.Status != "" {
+			continue // a host's record, not a port's
 		}
 		recs = append(recs, r)
 	}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -9,13 +11,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/report"
+	"github.com/ajarsec/ajar/run"
 )
 
 type identifyFlags struct {
@@ -40,7 +41,12 @@ certificate, version, cipher suite and JA3S are reported.
 
 Ports are HOST:PORT ([v6]:PORT for IPv6), with /udp for UDP (or --udp for
 all); - reads them from standard input, one per line, so another tool's
-output can be piped in.`,
+output can be piped in. The same port given twice is probed once.
+
+A TCP port that refuses the connection is reported closed (conn-refused),
+one that does not answer filtered (no-response); a UDP port that no probe
+makes answer stays open|filtered. ajar exits with 0 when at least one
+service was named, 1 when none was, 2 on bad input.`,
 		Example: `  ajar identify 127.0.0.1:22 127.0.0.1:8443
   ajar identify '[::1]:6379' 192.0.2.7:53/udp
   cat open.txt | ajar identify - -o jsonl`,
@@ -49,7 +55,7 @@ output can be piped in.`,
 	fl := cmd.Flags()
 	fl.SortFlags = false
 	fl.BoolVar(&f.udp, "udp", false, "the ports are UDP ports")
-	fl.StringVarP(&f.output, "output", "o", "table", "output `FORMAT` on stdout: table, json, jsonl, csv or xml")
+	fl.StringVarP(&f.output, "output", "o", "table", "output `FORMAT` on stdout: "+report.FormatNames())
 	fl.StringArrayVar(&f.saves, "save", nil, "also write `FORMAT:PATH` (repeatable)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no notes on stderr")
 	f.svc.register(fl)
@@ -57,12 +63,6 @@ output can be piped in.`,
 }
 
 // endpoint is one port to identify.
-type endpoint struct {
-	addr  netip.AddrPort
-	name  string
-	proto portspec.Proto
-}
-
 func runIdentify(cmd *cobra.Command, env *Env, f *identifyFlags, args []string) error {
 	ctx := cmd.Context()
 	cfg, err := f.svc.config()
@@ -72,9 +72,9 @@ func runIdentify(cmd *cobra.Command, env *Env, f *identifyFlags, args []string) 
 	if len(args) == 0 {
 		return usageErrorf("give at least one HOST:PORT, or - to read them from standard input")
 	}
-	var eps []endpoint
+	var eps []run.Endpoint
 	for _, a := range args {
-		var more []endpoint
+		var more []run.Endpoint
 		if a == "-" {
 			more, err = readEndpoints(cmd, os.Stdin, f.udp)
 		} else {
@@ -85,55 +85,36 @@ func runIdentify(cmd *cobra.Command, env *Env, f *identifyFlags, args []string) 
 		}
 		eps = append(eps, more...)
 	}
-	out, err := openOutputs(env, &scanFlags{output: f.output, saves: f.saves})
+	out, err := openOutputs(env, f.output, f.saves, true)
 	if err != nil {
 		return err
 	}
-	info := report.RunInfo{Args: append([]string{"ajar"}, os.Args[1:]...), Start: time.Now(), Version: env.Version}
-	if err := out.w.Begin(info); err != nil {
-		out.close()
-		return failure(err)
-	}
-	var writeErr error
-	id := newIdentifier(cfg, f.svc.parallel, func(r *record.PortResult) {
-		if err := out.w.Write(r); err != nil && writeErr == nil {
-			writeErr = err
-		}
-	})
+	var ev run.Events
 	if !f.quiet {
-		id.warn = func(r *record.PortResult, err error) {
-			fmt.Fprintf(env.Stderr, "ajar: warning: %v\n", err)
-		}
+		ev.Note = func(msg string) { fmt.Fprintln(env.Stderr, "ajar: "+msg) }
 	}
-	for _, ep := range eps {
-		r := &record.PortResult{Host: ep.addr.Addr(), Hostname: ep.name, Port: ep.addr.Port(), Proto: ep.proto, State: record.Open, Reason: "user-set"}
-		id.submit(ctx, r)
-	}
-	id.wait()
-	interrupted := ctx.Err() != nil
-	endErr := out.w.End(report.RunStats{End: time.Now(), HostsTotal: len(eps), Interrupted: interrupted})
+	err = run.IdentifyPorts(ctx, eps, cfg, ev, &cliSink{env: env, out: out, quiet: true})
 	closeErr := out.close()
-	if interrupted {
-		return ctx.Err()
-	}
-	if writeErr != nil || endErr != nil || closeErr != nil {
-		return failure(fmt.Errorf("writing results: %v", firstErr(writeErr, endErr, closeErr)))
-	}
-	return nil
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
+	switch {
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(err, run.ErrNoneIdentified):
+		if closeErr != nil {
+			return failure(fmt.Errorf("writing results: %w", closeErr))
 		}
+		return &exitError{code: ExitFailure, err: errors.New("no service identified on the ports given")}
+	case err != nil:
+		return failure(err)
+	case closeErr != nil:
+		return failure(fmt.Errorf("writing results: %w", closeErr))
 	}
 	return nil
 }
 
-func readEndpoints(cmd *cobra.Command, r io.Reader, udp bool) ([]endpoint, error) {
-	var out []endpoint
+func readEndpoints(cmd *cobra.Command, r io.Reader, udp bool) ([]run.Endpoint, error) {
+	var out []run.Endpoint
 	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxEndpointLine)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if i := strings.IndexByte(line, '#'); i >= 0 {
@@ -148,6 +129,9 @@ func readEndpoints(cmd *cobra.Command, r io.Reader, udp bool) ([]endpoint, error
 		}
 		out = append(out, eps...)
 	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return nil, usageErrorf("standard input: a line longer than %d bytes: want HOST:PORT a line", maxEndpointLine)
+	}
 	if err := sc.Err(); err != nil {
 		return nil, usageErrorf("reading standard input: %v", err)
 	}
@@ -155,7 +139,10 @@ func readEndpoints(cmd *cobra.Command, r io.Reader, udp bool) ([]endpoint, error
 }
 
 // parseEndpoint reads HOST:PORT[/udp|/tcp], resolving a host name.
-func parseEndpoint(cmd *cobra.Command, s string, udp bool) ([]endpoint, error) {
+// maxEndpointLine bounds a line of HOST:PORT on standard input.
+const maxEndpointLine = 4096
+
+func parseEndpoint(cmd *cobra.Command, s string, udp bool) ([]run.Endpoint, error) {
 	proto := portspec.TCP
 	if udp {
 		proto = portspec.UDP
@@ -181,11 +168,11 @@ func parseEndpoint(cmd *cobra.Command, s string, udp bool) ([]endpoint, error) {
 		return nil, usageErrorf("%q: port must be a number from 1 to 65535", s)
 	}
 	if a, err := netip.ParseAddr(host); err == nil {
-		return []endpoint{{addr: netip.AddrPortFrom(a.Unmap(), uint16(pn)), proto: proto}}, nil
+		return []run.Endpoint{{Addr: netip.AddrPortFrom(a.Unmap(), uint16(pn)), Proto: proto}}, nil
 	}
 	addrs, err := net.DefaultResolver.LookupNetIP(cmd.Context(), "ip", host)
 	if err != nil || len(addrs) == 0 {
 		return nil, usageErrorf("cannot resolve %q: %v", host, err)
 	}
-	return []endpoint{{addr: netip.AddrPortFrom(addrs[0].Unmap(), uint16(pn)), name: host, proto: proto}}, nil
+	return []run.Endpoint{{Addr: netip.AddrPortFrom(addrs[0].Unmap(), uint16(pn)), Name: host, Proto: proto}}, nil
 }

@@ -2,23 +2,20 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/report"
-	"github.com/ajarsec/ajar/scan"
-	"github.com/ajarsec/ajar/scan/udp"
+	"github.com/ajarsec/ajar/run"
 	"github.com/ajarsec/ajar/target"
 	"github.com/ajarsec/ajar/target/perm"
 )
@@ -132,6 +129,8 @@ scanned.
 
 ` + discoverHelp + `
 
+Output formats (-o, --save FORMAT:PATH):
+` + report.FormatHelp() + `
 Ctrl-C stops the scan: what was found is written, files stay valid, and ajar
 exits with 130.
 
@@ -185,7 +184,7 @@ is complete, FILE is removed.`,
 	fl.StringVar(&f.shard, "shard", "", "scan only shard `I/N` of the probes (shards 1/N..N/N together are the whole scan)")
 	fl.StringVar(&f.checkpoint, "checkpoint", "", "keep the scan's progress in `FILE` (a new file), to resume it after a stop or a crash")
 	fl.StringVar(&f.resume, "resume", "", "resume the scan checkpointed in `FILE` where it stopped; needs no other flags")
-	fl.StringVarP(&f.output, "output", "o", "table", "output `FORMAT` on stdout: table, json, jsonl, csv or xml")
+	fl.StringVarP(&f.output, "output", "o", "table", "output `FORMAT` on stdout: "+report.FormatNames())
 	fl.StringArrayVar(&f.saves, "save", nil, "also write `FORMAT:PATH`, e.g. xml:scan.xml (repeatable)")
 	fl.BoolVar(&f.allPorts, "all-ports", false, "write closed and filtered ports too, not only open ones")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress or notes on stderr")
@@ -194,10 +193,6 @@ is complete, FILE is removed.`,
 	f.svc.register(fl)
 	return cmd
 }
-
-// maxLimitHosts is how many hosts of a UDP scan get their ICMP rate limit
-// measured, when their silent ports may be closed ones.
-const maxLimitHosts = 8
 
 // scanPorts works out the ports to scan, per protocol, from the flags.
 func scanPorts(cmd *cobra.Command, f *scanFlags) (portspec.Spec, error) {
@@ -251,25 +246,6 @@ func scanPorts(cmd *cobra.Command, f *scanFlags) (portspec.Spec, error) {
 		return portspec.Spec{}, usageErrorf("no ports left to scan")
 	}
 	return spec, nil
-}
-
-// scanPlans pairs each protocol's ports with its prober, and describes
-// them for the outputs.
-func scanPlans(spec portspec.Spec, tcp tcpTechnique) ([]scan.Plan, []report.ScanInfo) {
-	var plans []scan.Plan
-	var infos []report.ScanInfo
-	add := func(pr scan.Prober, typ string, ports portspec.Ranges) {
-		if ports.IsEmpty() {
-			return
-		}
-		plans = append(plans, scan.Plan{Prober: pr, Ports: slices.Collect(ports.All())})
-		infos = append(infos, report.ScanInfo{Type: typ, Proto: pr.Proto(), Ports: ports.String(), NumPorts: ports.Len()})
-	}
-	if tcp.prober != nil {
-		add(tcp.prober, tcp.typ, spec.TCP)
-	}
-	add(udp.Prober{}, "udp", spec.UDP)
-	return plans, infos
 }
 
 // scanTargets parses, resolves and excludes the targets.
@@ -348,245 +324,175 @@ func warnf(env *Env, f *scanFlags, format string, a ...any) {
 	}
 }
 
-// outputs opens every writer the flags ask for: stdout, then each --save.
-type outputs struct {
-	w     report.ResultWriter
-	files []*os.File
-}
-
-func openOutputs(env *Env, f *scanFlags) (*outputs, error) {
-	format, err := report.ParseScanFormat(f.output)
-	if err != nil {
-		return nil, usageErrorf("%v", err)
-	}
-	opts := report.ResultOptions{AllPorts: f.allPorts, Style: report.Style{Color: colorWanted(env.Stdout)}}
-	stdout, err := report.NewResultWriter(format, env.Stdout, opts)
-	if err != nil {
-		return nil, usageErrorf("%v", err)
-	}
-	o := &outputs{}
-	ws := []report.ResultWriter{stdout}
-	for _, s := range f.saves {
-		sf, path, err := report.ParseSave(s)
-		if err != nil {
-			o.close()
-			return nil, usageErrorf("%v", err)
-		}
-		fh, err := os.Create(path)
-		if err != nil {
-			o.close()
-			return nil, usageErrorf("cannot write %s: %v", path, err)
-		}
-		o.files = append(o.files, fh)
-		w, err := report.NewResultWriter(sf, fh, report.ResultOptions{AllPorts: f.allPorts})
-		if err != nil {
-			o.close()
-			return nil, usageErrorf("%v", err)
-		}
-		ws = append(ws, w)
-	}
-	o.w = report.Synchronized(report.MultiWriter(ws...))
-	return o, nil
-}
-
-func (o *outputs) close() error {
-	var errs []error
-	for _, fh := range o.files {
-		if err := fh.Close(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
 func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
+	var cfg run.Config
+	var err error
 	if f.resume != "" {
-		return resumeScan(cmd, env, f, args)
+		cfg, err = resumeConfig(cmd, env, f, args)
+	} else {
+		cfg, err = scanConfig(cmd, env, f, args)
 	}
-	return runScanWith(cmd, env, f, args, nil)
+	if err != nil {
+		return err
+	}
+	out, err := openOutputs(env, f.output, f.saves, cfg.AllPorts)
+	if err != nil {
+		if cfg.Resume != nil {
+			cfg.Resume.Close()
+		}
+		return err
+	}
+	sink := &cliSink{env: env, out: out, quiet: f.quiet}
+	err = run.Scan(cmd.Context(), cfg, sink)
+	sink.stopBar()
+	return scanError(cmd, err, out.close())
 }
 
-// runScanWith runs a scan; ck, when set, is the checkpoint it resumes
-// (resume.go).
-func runScanWith(cmd *cobra.Command, env *Env, f *scanFlags, args []string, ck *checkpoint) error {
+// scanError is the command's error for what run.Scan returned and the
+// outputs' closing.
+func scanError(cmd *cobra.Command, err, closeErr error) error {
+	switch {
+	case err == nil && closeErr != nil:
+		return failure(fmt.Errorf("writing results: %w", closeErr))
+	case err == nil, errors.Is(err, context.Canceled) && cmd.Context().Err() != nil:
+		return err
+	case errors.Is(err, run.ErrConfig):
+		return usageErrorf("%s", strings.TrimPrefix(err.Error(), run.ErrConfig.Error()+": "))
+	}
+	return failure(err)
+}
+
+// scanConfig turns the flags and arguments of a new scan into a
+// run.Config.
+func scanConfig(cmd *cobra.Command, env *Env, f *scanFlags, args []string) (run.Config, error) {
 	ctx := cmd.Context()
+	if f.checkpoint != "" && f.resume != "" {
+		return run.Config{}, usageErrorf("give --resume or --checkpoint, not both: a resumed scan goes on checkpointing to the file it resumes")
+	}
+	if f.disc.pingOnly {
+		for _, name := range []string{"ports", "top-ports", "fast", "service", "syn", "connect", "udp", "exclude-ports"} {
+			if cmd.Flags().Changed(name) {
+				return run.Config{}, usageErrorf("-sn (--ping-only) scans no port: --%s has nothing to do there", name)
+			}
+		}
+	}
 	spec, err := scanPorts(cmd, f)
-	if err != nil {
-		return err
+	if err != nil && !f.disc.pingOnly {
+		return run.Config{}, err
 	}
-	tcp, err := chooseTCP(f, !spec.TCP.IsEmpty())
+	tcp, err := tcpTechnique(f)
 	if err != nil {
-		return err
+		return run.Config{}, err
 	}
-	defer tcp.close()
-	plans, scanInfos := scanPlans(spec, tcp)
 	var shard perm.Shard
 	if f.shard != "" {
 		if shard, err = perm.ParseShard(f.shard); err != nil {
-			return usageErrorf("bad --shard: %v", err)
+			return run.Config{}, usageErrorf("bad --shard: %v", err)
 		}
 	}
-	if f.rate < 0 || f.minRate < 0 || f.maxRate < 0 || f.maxParallel < 0 || f.retries < 0 {
-		return usageErrorf("--rate, --min-rate, --max-rate, --max-parallel and --retries take numbers of 0 or more")
-	}
-	if f.rate > 0 && (f.minRate > 0 || f.maxRate > 0) {
-		return usageErrorf("give either --rate (a fixed rate) or --min-rate and --max-rate (bounds of the adaptive rate)")
-	}
-	if f.maxRate > 0 && f.minRate > f.maxRate {
-		return usageErrorf("--min-rate %g is above --max-rate %g", f.minRate, f.maxRate)
-	}
-	if f.minTimeout <= 0 || f.maxTimeout < f.minTimeout || f.initialTimeout <= 0 {
-		return usageErrorf("timeouts must be positive, with --min-timeout at most --max-timeout")
-	}
-	svcCfg, err := f.svc.config()
+	pace, err := paceConfig(f)
 	if err != nil {
-		return err
-	}
-	set, err := ck.targets(ctx, env, f, args)
-	if err != nil {
-		return err
-	}
-	found, err := discoverHosts(ctx, env, f, set, ck)
-	if err != nil || found.done {
-		return err
-	}
-	defer found.close()
-	seed := f.seed
-	if !cmd.Flags().Changed("seed") {
-		var b [8]byte
-		rand.Read(b[:])
-		seed = binary.LittleEndian.Uint64(b[:])
-	}
-	space := set.Len() * uint64(spec.Len())
-	cfg := scan.Config{
-		Order:          perm.New(space, seed),
-		Rate:           f.rate,
-		MinRate:        f.minRate,
-		MaxRate:        f.maxRate,
-		MaxParallel:    f.maxParallel,
-		Retries:        f.retries,
-		MinTimeout:     f.minTimeout,
-		MaxTimeout:     f.maxTimeout,
-		InitialTimeout: f.initialTimeout,
-	}
-	if f.retries == 0 {
-		cfg.Retries = -1
-	}
-	if shard.N > 1 {
-		cfg.Shard, cfg.Shards = shard.I-1, shard.N
-	}
-	// One pacer for the whole scan: host groups go on at the pace the
-	// group before them found.
-	pacer := scan.NewPacer(cfg)
-	defer pacer.Stop()
-	cfg.Pacer = pacer
-	engine, err := found.portScan(set, plans, cfg, seed, uint64(spec.Len()))
-	if err != nil {
-		return usageErrorf("%v", err)
-	}
-	if ck, err = ck.begin(cmd, env, f, args, set, seed, scanInfos, engine); err != nil {
-		return err
-	}
-	defer ck.release()
-	out, err := openOutputs(env, f)
-	if err != nil {
-		return err
-	}
-	if tcp.note != "" && !f.quiet {
-		fmt.Fprintln(env.Stderr, "ajar: "+tcp.note)
-	}
-
-	info := report.RunInfo{
-		Args: append([]string{"ajar"}, os.Args[1:]...), Start: time.Now(),
-		Scans: scanInfos, Shards: int(shard.N), Version: env.Version,
-	}
-	if err := out.w.Begin(info); err != nil {
-		out.close()
-		return failure(err)
-	}
-	if err := found.write(out.w, ck); err != nil {
-		out.close()
-		return failure(err)
-	}
-	var bar *progressBar
-	if !f.quiet && isTerminal(env.Stderr) {
-		fmt.Fprintf(env.Stderr, "ajar: %s of %d host(s) × %d port(s)\n", techniques(scanInfos), set.Len(), spec.Len())
-		bar = startProgress(env.Stderr, func() (uint64, uint64, uint64) {
-			done, total, open := engine.Progress()
-			return done, total, open + ck.openBefore()
-		})
-	}
-	var writeErr error
-	var limits *udp.LimitWatch
-	if !spec.UDP.IsEmpty() && !f.quiet {
-		limits = udp.NewLimitWatch(maxLimitHosts)
-	}
-	write := func(r *record.PortResult) {
-		if err := out.w.Write(r); err != nil && writeErr == nil {
-			writeErr = err
-		}
-	}
-	var ident *identifier
-	if f.service {
-		ident = newIdentifier(svcCfg, f.svc.parallel, write)
-	}
-	handle := func(r *record.PortResult) {
-		if r.State == record.Open || r.State == record.OpenFiltered {
-			if name := portspec.ServiceName(r.Port, r.Proto); name != "" {
-				r.Service = &record.Service{Name: name, Method: "port-table", Confidence: 3}
-			}
-		}
-		if ident != nil {
-			ident.submit(ctx, r)
-			return
-		}
-		write(r)
-	}
-	runErr := ck.replay(handle)
-	if runErr == nil {
-		ck.start()
-		runErr = ck.run(ctx, engine, func(r *record.PortResult, pos uint64) {
-			ck.record(pos, r)
-			if limits != nil {
-				limits.Observe(r)
-			}
-			handle(r)
-		})
-	}
-	if ident != nil {
-		ident.wait()
-	}
-	bar.Stop()
-	// Stopped while scanning, or while identifying what the scan found.
-	interrupted := ctx.Err() != nil
-
-	endErr := out.w.End(report.RunStats{End: time.Now(), HostsTotal: found.hostsTotal(set), Interrupted: interrupted})
-	closeErr := out.close()
-	ck.finish(!interrupted && runErr == nil && errors.Join(writeErr, endErr, closeErr) == nil)
-	found.finish(env, f)
-	paceNote(env, f, pacer.Stats())
-	if limits != nil && runErr == nil {
-		// The results are written; now see whether silent UDP ports
-		// may be closed ones whose answers the host rate limited.
-		for _, h := range limits.Hints(ctx, 3*time.Second) {
-			fmt.Fprintln(env.Stderr, "ajar: note: "+h)
-		}
+		return run.Config{}, err
 	}
 	switch {
-	case interrupted:
-		return ctx.Err()
-	case runErr != nil:
-		return failure(runErr)
+	case f.disc.pingOnly && f.disc.noPing:
+		return run.Config{}, usageErrorf("give only one of -Pn (--no-ping) and -sn (--ping-only)")
+	case f.disc.hostGroup < 1 || f.disc.hostGroup > run.MaxHostGroup:
+		return run.Config{}, usageErrorf("--max-hostgroup takes 1 to %d hosts", run.MaxHostGroup)
 	}
-	if err := errors.Join(writeErr, endErr, closeErr); err != nil {
-		return failure(fmt.Errorf("writing results: %w", err))
+	cfg := run.Config{
+		Ports: spec, TCP: tcp, Seed: f.seed, Shard: shard, PingOnly: f.disc.pingOnly,
+		HostGroup: f.disc.hostGroup, Pace: pace, AllPorts: f.allPorts, Checkpoint: f.checkpoint,
+		Events: scanEvents(env, f),
 	}
-	return nil
+	if !f.disc.noPing {
+		d := discoverConfig(f)
+		cfg.Discovery = &d
+	}
+	if f.service {
+		id, err := f.svc.config()
+		if err != nil {
+			return run.Config{}, err
+		}
+		cfg.Identify = &id
+	}
+	if cfg.Targets, err = scanTargets(ctx, env, f, args); err != nil {
+		return run.Config{}, err
+	}
+	if cfg.Caller, err = json.Marshal(keptOutputs{Output: f.output, Saves: f.saves}); err != nil {
+		return run.Config{}, failure(err)
+	}
+	return cfg, nil
+}
+
+// keptOutputs are the outputs of a scan, kept in its checkpoint: a
+// resumed scan writes to them unless given others.
+type keptOutputs struct {
+	Output string   `json:"output,omitempty"`
+	Saves  []string `json:"saves,omitempty"`
+}
+
+// tcpTechnique is the TCP technique the flags ask for.
+func tcpTechnique(f *scanFlags) (run.TCPTechnique, error) {
+	switch {
+	case f.syn && f.connect:
+		return "", usageErrorf("give only one of -sS (SYN) and -sT (connect)")
+	case f.syn:
+		return run.SYN, nil
+	case f.connect:
+		return run.Connect, nil
+	}
+	return run.Auto, nil
+}
+
+// paceConfig checks the pace flags.
+func paceConfig(f *scanFlags) (run.Pace, error) {
+	for _, v := range []float64{f.rate, f.minRate, f.maxRate} {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return run.Pace{}, usageErrorf("--rate, --min-rate and --max-rate take numbers of 0 or more")
+		}
+		if v > 0 && v < 1.0/60 {
+			return run.Pace{}, usageErrorf("a rate of %g probes a second is less than one a minute: give at least 0.017", v)
+		}
+	}
+	if f.maxParallel < 0 || f.retries < 0 {
+		return run.Pace{}, usageErrorf("--max-parallel and --retries take numbers of 0 or more")
+	}
+	if f.rate > 0 && (f.minRate > 0 || f.maxRate > 0) {
+		return run.Pace{}, usageErrorf("give either --rate (a fixed rate) or --min-rate and --max-rate (bounds of the adaptive rate)")
+	}
+	if f.maxRate > 0 && f.minRate > f.maxRate {
+		return run.Pace{}, usageErrorf("--min-rate %g is above --max-rate %g", f.minRate, f.maxRate)
+	}
+	if f.minTimeout <= 0 || f.maxTimeout < f.minTimeout || f.initialTimeout <= 0 {
+		return run.Pace{}, usageErrorf("timeouts must be positive, with --min-timeout at most --max-timeout")
+	}
+	p := run.Pace{
+		Rate: f.rate, MinRate: f.minRate, MaxRate: f.maxRate, MaxParallel: f.maxParallel, Retries: f.retries,
+		MinTimeout: f.minTimeout, MaxTimeout: f.maxTimeout, InitialTimeout: f.initialTimeout,
+	}
+	if f.retries == 0 {
+		p.Retries = -1
+	}
+	return p, nil
+}
+
+// scanEvents prints the scan's notes on stderr (not with -q), and its
+// passing news above the progress bar on a terminal.
+func scanEvents(env *Env, f *scanFlags) run.Events {
+	if f.quiet {
+		return run.Events{}
+	}
+	ev := run.Events{Note: func(msg string) { fmt.Fprintln(env.Stderr, "ajar: "+msg) }}
+	if isTerminal(env.Stderr) {
+		ev.Status = func(msg string) { fmt.Fprint(env.Stderr, "\r\x1b[2Kajar: "+msg+"\n") }
+	}
+	return ev
 }
 
 // techniques names the scan's techniques for a note: "TCP connect scan",
 // "UDP scan", "TCP SYN and UDP scan".
-func techniques(infos []report.ScanInfo) string {
+func techniques(infos []run.ScanInfo) string {
 	names := make([]string, len(infos))
 	for i, si := range infos {
 		switch si.Type {

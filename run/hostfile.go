@@ -1,4 +1,4 @@
-package cli
+package run
 
 import (
 	"bufio"
@@ -25,9 +25,9 @@ import (
 // hostFileSuffix names the host file after its checkpoint.
 const hostFileSuffix = ".hosts"
 
-// maxHostLine bounds a line of the host file: a group of maxHostGroup
+// maxHostLine bounds a line of the host file: a group of MaxHostGroup
 // hosts, each up with a long reason.
-const maxHostLine = maxHostGroup * 256
+const maxHostLine = MaxHostGroup * 256
 
 type savedHost struct {
 	A   netip.Addr    `json:"a"`

@@ -1,4 +1,4 @@
-package cli
+package run
 
 import (
 	"context"
@@ -14,10 +14,12 @@ import (
 	"github.com/ajarsec/ajar/target/perm"
 )
 
-// A scan with host discovery walks its targets in host groups, as nmap
-// does: each group of --max-hostgroup addresses (in target order) is
-// discovered, then the ports of its live hosts are scanned, while the next
-// group is discovered (one group ahead at most). Nothing held is
+// A scan walks its targets in host groups, as nmap does: each group of
+// Config.HostGroup addresses (in target order) is discovered (or, without
+// discovery, taken as up), then the ports of its live hosts are scanned,
+// while the next group is discovered (one group ahead at most). When a
+// group's port scan ends its up hosts' records are written, so outputs
+// can print each host as it is finished. Nothing held is
 // proportional to the whole target set: a group's live hosts, the engine
 // of one group, the discovery of the next.
 //
@@ -27,20 +29,11 @@ import (
 // over the group's live hosts only, is the scan's position g·G·P + k. When
 // a group is done the mark jumps to the next group's first position. A
 // group's live hosts are saved in the checkpoint's host file before its
-// first probe, so that a resumed scan rebuilds the same engine.
+// first probe, so that a resumed scan rebuilds the same engine (groups
+// without discovery need no record: all their hosts are up).
 
-// defaultHostGroup is --max-hostgroup's default: discovery keeps up to
-// 4096 hosts waiting at once (discover.DefaultMaxParallel), so a group
-// fills it once; the port scan of a group spreads its probes over that
-// many hosts; and a group costs little memory (its live hosts only).
-const defaultHostGroup = 4096
-
-// maxHostGroup bounds --max-hostgroup, which bounds a group's record in
-// the checkpoint's host file.
-const maxHostGroup = 1 << 16
-
-// portScan is the port scan runScanWith runs: one engine over every
-// target (-Pn, a shard, a single host), or host groups.
+// portScan is the port scan Scan runs: one engine over every target (a
+// shard), or host groups.
 type portScan interface {
 	// Total is the number of positions (see scan.Resume).
 	Total() uint64
@@ -49,13 +42,19 @@ type portScan interface {
 	// Progress is what the progress line shows, and its unit.
 	Progress() (done, total, open uint64)
 	// Run runs the scan from from; tracked keeps the mark.
-	Run(ctx context.Context, from scan.Resume, tracked bool, emit func(*record.PortResult, uint64)) error
+	Run(ctx context.Context, from scan.Resume, tracked bool, emit func(*record.PortResult, uint64, uint64)) error
 	// Stopped says how far a stopped scan came.
 	Stopped() string
+	// hostsDone is how many hosts are finished: found down, or every
+	// port probed.
+	hostsDone() uint64
 }
 
 // oneEngine is a scan without host groups.
-type oneEngine struct{ e *scan.Engine }
+type oneEngine struct {
+	e     *scan.Engine
+	hosts uint64
+}
 
 func (o oneEngine) Total() uint64 { return o.e.Progress().Total }
 func (o oneEngine) Mark() uint64  { return o.e.Mark() }
@@ -65,11 +64,18 @@ func (o oneEngine) Progress() (uint64, uint64, uint64) {
 	return p.Done, p.Total, p.Open
 }
 
-func (o oneEngine) Run(ctx context.Context, from scan.Resume, tracked bool, emit func(*record.PortResult, uint64)) error {
+func (o oneEngine) Run(ctx context.Context, from scan.Resume, tracked bool, emit func(*record.PortResult, uint64, uint64)) error {
 	if !tracked {
-		return o.e.Run(ctx, func(r *record.PortResult) { emit(r, 0) })
+		return o.e.Run(ctx, func(r *record.PortResult) { emit(r, 0, 0) })
 	}
-	return o.e.RunTracked(ctx, from, emit)
+	return o.e.RunTracked(ctx, from, func(r *record.PortResult, pos uint64) { emit(r, pos, 0) })
+}
+
+func (o oneEngine) hostsDone() uint64 {
+	if p := o.e.Progress(); p.Done == p.Total {
+		return o.hosts
+	}
+	return 0
 }
 
 func (o oneEngine) Stopped() string {
@@ -85,14 +91,8 @@ type groupRecord struct {
 	downWhy map[netip.Addr]record.Reason
 }
 
-// hosts calls fn with every host record of the group: the up hosts,
-// then the down ones.
-func (gr *groupRecord) hosts(view groupView, fn func(*record.Host) error) error {
-	for i := range gr.up {
-		if err := fn(&gr.up[i]); err != nil {
-			return err
-		}
-	}
+// downHosts calls fn with the record of every down host of the group.
+func (gr *groupRecord) downHosts(view groupView, fn func(*record.Host)) {
 	up := make(map[netip.Addr]bool, len(gr.up))
 	for _, h := range gr.up {
 		up[h.Addr] = true
@@ -106,11 +106,8 @@ func (gr *groupRecord) hosts(view groupView, fn func(*record.Host) error) error 
 		if why, ok := gr.downWhy[a]; ok {
 			h.Reason = why
 		}
-		if err := fn(&h); err != nil {
-			return err
-		}
+		fn(&h)
 	}
-	return nil
 }
 
 // groupView is one host group of a target set: its hosts [from, from+n).
@@ -145,10 +142,13 @@ type groupScan struct {
 	plans []scan.Plan
 	cfg   scan.Config // without Order, Shard
 	seed  uint64
-	sess  *discover.Session
+	sess  *discover.Session // nil: every host is up
 	// hostOut writes a host record to the outputs; it may run on the
 	// discovery goroutine, while results are written.
-	hostOut func(*record.Host) error
+	hostOut func(*record.Host)
+	// upOut writes the records of a group's up hosts when its port scan
+	// is done.
+	upOut func(g uint64, up []record.Host)
 	// saved are the groups a resumed checkpoint's host file holds, from
 	// the group it resumes in; save, when set, records each new group
 	// there before its first probe.
@@ -158,12 +158,12 @@ type groupScan struct {
 	// line above the progress bar on a terminal).
 	tell func(string)
 
-	mark      atomic.Uint64 // the mark between engines
-	cur       atomic.Pointer[groupEngine]
-	hostsDone atomic.Uint64 // hosts of finished groups
-	openDone  atomic.Uint64 // open ports of finished groups
-	group     atomic.Uint64 // the group being scanned, from 0
-	up, down  atomic.Uint64
+	mark     atomic.Uint64 // the mark between engines
+	cur      atomic.Pointer[groupEngine]
+	finished atomic.Uint64 // hosts of finished groups
+	openDone atomic.Uint64 // open ports of finished groups
+	group    atomic.Uint64 // the group being scanned, from 0
+	up, down atomic.Uint64
 }
 
 // groupEngine is the engine of the group being scanned.
@@ -185,20 +185,19 @@ func (gs *groupScan) Mark() uint64 {
 	return gs.mark.Load()
 }
 
-// Progress counts hosts: those of finished groups, and the current
-// group's in proportion to its probes done.
+// Progress counts probes: np for each host of a finished group or found
+// down, and the current group's probes done.
 func (gs *groupScan) Progress() (uint64, uint64, uint64) {
-	done, open := gs.hostsDone.Load(), gs.openDone.Load()
+	done, open := gs.finished.Load()*gs.np, gs.openDone.Load()
 	if c := gs.cur.Load(); c != nil {
 		p := c.e.Progress()
-		done = c.from + c.downHere
-		if p.Total > 0 {
-			done += (c.n - c.downHere) * p.Done / p.Total
-		}
+		done = (c.from+c.downHere)*gs.np + p.Done
 		open += p.Open
 	}
-	return done, gs.all.Len(), open
+	return done, gs.Total(), open
 }
+
+func (gs *groupScan) hostsDone() uint64 { return gs.finished.Load() }
 
 func (gs *groupScan) Stopped() string {
 	done, total, _ := gs.Progress()
@@ -213,11 +212,11 @@ type discovered struct {
 
 // Run discovers and scans the groups from the one holding from.Start,
 // discovery running one group ahead of the port scan.
-func (gs *groupScan) Run(ctx context.Context, from scan.Resume, tracked bool, emit func(*record.PortResult, uint64)) error {
+func (gs *groupScan) Run(ctx context.Context, from scan.Resume, tracked bool, emit func(*record.PortResult, uint64, uint64)) error {
 	span := gs.size * gs.np
 	first := from.Start / span
 	gs.mark.Store(from.Start)
-	gs.hostsDone.Store(min(first*gs.size, gs.all.Len()))
+	gs.finished.Store(min(first*gs.size, gs.all.Len()))
 	if first >= gs.groups() {
 		return nil
 	}
@@ -231,13 +230,15 @@ func (gs *groupScan) Run(ctx context.Context, from scan.Resume, tracked bool, em
 		}
 		g := d.rec.g
 		gs.group.Store(g)
-		if gs.tell != nil {
+		if gs.tell != nil && gs.sess != nil {
 			gs.tell(fmt.Sprintf("host group %d of %d: %d of %d hosts up", g+1, gs.groups(), len(d.rec.up), gs.view(g).n))
 		}
 		base := g * span
 		local := scan.Resume{}
-		if g == first && from.Start > base {
-			local.Start = from.Start - base
+		if g == first {
+			if from.Start > base {
+				local.Start = from.Start - base
+			}
 			if from.Done != nil {
 				local.Done = func(k uint64) bool { return from.Done(base + k) }
 			}
@@ -245,15 +246,19 @@ func (gs *groupScan) Run(ctx context.Context, from scan.Resume, tracked bool, em
 		if err := gs.scanGroup(ctx, d.rec, base, local, tracked, emit); err != nil {
 			return err
 		}
+		if ctx.Err() != nil {
+			break // an unfinished group's hosts get no record
+		}
+		gs.upOut(g, d.rec.up)
 		v := gs.view(g)
-		gs.hostsDone.Store(v.from + v.n)
+		gs.finished.Store(v.from + v.n)
 		gs.mark.Store(min(base+span, gs.Total()))
 	}
 	return ctx.Err()
 }
 
 // scanGroup scans the ports of one group's live hosts.
-func (gs *groupScan) scanGroup(ctx context.Context, rec *groupRecord, base uint64, local scan.Resume, tracked bool, emit func(*record.PortResult, uint64)) error {
+func (gs *groupScan) scanGroup(ctx context.Context, rec *groupRecord, base uint64, local scan.Resume, tracked bool, emit func(*record.PortResult, uint64, uint64)) error {
 	if len(rec.up) == 0 {
 		return nil
 	}
@@ -271,12 +276,17 @@ func (gs *groupScan) scanGroup(ctx context.Context, rec *groupRecord, base uint6
 	gs.cur.Store(&groupEngine{e: e, base: base, from: v.from, n: v.n, downHere: v.n - live.Len()})
 	defer func() {
 		gs.openDone.Add(e.Progress().Open)
+		// The group's mark outlives its engine: a stopped scan's
+		// checkpoint is committed after it.
+		if m := base + e.Mark(); m > gs.mark.Load() {
+			gs.mark.Store(m)
+		}
 		gs.cur.Store(nil)
 	}()
 	if !tracked {
-		return e.Run(ctx, func(r *record.PortResult) { emit(r, 0) })
+		return e.Run(ctx, func(r *record.PortResult) { emit(r, 0, rec.g) })
 	}
-	return e.RunTracked(ctx, local, func(r *record.PortResult, k uint64) { emit(r, base+k) })
+	return e.RunTracked(ctx, local, func(r *record.PortResult, k uint64) { emit(r, base+k, rec.g) })
 }
 
 // discoverAll discovers the groups from first on, in order, and hands
@@ -287,7 +297,7 @@ func (gs *groupScan) discoverAll(ctx context.Context, first uint64, ch chan<- di
 	for g := first; g < gs.groups(); g++ {
 		rec, err := gs.discoverGroup(ctx, g)
 		if err == nil {
-			err = rec.hosts(gs.view(g), gs.hostOut)
+			rec.downHosts(gs.view(g), gs.hostOut)
 		}
 		select {
 		case ch <- discovered{rec, err}:
@@ -303,6 +313,9 @@ func (gs *groupScan) discoverAll(ctx context.Context, first uint64, ch chan<- di
 // discoverGroup finds the live hosts of group g, or takes them from the
 // checkpoint, and records them there before any of their ports is probed.
 func (gs *groupScan) discoverGroup(ctx context.Context, g uint64) (*groupRecord, error) {
+	if gs.sess == nil {
+		return gs.allUp(g), nil
+	}
 	if rec, ok := gs.saved[g]; ok {
 		delete(gs.saved, g)
 		gs.count(rec)
@@ -341,4 +354,16 @@ func (gs *groupScan) discoverGroup(ctx context.Context, g uint64) (*groupRecord,
 func (gs *groupScan) count(rec *groupRecord) {
 	gs.up.Add(uint64(len(rec.up)))
 	gs.down.Add(gs.view(rec.g).n - uint64(len(rec.up)))
+}
+
+// allUp is the record of a group scanned without discovery: every host
+// up, as the user said.
+func (gs *groupScan) allUp(g uint64) *groupRecord {
+	v := gs.view(g)
+	rec := &groupRecord{g: g, up: make([]record.Host, v.n)}
+	for i := range v.n {
+		a := v.At(i)
+		rec.up[i] = record.Host{Addr: a, Name: v.Name(a), State: record.Up, Reason: record.ReasonUserSet}
+	}
+	return rec
 }
