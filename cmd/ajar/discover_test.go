@@ -279,7 +279,7 @@ func checkGroupRecords(t *testing.T, name string, d *discoverLAN, out string, po
 	var open []string
 	firstPort := map[int]int{} // group → line of its first port
 	lastDown := map[int]int{}  // group → line of its last down host
-	upRec := map[string]bool{}  // up hosts whose record came
+	upRec := map[string]bool{} // up hosts whose record came
 	for i, r := range parseRecords(t, out) {
 		g := group(block, r.Host)
 		switch {
