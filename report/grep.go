@@ -43,7 +43,7 @@ type grepWriter struct {
 
 func (g *grepWriter) begin() {
 	ri := &g.info
-	g.o.WriteString("# ajar " + cmp.Or(ri.Version, "dev") + " scan initiated ")
+	g.o.WriteString("# ajar " + printable(cmp.Or(ri.Version, "dev")) + " scan initiated ")
 	if !ri.Start.IsZero() {
 		g.o.WriteString(ri.Start.Format(time.ANSIC) + " ")
 	}

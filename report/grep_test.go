@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 // TestGrepParses reads the grepable output the way scripts written for
@@ -116,4 +118,34 @@ func TestGrepField(t *testing.T) {
 	if strings.ContainsAny(b.String(), "/\t\n") {
 		t.Errorf("%q", b.String())
 	}
+}
+
+// FuzzGrepLine: whatever a peer or a user put in a name, a product or a
+// version, a host stays on its two lines and each port keeps its seven
+// fields.
+func FuzzGrepLine(f *testing.F) {
+	for _, s := range []string{"plain", "a/b, c", "\t\n\r", "é\u2028\xff", "//////"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a := webAddr
+		rs := []record.Record{
+			&record.PortResult{Host: a, Hostname: s, Port: 22, Proto: record.TCP, State: record.Open,
+				Service: &record.Service{Name: s, Product: s, Version: s, ExtraInfo: s, Tunnel: s, Method: "probed"}},
+			&record.Host{Addr: a, Name: s, State: record.Up, Reason: record.Reason(s)},
+		}
+		ri := RunInfo{Args: []string{"ajar", s}, Version: s, ScanType: "syn", Ports: "22", NumPorts: 1}
+		out := string(writeStream(t, Grep, Options{}, ri, rs, RunStats{End: sampleEnd}))
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if len(lines) != 4 || !strings.HasPrefix(lines[0], "# ") || !strings.HasPrefix(lines[3], "# ") {
+			t.Fatalf("%q: %d lines:\n%s", s, len(lines), out)
+		}
+		fields := strings.Split(lines[2], "\t")
+		if len(fields) != 2 || !strings.HasPrefix(fields[1], "Ports: ") {
+			t.Fatalf("%q: fields %q", s, fields)
+		}
+		if n := strings.Count(fields[1], "/"); n != 7 {
+			t.Errorf("%q: %d slashes in %q", s, n, fields[1])
+		}
+	})
 }
