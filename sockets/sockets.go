@@ -1,9 +1,12 @@
-// Package sockets lists this machine's sockets: which ports listen, which
-// process and user own them, and from where they can be reached.
+// Package sockets lists this machine's sockets as record.Socket records:
+// which ports listen, which processes hold them and which user owns them,
+// and from where they can be reached (record.Exposure). List lists once; a
+// Poller lists again and again and says what changed, for a caller that
+// owns the loop.
 //
 // On Linux the sockets come from the kernel over netlink sock_diag (as ss
-// does) and their owners from a walk of /proc/*/fd. Other systems go through
-// one seam backed by gopsutil.
+// does), the interfaces over rtnetlink, and the holders from a walk of
+// /proc/*/fd. Other systems go through one seam backed by gopsutil.
 package sockets
 
 import (
