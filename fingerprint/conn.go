@@ -45,6 +45,40 @@ type Conn struct {
 	now      func() time.Time
 	// deadline is the probe's deadline, which Shorten never passes.
 	deadline time.Time
+	// redial opens another connection like this one, for Redial; nil
+	// when the connection was not handed out by the core.
+	redial func(ctx context.Context) (*Conn, error)
+	// redials counts the connections Redial opened.
+	redials int
+}
+
+// MaxRedials is how many more connections a plugin may open with Redial
+// during one probe.
+const MaxRedials = 2
+
+// ErrNoRedial is Redial's error when no other connection may be opened:
+// the connection was not handed out by the core (a plugin's test), or
+// the probe has used its MaxRedials.
+var ErrNoRedial = errors.New("fingerprint: no more connections for this probe")
+
+// Redial opens another connection to the same service, of the same kind
+// (in TLS when c is, past the greeting of a service that greets), with
+// the probe's deadline: for a plugin whose second question needs a fresh
+// connection, because the server closed the first. The plugin closes it.
+func (c *Conn) Redial(ctx context.Context) (*Conn, error) {
+	if c.redial == nil || c.redials >= MaxRedials {
+		return nil, ErrNoRedial
+	}
+	c.redials++
+	n, err := c.redial(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("redialling %s: %w", c.addr, err)
+	}
+	n.deadline = c.deadline
+	if !c.deadline.IsZero() {
+		n.nc.SetDeadline(c.deadline)
+	}
+	return n, nil
 }
 
 // NewConn wraps nc for a plugin; it is for tests of plugins, which dial

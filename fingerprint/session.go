@@ -316,6 +316,16 @@ func (s *session) bannerConn(ctx context.Context) (*Conn, error) {
 	return c, nil
 }
 
+// redial opens a connection for Conn.Redial: fresh, past the greeting.
+func (s *session) redial(ctx context.Context) (*Conn, error) {
+	c, err := s.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.skipBanner(ctx, c)
+	return c, nil
+}
+
 // skipBanner reads the greeting of a service known to greet, on a fresh
 // connection for a client-first plugin, so that the plugin reads the
 // answer to its request, not the greeting. A connection that read
@@ -358,6 +368,7 @@ func (s *session) call(ctx context.Context, p Plugin, c *Conn) *record.Service {
 	dl, _ := pctx.Deadline()
 	c.deadline = dl
 	c.nc.SetDeadline(dl)
+	c.redial = s.redial
 	stop := context.AfterFunc(pctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	svc, err := p.Identify(pctx, c)

@@ -80,13 +80,15 @@ func TestIdentifyGoOnly(t *testing.T) {
 	if svc.Name != "http" || svc.Product != "Go net/http" {
 		t.Errorf("got %+v", svc)
 	}
-	if n.Load() != 3 {
-		t.Errorf("%d requests, want 3", n.Load())
+	// "/", the two paths apps ask for, and a CONNECT to itself.
+	if n.Load() != 4 {
+		t.Errorf("%d requests, want 4", n.Load())
 	}
 }
 
 // TestIdentifyNoReuse: when the server closes after the first answer, no
-// other request is made.
+// other path is asked; only the CONNECT that tells a proxy, on a new
+// connection.
 func TestIdentifyNoReuse(t *testing.T) {
 	var n atomic.Int32
 	h := jsonAt("/version", etcdVersionBody)
@@ -95,7 +97,7 @@ func TestIdentifyNoReuse(t *testing.T) {
 		h.ServeHTTP(w, r)
 	})), nil)
 	svc := fptest.MustMatch(t, plugin{}, addr)
-	if svc.Name != "http" || svc.Product != "Go net/http" || n.Load() != 1 {
+	if svc.Name != "http" || svc.Product != "Go net/http" || n.Load() != 2 {
 		t.Errorf("got %+v after %d requests", svc, n.Load())
 	}
 }

@@ -1,0 +1,103 @@
+package http
+
+import (
+	"bufio"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/ajarsec/ajar/fingerprint/fptest"
+)
+
+// Answers of real daemons (Privoxy 3.0.34, Ziproxy 3.3.2, nginx 1.22.1)
+// to "GET /" and to "CONNECT <themselves>".
+const (
+	privoxyRoot    = "HTTP/1.1 400 Invalid header received from client\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nInvalid header received from client.\r\n"
+	privoxyConnect = "HTTP/1.1 200 Connection established\r\n\r\n"
+	ziproxyRoot    = "HTTP/1.1 400 Bad Request\r\nServer: ziproxy\r\nDate: Fri, 04 Dec 2026 17:17:05 GMT\r\nContent-Type: text/html\r\n" +
+		"Connection: close\r\nProxy-Connection: close\r\n\r\n<HTML><HEAD><TITLE>400 Bad Request</TITLE></HEAD>\n"
+	nginxConnect = "HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\nContent-Type: text/html\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+	// careless answers every method with its page.
+	careless = "HTTP/1.1 200 OK\r\nServer: toy\r\nContent-Length: 5\r\n\r\nhello"
+	squid407 = "HTTP/1.1 407 Proxy Authentication Required\r\nServer: toy\r\nProxy-Authenticate: Basic realm=\"x\"\r\nContent-Length: 0\r\n\r\n"
+)
+
+func TestConnectAnswer(t *testing.T) {
+	for _, tt := range []struct {
+		answer, want string
+	}{
+		{privoxyConnect, "http-proxy"},
+		{"HTTP/1.0 200 Connection established\r\n\r\n", "http-proxy"},
+		{squid407, "http-proxy"},
+		{whole(squidDenied), "http-proxy"},
+		{ziproxyRoot, "http-proxy"},
+		{nginxConnect, ""},
+		{careless, ""},
+		{"HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\n\r\n", ""},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", ""},
+	} {
+		r, err := ParseResponse([]byte(tt.answer))
+		if err != nil {
+			t.Fatalf("%q: %v", tt.answer, err)
+		}
+		got := ""
+		if svc := ConnectAnswer(r); svc != nil {
+			got = svc.Name
+		}
+		if got != tt.want {
+			t.Errorf("ConnectAnswer(%q) = %q, want %q", tt.answer, got, tt.want)
+		}
+	}
+}
+
+// methods answers "GET /" with root and "CONNECT" with connect, then
+// closes when the answer says so.
+func methods(root, connect string) func(net.Conn) {
+	return func(c net.Conn) {
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			for { // the rest of the head
+				h, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if h == "\r\n" {
+					break
+				}
+			}
+			ans := root
+			if strings.HasPrefix(line, "CONNECT ") {
+				ans = connect
+			}
+			c.Write([]byte(ans))
+			if strings.Contains(ans, "Connection: close") {
+				return
+			}
+		}
+	}
+}
+
+// TestIdentifyProxyOnWebPort: a proxy that answers "GET /" like a web
+// server is an http-proxy by its answer to CONNECT to itself, on a new
+// connection when the first was closed; web servers stay http.
+func TestIdentifyProxyOnWebPort(t *testing.T) {
+	for _, tt := range []struct {
+		name, root, connect, want string
+	}{
+		{"privoxy", privoxyRoot, privoxyConnect, "http-proxy"},
+		{"ziproxy", ziproxyRoot, privoxyConnect, "http-proxy"},
+		{"auth", careless, squid407, "http-proxy"},
+		{"nginx", whole(nginxRoot), nginxConnect, "http"},
+		{"careless", careless, careless, "http"},
+	} {
+		addr := fptest.Serve(t, methods(tt.root, tt.connect))
+		svc := fptest.MustMatch(t, plugin{}, addr)
+		if svc.Name != tt.want {
+			t.Errorf("%s: got %+v, want %s", tt.name, svc, tt.want)
+		}
+	}
+}
