@@ -44,6 +44,8 @@ bench:
 fuzz:
 	$(GO) test ./portspec -run '^$$' -fuzz FuzzParseRanges -fuzztime 30s
 	$(GO) test ./report -run '^$$' -fuzz FuzzJSONString -fuzztime 30s
+	$(GO) test ./scan/journal -run '^$$' -fuzz FuzzReadLines -fuzztime 30s
+	$(GO) test ./run -run '^$$' -fuzz FuzzHostLine -fuzztime 30s
 
 clean:
 	rm -f ajar

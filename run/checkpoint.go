@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"os"
 	"slices"
@@ -396,20 +395,11 @@ func (ck *ckpt) resumeGroups(gs *groupScan) error {
 	if _, ok := gs.saved[ck.first]; !ok && ck.first < gs.groups() && ck.resumed.j.Mark > ck.first*span {
 		return configErrorf("cannot resume: %s has no record of host group %d, which %s scanned part of", path, ck.first+1, ck.path)
 	}
-	fh, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err == nil {
-		err = fh.Truncate(end)
-		if err == nil {
-			_, err = fh.Seek(end, io.SeekStart)
-		}
-		if err != nil {
-			fh.Close()
-		}
-	}
+	l, err := journal.AppendLines(path, end)
 	if err != nil {
 		return fmt.Errorf("resuming %s: %w", path, err)
 	}
-	ck.hosts = &hostFile{f: fh, path: path}
+	ck.hosts = &hostFile{l}
 	gs.save = ck.hosts.save
 	return nil
 }
@@ -428,7 +418,7 @@ func (ck *ckpt) restoreGroups(gs *groupScan, down func(*record.Host), up func([]
 		}
 		return nil
 	}
-	_, err := readHostFile(ck.hosts.path, gs, func(rec *groupRecord) error {
+	_, err := readHostFile(ck.hosts.Path(), gs, func(rec *groupRecord) error {
 		if rec.g >= ck.first {
 			return nil
 		}

@@ -1,16 +1,13 @@
 package run
 
 import (
-	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/netip"
-	"os"
 	"time"
 
 	"github.com/ajarsec/ajar/record"
+	"github.com/ajarsec/ajar/scan/journal"
 )
 
 // The host file of a checkpoint (FILE.hosts, next to FILE) keeps what
@@ -43,19 +40,15 @@ type hostLine struct {
 }
 
 // hostFile appends group records to a checkpoint's host file.
-type hostFile struct {
-	f    *os.File
-	path string
-}
+type hostFile struct{ *journal.Lines }
 
 // createHostFile makes the host file of a new checkpoint.
 func createHostFile(ckpt string) (*hostFile, error) {
-	path := ckpt + hostFileSuffix
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	l, err := journal.CreateLines(ckpt + hostFileSuffix)
 	if err != nil {
 		return nil, err
 	}
-	return &hostFile{f: f, path: path}, nil
+	return &hostFile{l}, nil
 }
 
 // save appends a group's record.
@@ -71,78 +64,40 @@ func (hf *hostFile) save(rec *groupRecord) error {
 	if err != nil {
 		return err
 	}
-	if _, err := hf.f.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("writing %s: %w", hf.path, err)
-	}
-	return nil
+	return hf.Append(b)
 }
 
 func (hf *hostFile) close() error {
 	if hf == nil {
 		return nil
 	}
-	return errors.Join(hf.f.Sync(), hf.f.Close())
+	return hf.Close()
 }
 
 func (hf *hostFile) remove() error {
 	if hf == nil {
 		return nil
 	}
-	return errors.Join(hf.f.Close(), os.Remove(hf.path))
+	return hf.Remove()
 }
 
-// readHostFile reads the host file of a checkpoint whose groups g·span
-// on are checkpointed, checking each record against gs: fn gets every
-// record, in order. It returns the offset past the last whole line.
+// readHostFile reads the host file of a checkpoint, checking each record
+// against gs: fn gets every record, in order. It returns the offset past
+// the last whole line.
 func readHostFile(path string, gs *groupScan, fn func(*groupRecord) error) (int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
-	var end int64
 	next := uint64(0)
-	for n := 1; ; n++ {
-		line, err := readHostLine(br)
-		if errors.Is(err, io.EOF) {
-			return end, nil // a torn last line is dropped
-		}
-		if err != nil {
-			return 0, fmt.Errorf("%s: line %d: %v", path, n, err)
-		}
+	end, err := journal.ReadLines(path, maxHostLine, func(n int, line []byte) error {
 		rec, err := gs.parseHostLine(line, next)
 		if err != nil {
-			return 0, fmt.Errorf("%s: line %d: %v", path, n, err)
+			return fmt.Errorf("line %d: %v", n, err)
 		}
 		next = rec.g + 1
-		end += int64(len(line))
-		if err := fn(rec); err != nil {
-			return 0, err
-		}
+		return fn(rec)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
 	}
-}
-
-// readHostLine reads one whole line; io.EOF for a last line without its
-// newline.
-func readHostLine(br *bufio.Reader) ([]byte, error) {
-	var line []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		line = append(line, chunk...)
-		if len(line) > maxHostLine {
-			return nil, fmt.Errorf("a line longer than %d bytes", maxHostLine)
-		}
-		switch {
-		case err == nil:
-			return line, nil
-		case errors.Is(err, bufio.ErrBufferFull):
-		case errors.Is(err, io.EOF):
-			return nil, io.EOF
-		default:
-			return nil, err
-		}
-	}
+	return end, nil
 }
 
 // parseHostLine checks a record: a group after the last, of this scan,

@@ -233,9 +233,9 @@ func (e *Engine) run(parent context.Context, emit func(*record.PortResult, uint6
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	e.stop = cancel
-	limit, err := raiseNoFile()
+	limit, err := openFileLimit()
 	if err != nil {
-		return fmt.Errorf("raising the open-file limit: %w", err)
+		return fmt.Errorf("reading the open-file limit: %w", err)
 	}
 	e.par = e.cfg.MaxParallel
 	if e.par == 0 {

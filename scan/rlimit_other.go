@@ -1,6 +1,8 @@
-//go:build !linux && !darwin
+//go:build !unix
 
 package scan
 
-// raiseNoFile has nothing to raise here; 0 means no known limit.
-func raiseNoFile() (uint64, error) { return 0, nil }
+func openFileLimit() (uint64, error) { return 0, nil }
+
+// RaiseOpenFileLimit does nothing where there is no such limit.
+func RaiseOpenFileLimit() error { return nil }
