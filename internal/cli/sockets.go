@@ -79,7 +79,7 @@ processes are hidden: their sockets show no pid.`,
 func runSockets(cmd *cobra.Command, env *Env, f *socketsFlags) error {
 	format, err := report.ParseFormat(f.output)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return socketsUsage("%v", err)
 	}
 	opts := sockets.Options{
 		NoTCP:   f.udp && !f.tcp,
@@ -94,36 +94,36 @@ func runSockets(cmd *cobra.Command, env *Env, f *socketsFlags) error {
 	if cmd.Flags().Changed("port") {
 		pr, err := portspec.ParseRanges(f.ports)
 		if err != nil {
-			return usageErrorf("bad --port: %v", err)
+			return socketsUsage("bad --port: %v", err)
 		}
 		filter.Ports = pr.Contains
 	}
 	if cmd.Flags().Changed("pid") {
 		if f.pid <= 0 {
-			return usageErrorf("bad --pid %d: a pid is a positive number", f.pid)
+			return socketsUsage("bad --pid %d: a pid is a positive number", f.pid)
 		}
 		ok, err := sockets.ProcessExists(cmd.Context(), f.pid)
 		if err != nil {
 			return failure(err)
 		}
 		if !ok {
-			return usageErrorf("no such process: pid %d", f.pid)
+			return socketsUsage("no such process: pid %d", f.pid)
 		}
 		filter.PID = f.pid
 	}
 	if cmd.Flags().Changed("process") && f.process == "" {
-		return usageErrorf("bad --process: give a process name")
+		return socketsUsage("bad --process: give a process name")
 	}
 	filter.Process = f.process
 	filter.Exposed = f.exposed
 	if cmd.Flags().Changed("netns") && f.netns == "" {
-		return usageErrorf("bad --netns: give a namespace name")
+		return socketsUsage("bad --netns: give a namespace name")
 	}
 
 	snap, err := sockets.List(cmd.Context(), opts)
 	if err != nil {
 		if errorsIsNoNetns(err) {
-			return usageErrorf("%v", err)
+			return socketsUsage("%v", err)
 		}
 		return failure(err)
 	}
@@ -134,4 +134,9 @@ func runSockets(cmd *cobra.Command, env *Env, f *socketsFlags) error {
 	ss := filter.Apply(snap.Sockets)
 	style := report.Style{Verbose: f.verbose, Color: colorWanted(env.Stdout)}
 	return failure(report.WriteSockets(env.Stdout, format, ss, style))
+}
+
+// socketsUsage reports bad input to ajar sockets, pointing at its help.
+func socketsUsage(format string, a ...any) error {
+	return usageErrorf("%s (see 'ajar sockets --help')", fmt.Sprintf(format, a...))
 }

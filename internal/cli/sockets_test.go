@@ -33,14 +33,16 @@ func TestSocketsBadInput(t *testing.T) {
 		{[]string{"sockets", "-o", "nosuch"}, `ajar: unknown output format "nosuch"`},
 		{[]string{"sockets", "-4=maybe"}, `ajar: invalid argument "maybe" for --ipv4: not true or false`},
 		{[]string{"ls", "--bogus"}, "ajar: unknown flag: --bogus (see 'ajar sockets --help')"},
+		{[]string{"sockets", "--netns", "ajar-no-such-ns"}, "ajar: no such network namespace: ajar-no-such-ns"},
 	}
 	for _, tt := range tests {
 		stdout, stderr, code := runAjar(t, tt.args...)
 		if code != cli.ExitUsage {
 			t.Errorf("ajar %v: exit %d, want %d", tt.args, code, cli.ExitUsage)
 		}
-		if !strings.HasPrefix(stderr, tt.want) || strings.Count(stderr, "\n") != 1 {
-			t.Errorf("ajar %v: stderr %q, want one line starting %q", tt.args, stderr, tt.want)
+		if !strings.HasPrefix(stderr, tt.want) || strings.Count(stderr, "\n") != 1 ||
+			!strings.HasSuffix(stderr, " (see 'ajar sockets --help')\n") {
+			t.Errorf("ajar %v: stderr %q, want one line starting %q and pointing at the help", tt.args, stderr, tt.want)
 		}
 		for _, internal := range []string{"strconv", "Parse", "ajar: ajar", "sockets: ajar"} {
 			if strings.Contains(stderr, internal) {
