@@ -1,6 +1,7 @@
 package fingerprint
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -148,6 +149,7 @@ func (s *session) identifyUDP(ctx context.Context) (*record.Service, error) {
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var heard replies
 	results := make([]chan *record.Service, len(order))
 	for i := range results {
 		results[i] = make(chan *record.Service, 1)
@@ -165,7 +167,7 @@ func (s *session) identifyUDP(ctx context.Context) (*record.Service, error) {
 			}
 			wg.Go(func() {
 				defer release()
-				results[i] <- s.tryUDP(wctx, p)
+				results[i] <- s.tryUDP(wctx, p, &heard)
 			})
 		}
 	})
@@ -175,13 +177,43 @@ func (s *session) identifyUDP(ctx context.Context) (*record.Service, error) {
 			return svc, nil
 		}
 	}
-	return nil, ErrNoMatch
+	return heard.unknown()
+}
+
+// replies keeps the first reply any probe of a port drew.
+type replies struct {
+	mu    sync.Mutex
+	first []byte
+}
+
+// heard notes what a probe's connection read.
+func (r *replies) heard(c *Conn) {
+	if len(c.first) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.first == nil {
+		r.first = bytes.Clone(c.first)
+	}
+}
+
+// unknown is the answer when no plugin recognised the port: "unknown",
+// with the first reply as its banner, when it answered any probe (which
+// proves it open), else ErrNoMatch.
+func (r *replies) unknown() (*record.Service, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.first == nil {
+		return nil, ErrNoMatch
+	}
+	return &record.Service{Name: "unknown", Method: "probed", Banner: Printable(r.first, bannerMax)}, nil
 }
 
 // tryUDP runs one plugin's exchange on a socket of its own: connected to
 // the port, or, when the plugin's probe takes answers from another port
 // of the host, unconnected.
-func (s *session) tryUDP(ctx context.Context, p Plugin) *record.Service {
+func (s *session) tryUDP(ctx context.Context, p Plugin, heard *replies) *record.Service {
 	if ctx.Err() != nil {
 		return nil
 	}
@@ -198,6 +230,7 @@ func (s *session) tryUDP(ctx context.Context, p Plugin) *record.Service {
 		return nil
 	}
 	defer c.Close()
+	defer heard.heard(c)
 	return s.call(ctx, p, c)
 }
 

@@ -236,7 +236,8 @@ func TestIdentifyUDPBudget(t *testing.T) {
 }
 
 // TestIdentifyUDPNoFalseName: a port that answers everything with
-// garbage, or with what it was sent, is not named.
+// garbage, or with what it was sent, is named by no protocol: it is
+// "unknown", with what it said.
 func TestIdentifyUDPNoFalseName(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	var mu sync.Mutex
@@ -260,9 +261,10 @@ func TestIdentifyUDPNoFalseName(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRecorder(t, c.answer)
-			name, err := identifyUDP(t, udpQuick, r.addr)
-			if !errors.Is(err, fingerprint.ErrNoMatch) {
-				t.Errorf("named %q (%v)", name, err)
+			svc, err := udpQuick.Identify(t.Context(), fingerprint.Target{Addr: r.addr, Proto: portspec.UDP})
+			// It answered: open, but named by no protocol.
+			if err != nil || svc.Name != "unknown" || svc.Banner == "" {
+				t.Errorf("%+v, %v; want unknown with a banner", svc, err)
 			}
 			if len(r.arrivals()) == 0 {
 				t.Error("nothing sent")
