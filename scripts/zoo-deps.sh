@@ -20,6 +20,10 @@ pkgs=(
   nats-server slapd samba tigervnc-standalone-server inetutils-telnetd openbsd-inetd squid
   etcd-server haproxy ngircd prosody rsync rpcbind influxdb
   prometheus-node-exporter dante-server tinyproxy xrdp kamailio
+  # The second zoo (internal/zoo, Options.Set = Second): daemons the
+  # first does not run. Keep in step with internal/zoo/second.go.
+  lighttpd unbound beanstalkd stunnel4 varnish gearman-job-server privoxy
+  dropbear-bin gophernicus oidentd coturn nsd webfs mini-httpd ziproxy
 )
 
 # One dpkg-query for all: it names the installed ones (and exits 1 when
@@ -66,7 +70,10 @@ units=(ssh nginx apache2 vsftpd exim4 dovecot redis-server memcached
   postgresql mariadb mosquitto snmpd chrony rabbitmq-server nats-server
   slapd smbd nmbd samba-ad-dc squid etcd haproxy ngircd prosody rsync
   rpcbind rpcbind.socket influxdb prometheus-node-exporter danted
-  tinyproxy xrdp xrdp-sesman kamailio epmd epmd.socket)
+  tinyproxy xrdp xrdp-sesman kamailio epmd epmd.socket
+  lighttpd unbound unbound-resolvconf beanstalkd stunnel4 varnish varnishncsa
+  gearman-job-server privoxy dropbear gophernicus.socket oidentd coturn nsd
+  webfs mini-httpd ziproxy)
 if [ -d /run/systemd/system ]; then
   systemctl disable --now "${units[@]}" >/dev/null 2>&1 || true
 else

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -32,6 +33,7 @@ var udpRequests = map[string]struct {
 	"snmp":    {snmpGetSysDescr(), checkSNMP},
 	"sip":     {[]byte(sipOptions), checkSIP},
 	"rpcbind": {rpcNull(0x7a6f6f01), checkRPC(0x7a6f6f01)},
+	"stun":    {stunBinding, checkSTUN},
 }
 
 // Probe checks that a service answers at addr: a TCP connection is
@@ -244,4 +246,18 @@ func head(b []byte) []byte {
 		return b[:64]
 	}
 	return b
+}
+
+// stunBinding is a STUN Binding request (RFC 8489 section 5): type
+// 0x0001, no attributes, the magic cookie and a transaction id.
+var stunBinding = []byte{0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, 'a', 'j', 'a', 'r', 'z', 'o', 'o', 's', 't', 'u', 'n', '1'}
+
+func checkSTUN(b []byte) error {
+	if len(b) < 20 || binary.BigEndian.Uint16(b) != 0x0101 || binary.BigEndian.Uint32(b[4:]) != 0x2112a442 {
+		return fmt.Errorf("not a STUN Binding success response: % x", head(b))
+	}
+	if string(b[8:20]) != string(stunBinding[8:20]) {
+		return errors.New("STUN response to another transaction")
+	}
+	return nil
 }

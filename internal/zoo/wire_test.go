@@ -164,6 +164,8 @@ func checkWire(ctx context.Context, s Service, addr netip.Addr) error {
 	if len(wc.send) > 0 {
 		// {N} makes each check's IRC nickname its own.
 		send := bytes.ReplaceAll(wc.send, []byte("{N}"), strconv.AppendInt(nil, time.Now().UnixNano()%1e6, 10))
+		// {P} is the port the service answers on.
+		send = bytes.ReplaceAll(send, []byte("{P}"), strconv.AppendInt(nil, int64(s.Port), 10))
 		if _, err := c.Write(send); err != nil {
 			return err
 		}

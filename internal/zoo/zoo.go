@@ -96,9 +96,50 @@ func ParseLayout(s string) (Layout, error) {
 	return 0, fmt.Errorf("unknown layout %q: want usual or shuffled", s)
 }
 
-// Options configures Start. The zero value starts every daemon in the
-// usual layout.
+// Set names one of the zoo's two independent sets of daemons.
+type Set int
+
+const (
+	// First is the zoo the detectors were written against (zoo/README.md).
+	First Set = iota
+	// Second is a zoo of other daemons, none of which the first runs,
+	// for identification on services no detector was tuned to
+	// (internal/zoo/second.go).
+	Second
+)
+
+// String returns "first" or "second".
+func (s Set) String() string {
+	if s == Second {
+		return "second"
+	}
+	return "first"
+}
+
+// ParseSet reads "first" or "second".
+func ParseSet(s string) (Set, error) {
+	switch s {
+	case "first", "":
+		return First, nil
+	case "second":
+		return Second, nil
+	}
+	return 0, fmt.Errorf("unknown zoo set %q: want first or second", s)
+}
+
+// catalogOf lists the daemons of a set.
+func catalogOf(s Set) []*daemon {
+	if s == Second {
+		return catalogSecond()
+	}
+	return catalog()
+}
+
+// Options configures Start. The zero value starts every daemon of the
+// first set in the usual layout.
 type Options struct {
+	// Set is the set of daemons to start from.
+	Set Set
 	// Only names the daemons to start (see Daemons); empty means all.
 	// Daemons a chosen one needs (haproxy needs nginx) come along.
 	Only []string
@@ -134,10 +175,14 @@ type Zoo struct {
 	layout Layout
 }
 
-// Daemons lists the names of every daemon the zoo knows, for Options.Only.
-func Daemons() []string {
+// Daemons lists the names of every daemon of the first set, for
+// Options.Only.
+func Daemons() []string { return DaemonsOf(First) }
+
+// DaemonsOf lists the names of every daemon of a set.
+func DaemonsOf(s Set) []string {
 	var names []string
-	for _, d := range catalog() {
+	for _, d := range catalogOf(s) {
 		names = append(names, d.name)
 	}
 	return names
@@ -150,7 +195,7 @@ func Daemons() []string {
 func Start(t testing.TB, opts Options) *Zoo {
 	t.Helper()
 	netnstest.RequirePrivileges(t)
-	defs, err := choose(catalog(), opts.Only)
+	defs, err := choose(catalogOf(opts.Set), opts.Only)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +263,7 @@ func choose(all []*daemon, only []string) ([]*daemon, error) {
 	add = func(name string) error {
 		i := slices.IndexFunc(all, func(d *daemon) bool { return d.name == name })
 		if i < 0 {
-			return fmt.Errorf("zoo: no daemon %q (have %v)", name, Daemons())
+			return fmt.Errorf("zoo: no daemon %q here", name)
 		}
 		want[name] = true
 		for _, n := range all[i].needs {

@@ -3,7 +3,7 @@
 // Command zoo starts ajar's daemon zoo, runs one command in the zoo's
 // scanner namespace, writes the truth table, and stops the zoo:
 //
-//	go run ./internal/zoo/cmd/zoo [-layout usual|shuffled] [-truth FILE] [-only a,b] [-seed N] -- COMMAND ARGS...
+//	go run ./internal/zoo/cmd/zoo [-set first|second] [-layout usual|shuffled] [-truth FILE] [-only a,b] [-seed N] -- COMMAND ARGS...
 //
 // In COMMAND's arguments "{target}" becomes the target's address; its
 // environment also has ZOO_TARGET (the address), ZOO_TRUTH (the truth
@@ -35,7 +35,8 @@ func main() {
 func run() int {
 	layoutName := flag.String("layout", "usual", "port layout: usual or shuffled")
 	truthPath := flag.String("truth", "", "write the truth table as JSON to this `file`")
-	only := flag.String("only", "", "comma-separated daemons to start (default all): "+strings.Join(zoo.Daemons(), ","))
+	setName := flag.String("set", "first", "the zoo's set of daemons: first or second ("+strings.Join(zoo.DaemonsOf(zoo.Second), ",")+")")
+	only := flag.String("only", "", "comma-separated daemons of the set to start (default all): "+strings.Join(zoo.Daemons(), ","))
 	seed := flag.Uint64("seed", 1, "seed of the shuffled layout")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: zoo [flags] -- COMMAND ARGS...\n")
@@ -43,6 +44,8 @@ func run() int {
 	}
 	flag.Parse()
 	layout, err := zoo.ParseLayout(*layoutName)
+	set, serr := zoo.ParseSet(*setName)
+	err = errors.Join(err, serr)
 	if err != nil || flag.NArg() == 0 {
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "zoo:", err)
@@ -50,7 +53,7 @@ func run() int {
 		flag.Usage()
 		return 2
 	}
-	opts := zoo.Options{Layout: layout, Seed: *seed}
+	opts := zoo.Options{Set: set, Layout: layout, Seed: *seed}
 	if *only != "" {
 		opts.Only = strings.Split(*only, ",")
 	}
