@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ajarsec/ajar/internal/netnstest"
 	"github.com/ajarsec/ajar/target/perm"
 )
 
@@ -111,22 +112,35 @@ func waitLines(t *testing.T, s *bgScan, path string, n int) int {
 	}
 }
 
-// listenLoopback opens n listeners on an address of 127.0.0.0/8 of its
-// own, where other tests' listeners on 127.0.0.1 cannot answer, and
-// returns the address and the ports.
-func listenLoopback(t *testing.T, n int) (string, map[int]bool) {
+// listenLoopback makes a namespace of the test's own and opens n
+// listeners on an address of its 127.0.0.0/8, so that no other test's
+// listener is seen; it returns the namespace, the address and the ports.
+func listenLoopback(t *testing.T, n int) (*netnstest.NS, string, map[int]bool) {
 	t.Helper()
+	ns := netnstest.New(t)
 	addr := fmt.Sprintf("127.%d.%d.%d", 1+rand.IntN(254), rand.IntN(256), 1+rand.IntN(254))
 	open := map[int]bool{}
-	for range n {
-		l, err := net.Listen("tcp4", addr+":0")
-		if err != nil {
-			t.Fatal(err)
+	var ls []net.Listener
+	err := ns.Do(func() error {
+		for range n {
+			l, err := net.Listen("tcp4", addr+":0")
+			if err != nil {
+				return err
+			}
+			ls = append(ls, l)
+			open[l.Addr().(*net.TCPAddr).Port] = true
 		}
-		t.Cleanup(func() { l.Close() })
-		open[l.Addr().(*net.TCPAddr).Port] = true
+		return nil
+	})
+	t.Cleanup(func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return addr, open
+	return ns, addr, open
 }
 
 // checkLoopback checks that each port of 1-65535 is reported once and is
@@ -194,12 +208,12 @@ func xmlPorts(t *testing.T, path string) (ports map[int]string, extra int) {
 // run's outputs (stdout and the --save file) hold the whole scan, each
 // port once, then that the checkpoint is gone.
 func TestResumeAfterKill(t *testing.T) {
-	addr, open := listenLoopback(t, 20)
-	others := hostListeners(t, open)
+	ns, addr, open := listenLoopback(t, 20)
+	others := map[int]bool{} // the namespace is the test's own
 	dir := t.TempDir()
 	ckpt, xmlPath := filepath.Join(dir, "scan.ckpt"), filepath.Join(dir, "scan.xml")
 	// 8,000 probes a second: about eight seconds for all ports.
-	s := startScan(t, exec.Command(ajarBin, "scan", "-sT", "-p-", "--rate", "8000", "--all-ports", "-o", "jsonl",
+	s := startScan(t, ns.Command(ajarBin, "scan", "-sT", "-p-", "--rate", "8000", "--all-ports", "-o", "jsonl",
 		"--save", "xml:"+xmlPath, "--checkpoint", ckpt, addr))
 	mark := waitMark(t, s, ckpt, 5000)
 	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -214,7 +228,7 @@ func TestResumeAfterKill(t *testing.T) {
 	}
 	t.Logf("killed after %d results, checkpoint mark %d", killed, mark)
 
-	out, stderr, code := ajar(t, "scan", "--resume", ckpt)
+	out, stderr, code := runIn(t, ns, "scan", "--resume", ckpt)
 	if code != 0 {
 		t.Fatalf("resume: exit %d: %s", code, stderr)
 	}
@@ -240,11 +254,11 @@ func TestResumeAfterKill(t *testing.T) {
 // with SIGKILL, and resumes again: the last run's table and --save files
 // account for every port once, open ports listed and the rest counted.
 func TestResumeInterruptTwice(t *testing.T) {
-	addr, open := listenLoopback(t, 10)
-	others := hostListeners(t, open)
+	ns, addr, open := listenLoopback(t, 10)
+	others := map[int]bool{} // the namespace is the test's own
 	dir := t.TempDir()
 	ckpt, xmlPath, jsonlPath := filepath.Join(dir, "scan.ckpt"), filepath.Join(dir, "scan.xml"), filepath.Join(dir, "scan.jsonl")
-	s := startScan(t, exec.Command(ajarBin, "scan", "-sT", "-p-", "--rate", "5000", "--checkpoint", ckpt,
+	s := startScan(t, ns.Command(ajarBin, "scan", "-sT", "-p-", "--rate", "5000", "--checkpoint", ckpt,
 		"--save", "xml:"+xmlPath, "--save", "jsonl:"+jsonlPath, addr))
 	// Without --all-ports the mark moves when closed ports are counted,
 	// every ten seconds: stop when the scan has found some open ports.
@@ -263,13 +277,13 @@ func TestResumeInterruptTwice(t *testing.T) {
 
 	// Resume, slower, and kill the resumed run once it has counted
 	// closed ports (every ten seconds) and moved the mark.
-	s = startScan(t, exec.Command(ajarBin, "scan", "--resume", ckpt, "--rate", "2000"))
+	s = startScan(t, ns.Command(ajarBin, "scan", "--resume", ckpt, "--rate", "2000"))
 	second := waitMark(t, s, ckpt, first+1)
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	s.wait(t)
 	t.Logf("%d open ports found when interrupted; mark %d after SIGINT, %d when killed", found, first, second)
 
-	out, stderr, code := ajar(t, "scan", "--resume", ckpt, "-o", "json", "-q")
+	out, stderr, code := runIn(t, ns, "scan", "--resume", ckpt, "-o", "json", "-q")
 	if code != 0 || stderr != "" {
 		t.Fatalf("resume: exit %d, stderr %q (want none with -q)", code, stderr)
 	}
@@ -338,10 +352,10 @@ func TestResumeBed(t *testing.T) {
 // seed: the shards are disjoint and together make the whole scan. One
 // shard runs with a checkpoint, which a complete scan removes.
 func TestShardsUnion(t *testing.T) {
-	addr, _ := listenLoopback(t, 5)
+	ns, addr, _ := listenLoopback(t, 5)
 	ckpt := filepath.Join(t.TempDir(), "shard.ckpt")
 	args := []string{"scan", "-sT", "-p", "1-6000,65000-65535", "--all-ports", "-o", "jsonl", "-q", "--seed", "42"}
-	whole, stderr, code := ajar(t, append(args, addr)...)
+	whole, stderr, code := runIn(t, ns, append(args, addr)...)
 	if code != 0 {
 		t.Fatalf("whole scan: %d %s", code, stderr)
 	}
@@ -355,7 +369,7 @@ func TestShardsUnion(t *testing.T) {
 		if i == 2 {
 			a = append(a, "--checkpoint", ckpt)
 		}
-		out, stderr, code := ajar(t, append(a, addr)...)
+		out, stderr, code := runIn(t, ns, append(a, addr)...)
 		if code != 0 {
 			t.Fatalf("shard %d/3: exit %d: %s", i, code, stderr)
 		}

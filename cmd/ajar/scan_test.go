@@ -7,7 +7,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"maps"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,20 +67,12 @@ func byPort(t *testing.T, recs []scanRecord) map[int]scanRecord {
 	return m
 }
 
-// TestScanLoopbackFull scans every port of 127.0.0.1 at default settings
-// and checks each port's state against the listeners the test opened.
+// TestScanLoopbackFull scans every port of 127.0.0.1, in a namespace of
+// its own, at default settings, and checks each port's state against the
+// listeners the test opened there.
 func TestScanLoopbackFull(t *testing.T) {
-	open := map[int]bool{}
-	for range 20 {
-		l, err := net.Listen("tcp4", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		open[l.Addr().(*net.TCPAddr).Port] = true
-	}
-	others := hostListeners(t, open)
-	out, stderr, code := ajar(t, "scan", "-sT", "-p-", "--all-ports", "-o", "jsonl", "127.0.0.1")
+	ns, addr, open := listenLoopback(t, 20)
+	out, stderr, code := runIn(t, ns, "scan", "-sT", "-p-", "--all-ports", "-o", "jsonl", addr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -91,29 +82,10 @@ func TestScanLoopbackFull(t *testing.T) {
 			if r.State != "open" || r.Reason != "connected" {
 				t.Errorf("port %d: %s (%s), want open", p, r.State, r.Reason)
 			}
-		case others[p]:
-			// another process's listener: not the test's truth
 		case r.State != "closed" || r.Reason != "conn-refused":
 			t.Errorf("port %d: %s (%s), want closed: nothing listens there", p, r.State, r.Reason)
 		}
 	}
-}
-
-// hostListeners returns TCP ports other processes listen on, from ajar's
-// own socket listing.
-func hostListeners(t *testing.T, ours map[int]bool) map[int]bool {
-	t.Helper()
-	out, stderr, code := ajar(t, "sockets", "--tcp", "-o", "json")
-	if code != 0 {
-		t.Fatalf("ajar sockets: %d %s", code, stderr)
-	}
-	m := map[int]bool{}
-	for _, r := range jsonRecords(t, out) {
-		if !ours[r.Port] {
-			m[r.Port] = true
-		}
-	}
-	return m
 }
 
 // bedTruth is the test bed's layout: 20 open ports, a band rejected with
