@@ -20,57 +20,6 @@ import (
 // Probes go out a few at a time per host (UDPLimiter), and the whole
 // port stays within Config.Timeout.
 
-// DefaultUDPPerHost is how many UDP identification probes may be in
-// flight to one host at once.
-const DefaultUDPPerHost = 4
-
-// UDPLimiter bounds the UDP identification probes in flight to each host,
-// across every port identified with the Configs that share it, so that a
-// host with many silent ports is not flooded. Its methods are safe for
-// concurrent use.
-type UDPLimiter struct {
-	perHost int
-	mu      sync.Mutex
-	hosts   map[netip.Addr]*hostSlots
-}
-
-type hostSlots struct {
-	ch   chan struct{}
-	refs int
-}
-
-// NewUDPLimiter returns a limiter of perHost probes per host (at least
-// one).
-func NewUDPLimiter(perHost int) *UDPLimiter {
-	return &UDPLimiter{perHost: max(perHost, 1), hosts: make(map[netip.Addr]*hostSlots)}
-}
-
-// acquire waits for a slot of host, and returns its release.
-func (l *UDPLimiter) acquire(ctx context.Context, host netip.Addr) (release func(), err error) {
-	l.mu.Lock()
-	h := l.hosts[host]
-	if h == nil {
-		h = &hostSlots{ch: make(chan struct{}, l.perHost)}
-		l.hosts[host] = h
-	}
-	h.refs++
-	l.mu.Unlock()
-	unref := func() {
-		l.mu.Lock()
-		if h.refs--; h.refs == 0 {
-			delete(l.hosts, host)
-		}
-		l.mu.Unlock()
-	}
-	select {
-	case h.ch <- struct{}{}:
-		return func() { <-h.ch; unref() }, nil
-	case <-ctx.Done():
-		unref()
-		return nil, ctx.Err()
-	}
-}
-
 // maxUDPReplies bounds the datagrams ExchangeUDP reads.
 const maxUDPReplies = 8
 
@@ -103,14 +52,13 @@ func ExchangeUDP(c *Conn, datagrams [][]byte, parse func([]byte) (*record.Servic
 }
 
 // udpOrder orders the UDP plugins for port: those that claim it (by their
-// Info or their probe), then those with a probe by the probe's rarity,
-// then the rest by their own.
-func udpOrder(plugins []Plugin, port uint16) []Plugin {
+// Info or their probe), the first own of them, then those with a probe by
+// the probe's rarity, then the rest by their own.
+func udpOrder(plugins []Plugin, port uint16) (order []Plugin, own int) {
 	byName := make(map[string]Plugin, len(plugins))
 	for _, p := range plugins {
 		byName[p.Info().Name] = p
 	}
-	var order []Plugin
 	add := func(p Plugin) {
 		if p != nil && !contains(order, p) {
 			order = append(order, p)
@@ -129,20 +77,21 @@ func udpOrder(plugins []Plugin, port uint16) []Plugin {
 			add(p)
 		}
 	}
+	own = len(order)
 	for _, pr := range probes {
 		add(byName[pr.Name])
 	}
 	for _, p := range plugins {
 		add(p)
 	}
-	return order
+	return order, own
 }
 
 // identifyUDP offers each UDP plugin a datagram exchange, in udpOrder, a
 // few at a time per host; the first in order that recognises its answer
 // wins, as soon as every plugin before it has given up.
 func (s *session) identifyUDP(ctx context.Context) (*record.Service, error) {
-	order := udpOrder(Plugins(portspec.UDP), s.t.Addr.Port())
+	order, own := udpOrder(Plugins(portspec.UDP), s.t.Addr.Port())
 	lim := s.cfg.UDPLimiter
 	if lim == nil {
 		lim = NewUDPLimiter(DefaultUDPPerHost)
@@ -158,7 +107,7 @@ func (s *session) identifyUDP(ctx context.Context) (*record.Service, error) {
 	defer wg.Wait()
 	wg.Go(func() {
 		for i, p := range order {
-			release, err := lim.acquire(wctx, s.t.Addr.Addr())
+			release, err := lim.acquire(wctx, s.t.Addr.Addr(), i < own)
 			if err != nil {
 				for _, r := range results[i:] {
 					r <- nil

@@ -332,3 +332,62 @@ func TestUDPLimiter(t *testing.T) {
 		t.Errorf("%d hosts kept after every release", n)
 	}
 }
+
+// TestUDPLimiterOwnFirst: a port's own probe waiting for a full host goes
+// before another port's fallback probe that waited longer.
+func TestUDPLimiterOwnFirst(t *testing.T) {
+	l := fingerprint.NewUDPLimiter(1)
+	h := netip.MustParseAddr("10.0.0.1")
+	ctx := t.Context()
+	rel, err := fingerprint.AcquireUDP(l, ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := make(chan string, 2)
+	var wg sync.WaitGroup
+	wait := func(name string, acquire func(*fingerprint.UDPLimiter, context.Context, netip.Addr) (func(), error)) {
+		wg.Go(func() {
+			r, err := acquire(l, ctx, h)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			order <- name
+			r()
+		})
+	}
+	wait("fallback", fingerprint.AcquireUDP)
+	waitFor(t, func() bool { return fingerprint.UDPLimiterWaiting(l, h) == 1 })
+	wait("own", fingerprint.AcquireUDPOwn)
+	waitFor(t, func() bool { return fingerprint.UDPLimiterWaiting(l, h) == 2 })
+	rel()
+	wg.Wait()
+	if first, second := <-order, <-order; first != "own" || second != "fallback" {
+		t.Errorf("served %s then %s, want own then fallback", first, second)
+	}
+	// A waiter whose context ends leaves the queue.
+	rel, _ = fingerprint.AcquireUDP(l, ctx, h)
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if _, err := fingerprint.AcquireUDPOwn(l, short, h); err == nil {
+		t.Error("acquired a full host")
+	}
+	if n := fingerprint.UDPLimiterWaiting(l, h); n != 0 {
+		t.Errorf("%d waiting after the context ended", n)
+	}
+	rel()
+	if n := fingerprint.UDPLimiterHosts(l); n != 0 {
+		t.Errorf("%d hosts kept", n)
+	}
+}
+
+// waitFor polls cond until it holds, for at most two seconds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 2 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
