@@ -2,6 +2,7 @@ package netbiosns
 
 import (
 	"bytes"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -22,6 +23,34 @@ const status = "\x61\x6a\x84\x00\x00\x00\x00\x01\x00\x00\x00\x00" +
 	"WORKGROUP      \x00\x84\x00" +
 	"AJAR-HOST      \x20\x04\x00" +
 	"\x02\x00\x5e\x10\x20\x30"
+
+// nmbdCapture is Samba 4.17.12's nmbd (Debian 12) answering Request, in
+// a test namespace, with netbios name AJARBED and workgroup AJARWG: five
+// names and 46 bytes of statistics, the MAC among them zero.
+const nmbdCapture = "616a8400000000010000000020434b4141414141414141414141414141414141414141414141" +
+	"41414141414141000021000100000000008905414a4152424544202020202020202000040041" +
+	"4a41524245442020202020202020030400414a41524245442020202020202020200400414a41" +
+	"525747202020202020202020008400414a415257472020202020202020201e84000000000000" +
+	"0000000000000000000000000000000000000000000000000000000000000000000000000000" +
+	"000000"
+
+func TestParseNmbd(t *testing.T) {
+	b, err := hex.DecodeString(nmbdCapture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ParseStatus(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Names) != 5 || st.Names[3] != (Name{"AJARWG", 0x00, true}) || st.Names[2].Suffix != 0x20 {
+		t.Errorf("names %+v", st.Names)
+	}
+	svc, err := Parse(b)
+	if err != nil || svc.ExtraInfo != "name: AJARBED; workgroup: AJARWG" {
+		t.Errorf("%+v, %v", svc, err)
+	}
+}
 
 func TestRequest(t *testing.T) {
 	want := "\x61\x6a\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00" + "\x20" + encodedStar + "\x00" + "\x00\x21\x00\x01"
