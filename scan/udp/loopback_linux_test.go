@@ -194,16 +194,22 @@ func TestEngineLoopback(t *testing.T) {
 }
 
 func BenchmarkProbeLoopback(b *testing.B) {
+	// A protocol's two datagrams for every port, as a Payloads table
+	// gives them: a probe that sends them allocates nothing either.
+	two := [][]byte{[]byte("first"), []byte("second")}
+	table := func(uint16) ([][]byte, func([]byte) bool) { return two, nil }
 	for _, c := range []struct {
 		name string
+		pr   udp.Prober
 		dst  func(b *testing.B) netip.AddrPort
 	}{
-		{"open", func(b *testing.B) netip.AddrPort { return echoServer(b, "udp4", "127.0.0.1") }},
-		{"closed", func(b *testing.B) netip.AddrPort { return freePort(b, "udp4", "127.0.0.1") }},
+		{"open", udp.Prober{}, func(b *testing.B) netip.AddrPort { return echoServer(b, "udp4", "127.0.0.1") }},
+		{"closed", udp.Prober{}, func(b *testing.B) netip.AddrPort { return freePort(b, "udp4", "127.0.0.1") }},
+		{"open-payload", udp.Prober{Payloads: table}, func(b *testing.B) netip.AddrPort { return echoServer(b, "udp4", "127.0.0.1") }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			dst := c.dst(b)
-			w := udp.Prober{}.NewWorker()
+			w := c.pr.NewWorker()
 			defer w.Close()
 			ctx := context.Background()
 			want := w.Probe(ctx, dst, time.Second).State
