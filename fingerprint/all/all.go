@@ -4,10 +4,14 @@ package all
 
 import (
 	_ "github.com/ajarsec/ajar/fingerprint/amqp"
+	_ "github.com/ajarsec/ajar/fingerprint/beanstalk"
 	_ "github.com/ajarsec/ajar/fingerprint/cassandra"
 	_ "github.com/ajarsec/ajar/fingerprint/dns"
 	_ "github.com/ajarsec/ajar/fingerprint/ftp"
+	_ "github.com/ajarsec/ajar/fingerprint/gearman"
+	_ "github.com/ajarsec/ajar/fingerprint/gopher"
 	_ "github.com/ajarsec/ajar/fingerprint/http"
+	_ "github.com/ajarsec/ajar/fingerprint/ident"
 	_ "github.com/ajarsec/ajar/fingerprint/ike"
 	_ "github.com/ajarsec/ajar/fingerprint/imap"
 	_ "github.com/ajarsec/ajar/fingerprint/irc"
