@@ -24,20 +24,32 @@ const (
 )
 
 // Top gives the n ports of proto most likely to be open, most likely
-// first. It fails when n is below 1 or above TopLen(proto).
+// first. It fails when n is below 1 or above 65535.
 //
 // The list starts with the ports in top_tcp.txt (or top_udp.txt), ordered
 // by the ajar team from the default ports of common server software; it
-// goes on with the rest of ports 1-1023 in ascending order.
+// goes on with the rest of ports 1-1023 in ascending order. Past the
+// TopLen(proto) ports so ranked, it takes the other ports in ascending
+// order (nmap's --top-ports takes up to every port too).
 func Top(proto Proto, n int) ([]uint16, error) {
 	if !proto.valid() {
 		return nil, fmt.Errorf("top ports: unknown protocol %s", proto)
 	}
 	list := topLists()[proto-1]
-	if n < 1 || n > len(list) {
-		return nil, fmt.Errorf("top %s ports: %d is not a count from 1 to %d", proto, n, len(list))
+	if n < 1 || n > 65535 {
+		return nil, fmt.Errorf("top %s ports: %d is not a count from 1 to 65535", proto, n)
 	}
-	return slices.Clone(list[:n]), nil
+	if n <= len(list) {
+		return slices.Clone(list[:n]), nil
+	}
+	out := slices.Grow(slices.Clone(list), n-len(list))
+	ranked := PortsOf(list...)
+	for p := uint16(1); len(out) < n; p++ {
+		if !ranked.Contains(p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // TopTCP is Top(TCP, n).
@@ -46,8 +58,8 @@ func TopTCP(n int) ([]uint16, error) { return Top(TCP, n) }
 // TopUDP is Top(UDP, n).
 func TopUDP(n int) ([]uint16, error) { return Top(UDP, n) }
 
-// TopLen reports how many ports the top list of proto holds: the largest
-// n Top accepts. It is 0 for an unknown protocol.
+// TopLen reports how many ports the ranked top list of proto holds; Top
+// goes on past it in port order. It is 0 for an unknown protocol.
 func TopLen(proto Proto) int {
 	if !proto.valid() {
 		return 0

@@ -102,9 +102,9 @@ func TestTopErrors(t *testing.T) {
 	}{
 		{TCP, 0, "top tcp ports: 0 is not a count from 1 to "},
 		{TCP, -5, "-5 is not a count"},
-		{TCP, TopLen(TCP) + 1, "is not a count"},
+		{TCP, 65536, "is not a count"},
 		{UDP, 0, "top udp ports: 0 is not a count"},
-		{UDP, 65535, "is not a count"},
+		{UDP, 65536, "is not a count"},
 		{Proto(0), 10, "unknown protocol"},
 	} {
 		got, err := Top(tt.proto, tt.n)
@@ -130,8 +130,27 @@ func TestTopSpec(t *testing.T) {
 	if s, _ := TopSpec(3); s.String() != "T:22,80,443" {
 		t.Errorf("TopSpec(3) = %s, want T:22,80,443", s)
 	}
-	if _, err := TopSpec(TopLen(TCP), TCP, UDP); err == nil && TopLen(TCP) > TopLen(UDP) {
-		t.Error("TopSpec beyond the UDP list did not fail")
+	if _, err := TopSpec(65536, TCP, UDP); err == nil {
+		t.Error("TopSpec beyond 65535 did not fail")
+	}
+}
+
+// TestTopPastRanked: past the ranked list, Top goes on in port order, up
+// to every port once (nmap's --top-ports takes any count to 65535).
+func TestTopPastRanked(t *testing.T) {
+	for _, proto := range []Proto{TCP, UDP} {
+		ranked, _ := Top(proto, TopLen(proto))
+		more, err := Top(proto, TopLen(proto)+5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(more[:len(ranked)], ranked) || !slices.IsSorted(more[len(ranked):]) {
+			t.Errorf("%s: past the ranked list: %v", proto, more[len(ranked):])
+		}
+		all, err := Top(proto, 65535)
+		if err != nil || len(all) != 65535 || PortsOf(all...).Len() != 65535 {
+			t.Errorf("%s: top 65535: %d ports, %v", proto, len(all), err)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/report"
@@ -16,36 +17,89 @@ type outputs struct {
 	files []*os.File
 }
 
-func openOutputs(env *Env, output string, saves []string, allPorts bool) (*outputs, error) {
-	format, err := report.ParseScanFormat(output)
+// output is one output the flags ask for: a format and a path, "-" for
+// standard output.
+type output struct {
+	format report.Format
+	path   string
+	flag   string // as given, for errors
+}
+
+// outputList works out the outputs: stdout in the -o format, then each
+// --save. A --save to "-" takes stdout's place (unless -o was given too),
+// and no two outputs may write to one file. Nothing is opened yet.
+func outputList(format string, formatGiven bool, saves []string) ([]output, error) {
+	f, err := report.ParseScanFormat(format)
 	if err != nil {
 		return nil, usageErrorf("%v", err)
 	}
-	opts := report.Options{AllPorts: allPorts, Style: report.Style{Color: colorWanted(env.Stdout)}}
-	stdout, err := report.New(format, env.Stdout, opts)
-	if err != nil {
-		return nil, usageErrorf("%v", err)
-	}
-	o := &outputs{}
-	ws := []report.Writer{stdout}
+	outs := []output{{format: f, path: "-", flag: "-o " + format}}
 	for _, s := range saves {
 		sf, path, err := report.ParseSave(s)
 		if err != nil {
+			return nil, usageErrorf("%v", err)
+		}
+		if path == "-" {
+			if formatGiven || outs[0].flag != "-o "+format {
+				return nil, usageErrorf("%s and --save %s both write to standard output: give one", outs[0].flag, s)
+			}
+			outs[0] = output{format: sf, path: "-", flag: "--save " + s}
+			continue
+		}
+		outs = append(outs, output{format: sf, path: path, flag: "--save " + s})
+	}
+	for i := 1; i < len(outs); i++ {
+		for j := range i {
+			if samePath(outs[i].path, outs[j].path) {
+				return nil, usageErrorf("%s and %s write to one file: give each output its own", outs[j].flag, outs[i].flag)
+			}
+		}
+	}
+	return outs, nil
+}
+
+// samePath reports whether two output paths are one file: the same path
+// once made absolute, or one existing file under two names.
+func samePath(a, b string) bool {
+	if a == "-" || b == "-" {
+		return a == b
+	}
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	if err1 == nil && err2 == nil && aa == bb {
+		return true
+	}
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
+}
+
+func openOutputs(env *Env, format string, formatGiven bool, saves []string, allPorts bool) (*outputs, error) {
+	list, err := outputList(format, formatGiven, saves)
+	if err != nil {
+		return nil, err
+	}
+	o := &outputs{}
+	var ws []report.Writer
+	for _, out := range list {
+		w, opts := env.Stdout, report.Options{AllPorts: allPorts}
+		if out.path == "-" {
+			opts.Style = report.Style{Color: colorWanted(env.Stdout)}
+		} else {
+			fh, err := os.Create(out.path)
+			if err != nil {
+				o.close()
+				return nil, usageErrorf("cannot write %s: %v", out.path, err)
+			}
+			o.files = append(o.files, fh)
+			w = fh
+		}
+		rw, err := report.New(out.format, w, opts)
+		if err != nil {
 			o.close()
 			return nil, usageErrorf("%v", err)
 		}
-		fh, err := os.Create(path)
-		if err != nil {
-			o.close()
-			return nil, usageErrorf("cannot write %s: %v", path, err)
-		}
-		o.files = append(o.files, fh)
-		w, err := report.New(sf, fh, report.Options{AllPorts: allPorts})
-		if err != nil {
-			o.close()
-			return nil, usageErrorf("%v", err)
-		}
-		ws = append(ws, w)
+		ws = append(ws, rw)
 	}
 	o.w = report.Synchronized(report.MultiWriter(ws...))
 	return o, nil

@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -98,6 +99,7 @@ open, who opened them, and should they be?
 	root.SetVersionTemplate("ajar {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return flagError(c, err) })
 	root.AddCommand(newVersionCmd(env), newSocketsCmd(env), newScanCmd(env), newIdentifyCmd(env))
+	root.SetHelpCommand(newHelpCmd(env, root))
 	return root
 }
 
@@ -105,8 +107,11 @@ open, who opened them, and should they be?
 // code. ctx is cancelled by SIGINT or SIGTERM.
 func Run(ctx context.Context, args []string, env *Env) int {
 	root := NewRoot(env)
-	root.SetArgs(rewriteNmapFlags(args))
-	err := root.ExecuteContext(ctx)
+	args, err := rewriteNmapFlags(args)
+	if err == nil {
+		root.SetArgs(args)
+		err = root.ExecuteContext(ctx)
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -119,7 +124,7 @@ func Run(ctx context.Context, args []string, env *Env) int {
 	if errors.As(err, &ee) {
 		code = ee.code
 	}
-	msg := strings.TrimSpace(err.Error())
+	msg := oneLine(strings.TrimSpace(err.Error()))
 	if code == ExitUsage && !strings.Contains(msg, "--help") {
 		msg += " (see 'ajar --help')"
 	}
@@ -148,4 +153,24 @@ func newVersionCmd(env *Env) *cobra.Command {
 			return failure(err)
 		},
 	}
+}
+
+// maxMessage bounds an error line: a 100 kB bad target is not echoed whole.
+const maxMessage = 400
+
+// oneLine makes an error message one line of at most maxMessage bytes,
+// cutting the middle of a longer one (where a long argument is quoted).
+func oneLine(msg string) string {
+	msg = strings.Join(strings.Fields(msg), " ")
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	head, tail := msg[:maxMessage*2/3], msg[len(msg)-maxMessage/4:]
+	for !utf8.ValidString(head) {
+		head = head[:len(head)-1]
+	}
+	for !utf8.ValidString(tail) {
+		tail = tail[1:]
+	}
+	return fmt.Sprintf("%s … (%d bytes cut) … %s", head, len(msg)-len(head)-len(tail), tail)
 }

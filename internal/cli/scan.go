@@ -37,37 +37,15 @@ type scanFlags struct {
 	output                 string
 	saves                  []string
 	allPorts, quiet        bool
-	checkpoint, resume     string
-	service                bool
-	svc                    serviceFlags
-	disc                   discoverFlags
-}
-
-// nmapFlags are nmap's multi-letter single-dash flags, which pflag cannot
-// take, rewritten to ajar's long names before parsing.
-var nmapFlags = map[string]string{
-	"-sS": "--syn",
-	"-sT": "--connect",
-	"-sU": "--udp",
-	"-sV": "--service",
-	"-iL": "--input-file",
-	"-p-": "--ports=-",
-	"-Pn": "--no-ping",
-	"-sn": "--ping-only",
-}
-
-func rewriteNmapFlags(args []string) []string {
-	out := make([]string, 0, len(args))
-	for i, a := range args {
-		if a == "--" {
-			return append(out, args[i:]...)
-		}
-		if long, ok := nmapFlags[a]; ok {
-			a = long
-		}
-		out = append(out, a)
-	}
-	return out
+	// nmap's habits
+	timing, verbose         int
+	open, reason, noResolve bool
+	ipv4, ipv6              bool
+	scanDelay, hostTimeout  time.Duration
+	checkpoint, resume      string
+	service                 bool
+	svc                     serviceFlags
+	disc                    discoverFlags
 }
 
 func newScanCmd(env *Env) *cobra.Command { return newScanCmdFlags(env, nil) }
@@ -81,68 +59,16 @@ func newScanCmdFlags(env *Env, got func(*scanFlags)) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "scan [flags] TARGET...",
 		Short: "Scan hosts for open, closed and filtered TCP and UDP ports",
-		Long: `Scan hosts for open, closed and filtered TCP ports. Every (host, port) pair
-is probed once, in a pseudo-random order, with timeouts adapted to each host's
-measured round-trip time; silent ports are retried, and are "filtered" when
-they stay silent. A port that answers with a reset is "closed"; an ICMP error
-gives a filtered port its reason (admin-prohibited, port-unreach,
-host-unreach, net-unreach).
+		Long: `Scan hosts for open, closed and filtered TCP and UDP ports: -sS (raw SYNs,
+the default as root), -sT (connect, no privileges), -sU (UDP), -sV (name the
+service and version on each open port). Hosts are discovered first when
+there are several (-Pn: no discovery, -sn: discovery only); the pace adapts
+to the path. Ctrl-C stops the scan cleanly (exit 130); --checkpoint and
+--resume go on after a stop or a crash. nmap's spellings work: -sSV, -T4,
+-oA BASE, -oX -, --max-retries, --max-rtt-timeout, -6.
 
--sS (--syn) sends TCP SYNs of ajar's own on a raw socket and reads the
-answers itself: a SYN-ACK is "open" (this machine's kernel resets it, so no
-connection is ever made), a reset "closed". It needs root or CAP_NET_RAW,
-and is the default when ajar has them. -sT (--connect) completes connections
-with connect(): no privileges needed, and the default without them. When
-neither is given, ajar says on stderr which one it picked (not with -q).
-
--sU scans UDP, also without privileges: each port gets a datagram the service
-behind it answers (DNS, NTP, SNMP, SSDP, NetBIOS, mDNS, memcached, SIP, TFTP,
-IKE, OpenVPN; empty for others). A reply means "open", ICMP port unreachable
-"closed", other ICMP errors "filtered", and silence "open|filtered". Hosts
-send few ICMP errors (Linux: about one a second), so silent ports of a UDP
-scan are often closed ones whose answer was rate limited.
-
--sV (--service) names the service and version on each open port with
-ajar's own protocol probes: banners, handshakes, and TLS on any port, with
-the certificate, protocol version, cipher suite and JA3S of TLS services.
-Each port gets at most --service-timeout; ports are identified as the scan
-finds them, --service-parallel at a time. 'ajar identify HOST:PORT' does the
-same without a port scan.
-
-Pace: the rate adapts to the path. It starts at 50,000 probes a second,
-doubles while the probes keep up and no answer is lost, and halves when
-answers are lost on the way (a probe answered only when tried again); it
-changes at most once a timeout, the time it takes to see what a change did.
-Tries sent while packets were being lost do not count against --retries.
---max-rate and --min-rate bound the adaptive rate; --rate N fixes it, evenly
-spaced, with bursts of a few milliseconds' worth at most. ajar says on stderr
-when it had to back off.
-
-Targets: addresses (192.0.2.1, 2001:db8::1), CIDR blocks (10.0.0.0/24),
-ranges (10.0.0.1-20, 10.0.0.1-10.0.1.5) and hostnames, on the command line
-or one per line in a file (-iL FILE, # starts a comment).
-
-Ports: -p 22,80,1000-2000, -p- for all, -p ssh,https by service name,
--p T:22,80,U:53,161 to pick per protocol; --top-ports N or -F (the 100 most
-common) from ajar's own tables. The default is the top 1000 of each protocol
-scanned.
-
-` + discoverHelp + `
-
-Output formats (-o, --save FORMAT:PATH):
-` + report.FormatHelp() + `
-Ctrl-C stops the scan: what was found is written, files stay valid, and ajar
-exits with 130.
-
---checkpoint FILE keeps the scan's progress in FILE, a new file, committed
-every second, so that it survives Ctrl-C, a crash or kill -9. 'ajar scan
---resume FILE' then goes on where the scan stopped, with nothing else on the
-command line: FILE holds the flags, the seed, the shard and the targets as
-resolved. Its outputs (stdout and --save files) first hold what the stopped
-run found, then the rest: the whole scan, no port twice. Only flags of pace
-and output (--rate, --max-parallel, --retries, timeouts, -o, --save, -q,
--sV) may be given anew; others must repeat the saved values. When the scan
-is complete, FILE is removed.`,
+'ajar help scanning' explains techniques, pace, targets, ports, discovery,
+checkpoints and the -T table at length.`,
 		Example: `  ajar scan 127.0.0.1                      the 1000 most common ports
   ajar scan -p- 192.0.2.10                 every port
   ajar scan -p 22,80,443 10.0.0.0/24 --exclude 10.0.0.1
@@ -188,6 +114,7 @@ is complete, FILE is removed.`,
 	fl.StringArrayVar(&f.saves, "save", nil, "also write `FORMAT:PATH`, e.g. xml:scan.xml (repeatable)")
 	fl.BoolVar(&f.allPorts, "all-ports", false, "write closed and filtered ports too, not only open ones")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress or notes on stderr")
+	addNmapHabits(fl, &f)
 	addDiscoverFlags(fl, &f.disc)
 	fl.BoolVar(&f.service, "service", false, "identify the service and version on each open port (nmap's -sV)")
 	f.svc.register(fl)
@@ -218,7 +145,14 @@ func scanPorts(cmd *cobra.Command, f *scanFlags) (portspec.Spec, error) {
 	var err error
 	switch {
 	case fl.Changed("ports"):
-		spec, err = portspec.ParseSpec(f.ports, protos...)
+		list, zero := portZero(f.ports)
+		if zero && list == "" {
+			return portspec.Spec{}, usageErrorf("bad ports: port 0 is not scanned: nothing can listen on it")
+		}
+		if zero && !f.quiet {
+			fmt.Fprintln(cmd.ErrOrStderr(), "ajar: note: port 0 is not scanned: nothing can listen on it")
+		}
+		spec, err = portspec.ParseSpec(list, protos...)
 	case fl.Changed("top-ports"):
 		spec, err = portspec.TopSpec(f.topPorts, protos...)
 	case f.fast:
@@ -277,7 +211,16 @@ func scanTargets(ctx context.Context, env *Env, f *scanFlags, args []string) (ta
 		}
 		exSpecs = append(exSpecs, more...)
 	}
-	set, err := target.Resolve(ctx, specs, target.ResolveOptions{AllAddresses: f.allAddresses})
+	opts := target.ResolveOptions{AllAddresses: f.allAddresses}
+	switch {
+	case f.ipv4 && f.ipv6:
+		return target.Set{}, usageErrorf("give -4 or -6, not both")
+	case f.ipv4:
+		opts.Family = target.IPv4
+	case f.ipv6:
+		opts.Family = target.IPv6
+	}
+	set, err := target.Resolve(ctx, specs, opts)
 	if err != nil {
 		var le *target.LookupError
 		if !errors.As(err, &le) || set.Len() == 0 {
@@ -335,7 +278,7 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	out, err := openOutputs(env, f.output, f.saves, cfg.AllPorts)
+	out, err := openOutputs(env, f.output, cmd.Flags().Changed("output"), f.saves, cfg.AllPorts)
 	if err != nil {
 		if cfg.Resume != nil {
 			cfg.Resume.Close()
@@ -366,6 +309,9 @@ func scanError(cmd *cobra.Command, err, closeErr error) error {
 // run.Config.
 func scanConfig(cmd *cobra.Command, env *Env, f *scanFlags, args []string) (run.Config, error) {
 	ctx := cmd.Context()
+	if err := applyNmapHabits(cmd, f); err != nil {
+		return run.Config{}, err
+	}
 	if f.checkpoint != "" && f.resume != "" {
 		return run.Config{}, usageErrorf("give --resume or --checkpoint, not both: a resumed scan goes on checkpointing to the file it resumes")
 	}

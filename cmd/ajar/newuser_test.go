@@ -1,0 +1,235 @@
+package main_test
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ajarsec/ajar/internal/netnstest"
+)
+
+// These tests are what a new user met in the first hour (issue 11): each
+// failed before its fix.
+
+// TestSilentHostListed: a host named alone whose only port is silent (a
+// UDP listener that answers nothing, a TCP port behind a drop rule) is up
+// and listed with its port, in the table and the XML.
+func TestSilentHostListed(t *testing.T) {
+	bed := netnstest.NewBed(t)
+	var c net.PacketConn
+	if err := bed.InTarget(func() (err error) { c, err = net.ListenPacket("udp4", ":9997"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	bed.Firewall(netnstest.Rule{Proto: "tcp", Ports: "9998", Action: "drop"})
+	addr := bed.TargetAddr4.String()
+	for _, args := range [][]string{
+		{"-sU", "-p", "9997", "--initial-timeout", "300ms", "--max-timeout", "300ms"},
+		{"-sT", "-p", "9998", "--initial-timeout", "300ms", "--max-timeout", "300ms"},
+	} {
+		xmlPath := filepath.Join(t.TempDir(), "scan.xml")
+		out, stderr, code := runIn(t, bed.Scanner, append(append([]string{"scan", "-q", "--all-ports"}, args...), "--save", "xml:"+xmlPath, addr)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		if !strings.Contains(out, "Host is up") || !strings.Contains(out, "1 host up") || !strings.Contains(out, args[2]+"/") {
+			t.Errorf("%v: table does not list the host and its port:\n%s", args, out)
+		}
+		b, _ := os.ReadFile(xmlPath)
+		if !strings.Contains(string(b), `<hosts up="1" down="0"`) || !strings.Contains(string(b), `portid="`+args[2]+`"`) {
+			t.Errorf("%v: XML:\n%s", args, b)
+		}
+	}
+}
+
+// TestIdentifyRefusedClosed: ajar identify calls a refusing port closed
+// and a silent one filtered, counts hosts right, probes a port given
+// twice once, and exits 1 when it names nothing.
+func TestIdentifyRefusedClosed(t *testing.T) {
+	bed := netnstest.NewBed(t)
+	bed.Firewall(netnstest.Rule{Proto: "tcp", Ports: "9", Action: "drop"})
+	a4, a6 := bed.TargetAddr4.String(), "["+bed.TargetAddr6.String()+"]"
+	args := []string{"identify", "-o", "json", "--probe-timeout", "500ms",
+		a4 + ":1", a4 + ":1", a4 + ":9", a4 + ":2", a6 + ":1", a6 + ":2", a6 + ":3"}
+	out, stderr, code := runIn(t, bed.Scanner, args...)
+	if code != 1 {
+		t.Errorf("exit %d, want 1: nothing was identified (%s)", code, stderr)
+	}
+	var recs []struct {
+		Host   string `json:"host"`
+		Port   int    `json:"port"`
+		State  string `json:"state"`
+		Reason string `json:"reason"`
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(out), &recs); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	ports, hosts := map[string]string{}, 0
+	for _, r := range recs {
+		if r.Status != "" {
+			hosts++
+			continue
+		}
+		k := r.Host + ":" + strconv.Itoa(r.Port)
+		if _, dup := ports[k]; dup {
+			t.Errorf("%s probed twice", k)
+		}
+		ports[k] = r.State + "/" + r.Reason
+	}
+	if hosts != 2 || len(ports) != 6 {
+		t.Errorf("%d host records and %d ports, want 2 and 6:\n%s", hosts, len(ports), out)
+	}
+	if got := ports[a4+":1"]; got != "closed/conn-refused" {
+		t.Errorf("refused port: %s, want closed/conn-refused", got)
+	}
+	if got := ports[a4+":9"]; got != "filtered/no-response" {
+		t.Errorf("dropped port: %s, want filtered/no-response", got)
+	}
+	table, _, _ := runIn(t, bed.Scanner, "identify", a4+":1", a4+":2", a6+":1")
+	if !strings.Contains(table, "2 IP addresses (2 hosts up)") {
+		t.Errorf("table's count:\n%s", table)
+	}
+	x, _, _ := runIn(t, bed.Scanner, "identify", "-o", "xml", a4+":1", a6+":1")
+	if !strings.Contains(x, `<hosts up="2" down="0" total="2"`) {
+		t.Errorf("XML's count:\n%s", x)
+	}
+}
+
+// TestInterruptedNotDown: hosts a stopped scan never reached are not
+// counted down; the outputs say how many of the targets were scanned.
+func TestInterruptedNotDown(t *testing.T) {
+	ns := netnstest.New(t)
+	xmlPath := filepath.Join(t.TempDir(), "scan.xml")
+	cmd := ns.Command(ajarBin, "scan", "-sT", "-Pn", "-p", "1-200", "--max-hostgroup", "16", "--rate", "20000", "-q",
+		"--save", "xml:"+xmlPath, "127.0.0.0/16")
+	var out strings.Builder
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	time.Sleep(1500 * time.Millisecond) // let it scan some host groups, not all
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit %d, want 130", code)
+	}
+	b, err := os.ReadFile(xmlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run struct {
+		Stats struct {
+			Hosts struct {
+				Up    int `xml:"up,attr"`
+				Down  int `xml:"down,attr"`
+				Total int `xml:"total,attr"`
+			} `xml:"hosts"`
+		} `xml:"runstats"`
+	}
+	if err := xml.Unmarshal(b, &run); err != nil {
+		t.Fatalf("%v\n%.1000s", err, b)
+	}
+	h := run.Stats.Hosts
+	if h.Down != 0 || h.Up == 0 || h.Up >= 65536 {
+		t.Errorf("XML hosts: up %d down %d total %d; want the hosts scanned up, none down", h.Up, h.Down, h.Total)
+	}
+	if !strings.Contains(out.String(), "of 65536 IP addresses scanned") {
+		t.Errorf("table does not say how many were scanned:\n%s", tail(out.String()))
+	}
+}
+
+func tail(s string) string { return s[max(0, len(s)-500):] }
+
+// TestOutputFiles: two outputs to one file are refused before anything is
+// written; "-" is standard output, not a file named "-".
+func TestOutputFiles(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "out")
+	_, stderr, code := ajar(t, "scan", "-p", "1", "--save", "xml:"+f, "--save", "json:"+dir+"/../"+filepath.Base(dir)+"/out", "127.0.0.1")
+	if code != 2 || !strings.Contains(stderr, "write to one file") {
+		t.Errorf("two outputs to one file: exit %d, %q", code, stderr)
+	}
+	if _, err := os.Stat(f); !os.IsNotExist(err) {
+		t.Errorf("a refused scan created %s", f)
+	}
+	cmd := ajarCmd("scan", "-sT", "-q", "-p", "1", "--save", "xml:-", "127.0.0.1")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil || !strings.HasPrefix(string(out), "<?xml") {
+		t.Errorf("--save xml:- : %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "-")); !os.IsNotExist(err) {
+		t.Error(`--save xml:- made a file named "-"`)
+	}
+}
+
+// TestBadInputScan: bad input of a scan gets one clear line and exit 2.
+func TestBadInputScan(t *testing.T) {
+	long := strings.Repeat("x", 100000) + "!"
+	for _, tt := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"scan", "--rate", "NaN", "127.0.0.1"}, "take numbers of 0 or more"},
+		{[]string{"scan", "--rate", "Inf", "127.0.0.1"}, "take numbers of 0 or more"},
+		{[]string{"scan", "--rate", "1e-300", "127.0.0.1"}, "less than one"},
+		{[]string{"scan", "-sn", "-p", "80", "127.0.0.1"}, "scans no port"},
+		{[]string{"scan", "-sn", "-sV", "127.0.0.1"}, "scans no port"},
+		{[]string{"scan", "--seed", "-1", "127.0.0.1"}, "invalid argument"},
+		{[]string{"scan", long}, "bytes cut"},
+		{[]string{"help", "nosuch"}, "no help for"},
+		{[]string{"scan", "-O", "127.0.0.1"}, "OS detection is not in ajar"},
+		{[]string{"scan", "-sC", "127.0.0.1"}, "no NSE scripts"},
+		{[]string{"scan", "--script", "vuln", "127.0.0.1"}, "no NSE scripts"},
+		{[]string{"scan", "-sA", "127.0.0.1"}, "no ACK scan"},
+		{[]string{"scan", "-T9", "127.0.0.1"}, "-T0 to -T5"},
+		{[]string{"scan", "-oX"}, "needs a file name"},
+		{[]string{"scan", "--host-timeout", "5m", "127.0.0.1"}, "no per-host time limit"},
+	} {
+		stdout, stderr, code := ajar(t, tt.args...)
+		if code != 2 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tt.msg) || len(stderr) > 600 {
+			t.Errorf("ajar %.60v: exit %d, stderr %.300q; want 2 and one line mentioning %q", tt.args, code, stderr, tt.msg)
+		}
+		if stdout != "" || strings.Contains(stderr, "strconv") || strings.Contains(stderr, "goroutine") {
+			t.Errorf("ajar %.60v: stdout %q stderr %.300q", tt.args, stdout, stderr)
+		}
+	}
+	cmd := ajarCmd("identify", "-")
+	cmd.Stdin = strings.NewReader(strings.Repeat("y", 70000) + "\n")
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(interface{ ExitCode() int }); !ok || ee.ExitCode() != 2 || strings.Contains(string(out), "token too long") {
+		t.Errorf("identify - with a long line: %v %q", err, out)
+	}
+}
+
+// TestNmapCommandLine: an nmap user's usual command line works as they
+// expect: -sV -T4 -oA base --open -p- host writes base.nmap, base.xml
+// and base.gnmap with the open ports.
+func TestNmapCommandLine(t *testing.T) {
+	bed := netnstest.NewBed(t)
+	bed.ListenTCP(22, 8080)
+	base := filepath.Join(t.TempDir(), "base")
+	_, stderr, code := runIn(t, bed.Scanner, "scan", "-sTV", "-T4", "-oA", base, "--open", "-p", "1-9000", "-v", "-n", "--reason",
+		"--max-retries", "1", "--max-rtt-timeout", "500ms", bed.TargetAddr4.String())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for ext, want := range map[string]string{".nmap": "8080/tcp", ".xml": `portid="8080"`, ".gnmap": "8080/open/tcp"} {
+		b, err := os.ReadFile(base + ext)
+		if err != nil || !strings.Contains(string(b), want) || !strings.Contains(string(b), "22") {
+			t.Errorf("%s: %v\n%s", ext, err, b)
+		}
+	}
+}
+
+func ajarCmd(args ...string) *exec.Cmd { return exec.Command(ajarBin, args...) }
