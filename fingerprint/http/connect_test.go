@@ -22,6 +22,23 @@ const (
 	squid407 = "HTTP/1.1 407 Proxy Authentication Required\r\nServer: toy\r\nProxy-Authenticate: Basic realm=\"x\"\r\nContent-Length: 0\r\n\r\n"
 )
 
+// varnish503 is Varnish 7.1's own answer when its backend is down.
+const varnish503 = "HTTP/1.1 503 Backend fetch failed\r\nDate: Fri, 04 Dec 2026 17:40:00 GMT\r\nServer: Varnish\r\n" +
+	"Content-Type: text/html; charset=utf-8\r\nRetry-After: 5\r\nX-Varnish: 32770\r\nAge: 0\r\n" +
+	"Via: 1.1 varnish (Varnish/7.1)\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n"
+
+func TestVarnishVia(t *testing.T) {
+	svc, err := Parse([]byte(varnish503))
+	if err != nil || svc.Name != "http" || svc.Product != "Varnish" || svc.Version != "7.1" {
+		t.Errorf("Parse(varnish503) = %+v, %v", svc, err)
+	}
+	// Behind a web server that names itself, Varnish stays a hop.
+	lighttpd := "HTTP/1.1 200 OK\r\nServer: lighttpd/1.4.69\r\nVia: 1.1 varnish (Varnish/7.1)\r\nContent-Length: 0\r\n\r\n"
+	if svc, err := Parse([]byte(lighttpd)); err != nil || svc.Product != "lighttpd" || svc.Version != "1.4.69" {
+		t.Errorf("Parse(lighttpd behind varnish) = %+v, %v", svc, err)
+	}
+}
+
 func TestConnectAnswer(t *testing.T) {
 	for _, tt := range []struct {
 		answer, want string

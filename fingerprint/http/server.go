@@ -133,11 +133,34 @@ func webServer(r *Response) *record.Service {
 		svc.Product = "HAProxy"
 		svc.CPE = []string{fingerprint.CPE("haproxy", "haproxy", "")}
 	}
+	varnishVia(svc, r)
 	if t := Title(r); t != "" {
 		extra = append(extra, "title: "+t)
 	}
 	svc.ExtraInfo = strings.Join(extra, "; ")
 	return svc
+}
+
+// varnishVia names Varnish, and its version, from the Via field it adds
+// to every answer ("1.1 varnish (Varnish/7.1)"), where the Server field
+// is a backend's, or Varnish's own without a version.
+func varnishVia(svc *record.Service, r *Response) {
+	if svc.Product != "" && (svc.Product != "Varnish" || svc.Version != "") {
+		return
+	}
+	for _, v := range r.Header.Values("Via") {
+		_, after, ok := strings.Cut(v, "(Varnish/")
+		if !ok {
+			continue
+		}
+		ver, _, ok := strings.Cut(after, ")")
+		if !ok || ver == "" || len(ver) > 20 || !isDigit(ver[0]) {
+			continue
+		}
+		svc.Product, svc.Version = "Varnish", ver
+		svc.CPE = []string{fingerprint.CPE("varnish-cache", "varnish", ver)}
+		return
+	}
 }
 
 // describeServer fills svc from a Server header and returns what goes in
