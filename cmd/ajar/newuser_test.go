@@ -233,3 +233,28 @@ func TestNmapCommandLine(t *testing.T) {
 }
 
 func ajarCmd(args ...string) *exec.Cmd { return exec.Command(ajarBin, args...) }
+
+// TestCompletion: the shell completes flag values: output formats, -T
+// levels, network namespaces.
+func TestCompletion(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"__complete", "scan", "-o", ""}, "xml"},
+		{[]string{"__complete", "scan", "--save", ""}, "grep:"},
+		{[]string{"__complete", "identify", "-o", ""}, "jsonl"},
+		{[]string{"__complete", "scan", "--timing", ""}, "aggressive"},
+		{[]string{"__complete", "help", ""}, "scanning"},
+	} {
+		out, _, code := ajar(t, tt.args...)
+		if code != 0 || !strings.Contains(out, tt.want) {
+			t.Errorf("ajar %v: exit %d\n%s", tt.args, code, out)
+		}
+	}
+	ns := netnstest.New(t)
+	out, _, _ := ajar(t, "__complete", "sockets", "--netns", "")
+	if !strings.Contains(out, ns.Name) {
+		t.Errorf("--netns completion lacks %s:\n%s", ns.Name, out)
+	}
+}

@@ -59,6 +59,8 @@ service was named, 1 when none was, 2 on bad input.`,
 	fl.StringArrayVar(&f.saves, "save", nil, "also write `FORMAT:PATH` (repeatable)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no notes on stderr")
 	f.svc.register(fl)
+	completeFormats(cmd, "", "port")
+	completeFormats(cmd, ":", "port")
 	return cmd
 }
 

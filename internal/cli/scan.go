@@ -115,6 +115,7 @@ checkpoints and the -T table at length.`,
 	fl.BoolVar(&f.allPorts, "all-ports", false, "write closed and filtered ports too, not only open ones")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress or notes on stderr")
 	addNmapHabits(fl, &f)
+	completeScanFlags(cmd)
 	addDiscoverFlags(fl, &f.disc)
 	fl.BoolVar(&f.service, "service", false, "identify the service and version on each open port (nmap's -sV)")
 	f.svc.register(fl)

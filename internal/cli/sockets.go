@@ -73,6 +73,8 @@ processes are hidden: their sockets show no pid.`,
 	fl.StringVar(&f.netns, "netns", "", "list the sockets of network namespace `NAME` (from 'ip netns', or a path)")
 	fl.StringVarP(&f.output, "output", "o", "table", "output `FORMAT`: table, json, jsonl or csv")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "add command lines, every process holding each socket, and the interfaces it is reachable through")
+	completeNetns(cmd)
+	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "jsonl", "csv"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
