@@ -9,7 +9,7 @@ import (
 
 // DefaultUDPPerHost is how many UDP identification probes may be in
 // flight to one host at once.
-const DefaultUDPPerHost = 4
+const DefaultUDPPerHost = 8
 
 // UDPLimiter bounds the UDP identification probes in flight to each host,
 // across every port identified with the Configs that share it, so that a

@@ -23,7 +23,7 @@ import (
 // whose UDP services sit on other protocols' ports, where the datagram a
 // scan sends them is the wrong protocol's and they stay silent: real
 // daemons (dnsmasq on NTP's port, chrony on DNS's, snmpd on SSDP's,
-// memcached on SIP's) and servers written here from their RFC (STUN on
+// memcached on SIP's, Samba's nmbd moved to mDNS's) and servers written here from their RFC (STUN on
 // OpenVPN's port; TFTP, answering from a fresh port, on ISAKMP's). Each
 // must come out open and named by its own protocol's probe. A silent
 // listener stays open|filtered and costs no more than one try of every
@@ -31,7 +31,7 @@ import (
 // a closed port is closed. Everything is sent inside the bed's two
 // namespaces.
 func TestUDPIdentifyBed(t *testing.T) {
-	for _, bin := range []string{"dnsmasq", "chronyd", "snmpd", "memcached", "ss"} {
+	for _, bin := range []string{"dnsmasq", "chronyd", "snmpd", "memcached", "nmbd", "ss", "nft"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			if os.Getenv("CI") == "true" {
 				t.Fatalf("%s not installed (scripts/zoo-deps.sh installs it); under CI=true this test must run", bin)
@@ -58,6 +58,19 @@ func TestUDPIdentifyBed(t *testing.T) {
 	daemon(t, b, 1900, "env", "SNMP_PERSISTENT_DIR="+snmpDir, "snmpd", "-f", "-Lo", "-C", "-I", "-smux", "-p", dir+"/snmpd.pid",
 		"-c", conf("snmpd.conf", "agentaddress udp:"+target+":1900\nrocommunity public default\nsysLocation ajar bed\n"))
 	daemon(t, b, 5060, "memcached", "-u", "nobody", "-l", target, "-p", "0", "-U", "5060", "-m", "16")
+	nmbdConf := "[global]\n\tserver role = standalone server\n\tworkgroup = AJARWG\n\tnetbios name = AJARBED\n" +
+		"\tinterfaces = " + b.TargetLink + "\n\tbind interfaces only = yes\n\tload printers = no\n"
+	for _, d := range []string{"lock", "state", "cache", "private", "run", "ncalrpc", "bind-dns", "log"} {
+		os.Mkdir(filepath.Join(dir, d), 0o755)
+		nmbdConf += "\t" + map[string]string{"lock": "lock directory", "state": "state directory", "cache": "cache directory",
+			"private": "private dir", "run": "pid directory", "ncalrpc": "ncalrpc dir", "bind-dns": "binddns dir",
+			"log": "log file"}[d] + " = " + filepath.Join(dir, d) + "\n"
+	}
+	// nmbd serves only port 137: the target's nftables moves it to 5353
+	// (137 itself is not scanned).
+	daemon(t, b, 137, "nmbd", "-F", "--no-process-group", "--debug-stdout", "-s", conf("smb.conf", nmbdConf))
+	b.Target.Run("nft", "add table ip ajarudp; add chain ip ajarudp pre { type nat hook prerouting priority -100; }; "+
+		"add rule ip ajarudp pre udp dport 5353 redirect to :137")
 
 	stun := serveUDPIn(t, b, 1194, stunServer)
 	tftp := tftpIn(t, b, 500)
@@ -76,8 +89,8 @@ func TestUDPIdentifyBed(t *testing.T) {
 	serveUDPIn(t, b, 7002, func(d []byte) []byte { return d })
 
 	begin := time.Now()
-	out := scanIn(t, b, "-sU", "-sV", "-p", "53,123,500,1194,1900,5060,7000,7001,7002,7003",
-		"--probe-timeout", "500ms", "--service-timeout", "8s", "--all-ports", "-o", "jsonl", "-q", target)
+	out := scanIn(t, b, "-sU", "-sV", "-p", "53,123,500,1194,1900,5060,5353,7000,7001,7002,7003",
+		"--probe-timeout", "500ms", "--service-timeout", "10s", "--all-ports", "-o", "jsonl", "-q", target)
 	took := time.Since(begin)
 	got := zooAnswers(t, out)
 	for _, want := range []struct {
@@ -89,6 +102,7 @@ func TestUDPIdentifyBed(t *testing.T) {
 		{53, "open", "ntp"},
 		{1900, "open", "snmp"},
 		{5060, "open", "memcached"},
+		{5353, "open", "netbios-ns"},
 		{1194, "open", "stun"},
 		{500, "open", "tftp"},
 		{7000, "open|filtered", ""},
