@@ -37,6 +37,13 @@ func identify(ctx context.Context, cfg *fingerprint.Config, r *record.PortResult
 	t := fingerprint.Target{Addr: netip.AddrPortFrom(r.Host, r.Port), Proto: r.Proto, Host: r.Hostname}
 	svc, err := cfg.Identify(ctx, t)
 	switch {
+	case ctx.Err() != nil && (svc == nil || svc.Name == "unknown"):
+		// Stopped before the service was known: say so, and keep the
+		// port table's guess, never a confident "unknown".
+		if r.Service == nil {
+			r.Service = &record.Service{Name: "unknown", Method: "port-table"}
+		}
+		r.Service.ExtraInfo = "not identified: interrupted"
 	case err == nil && svc != nil:
 		r.Service = svc
 		if r.State == record.OpenFiltered {

@@ -75,6 +75,9 @@ func Scan(ctx context.Context, cfg Config, sink Sink) error {
 		done, total, open := sc.Progress()
 		return done, total, open + ck.openBefore()
 	}}
+	if cfg.Identify != nil {
+		info.Identifying = s.inIdentification
+	}
 	if err := sink.Begin(info); err != nil {
 		return err
 	}

@@ -41,6 +41,10 @@ type Info struct {
 	// found so far. It may be called at any time from any goroutine,
 	// until End returns.
 	Progress func() (done, total, open uint64) `json:"-"`
+	// Identifying, when set, reports how many ports are being
+	// identified: after the last probe, the scan goes on while it is
+	// not 0.
+	Identifying func() int `json:"-"`
 }
 
 // ScanInfo is one technique of a scan and the ports it probes, as nmap's

@@ -25,6 +25,8 @@ type stream struct {
 	pending map[uint64]int           // group → its ports in identification
 	held    map[uint64][]record.Host // group → its host records, waiting
 	open    uint64                   // open ports written
+	// identifying is how many ports are being identified.
+	identifying int
 	// onWrite, when set, sees each port record as it is written.
 	onWrite func(*record.PortResult)
 }
@@ -90,6 +92,7 @@ func (s *stream) port(ctx context.Context, r *record.PortResult, g uint64) {
 	}
 	s.mu.Lock()
 	s.pending[g]++
+	s.identifying++
 	s.mu.Unlock()
 	s.wg.Add(1)
 	go func() {
@@ -102,6 +105,7 @@ func (s *stream) port(ctx context.Context, r *record.PortResult, g uint64) {
 			s.ev.note("warning: %v/%v: %v", netip.AddrPortFrom(cp.Host, cp.Port), cp.Proto, err)
 		}
 		s.writeLocked(&cp)
+		s.identifying--
 		if s.pending[g]--; s.pending[g] == 0 {
 			delete(s.pending, g)
 			s.flushLocked(g)
@@ -143,4 +147,11 @@ func (s *stream) error() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
+}
+
+// inIdentification is how many ports are being identified now.
+func (s *stream) inIdentification() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.identifying
 }

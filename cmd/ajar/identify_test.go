@@ -32,6 +32,7 @@ type serviceRecord struct {
 		Product string `json:"product"`
 		Version string `json:"version"`
 		Method  string `json:"method"`
+		Extra   string `json:"extrainfo"`
 		Banner  string `json:"banner"`
 		Tunnel  string `json:"tunnel"`
 		TLS     *struct {
@@ -227,6 +228,8 @@ func TestScanServiceInterrupt(t *testing.T) {
 	recs := parseServices(t, out.String())
 	if r, ok := recs[silent]; !ok || r.State != "open" {
 		t.Errorf("port %d not written as open: %q", silent, out.String())
+	} else if r.Service == nil || r.Service.Name == "unknown" && r.Service.Method != "port-table" || r.Service.Extra != "not identified: interrupted" {
+		t.Errorf("port %d, stopped while identified: %+v; want it said not identified", silent, r.Service)
 	}
 	saved, err := os.ReadFile(xmlPath)
 	if err != nil || !strings.Contains(string(saved), `exit="error"`) {

@@ -136,7 +136,16 @@ func (s *cliSink) Begin(info run.Info) error {
 		if !info.PingOnly {
 			fmt.Fprintf(s.env.Stderr, "ajar: %s of %d host(s)\n", techniques(info.Scans), info.Hosts)
 		}
-		s.bar = startProgress(s.env.Stderr, info.Progress)
+		var stage func() string
+		if info.Identifying != nil {
+			stage = func() string {
+				if n := info.Identifying(); n > 0 {
+					return fmt.Sprintf("  identifying %d port(s)", n)
+				}
+				return ""
+			}
+		}
+		s.bar = startProgress(s.env.Stderr, info.Progress, stage)
 	}
 	return s.out.w.Begin(ri)
 }

@@ -16,13 +16,15 @@ type progressFunc func() (done, total, open uint64)
 type progressBar struct {
 	w     io.Writer
 	get   progressFunc
+	// stage, when set, adds what goes on besides the probes.
+	stage func() string
 	start time.Time
 	stop  chan struct{}
 	wg    sync.WaitGroup
 }
 
-func startProgress(w io.Writer, get progressFunc) *progressBar {
-	p := &progressBar{w: w, get: get, start: time.Now(), stop: make(chan struct{})}
+func startProgress(w io.Writer, get progressFunc, stage func() string) *progressBar {
+	p := &progressBar{w: w, get: get, stage: stage, start: time.Now(), stop: make(chan struct{})}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
@@ -35,7 +37,11 @@ func startProgress(w io.Writer, get progressFunc) *progressBar {
 				return
 			case <-t.C:
 				done, total, open := p.get()
-				fmt.Fprint(p.w, "\r\x1b[2K"+progressLine(done, total, open, time.Since(p.start), 30))
+				line := progressLine(done, total, open, time.Since(p.start), 30)
+				if p.stage != nil {
+					line += p.stage()
+				}
+				fmt.Fprint(p.w, "\r\x1b[2K"+line)
 			}
 		}
 	}()
