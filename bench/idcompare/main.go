@@ -98,6 +98,7 @@ func main() {
 	tw = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TOTAL\tAJAR\tNMAP")
 	fmt.Fprintf(tw, "services named correctly\t%s\t%s\n", frac(sa.names, len(ts)), frac(sn.names, len(ts)))
+	fmt.Fprintf(tw, "false names\t%d\t%d\n", sa.falseNames, sn.falseNames)
 	fmt.Fprintf(tw, "products correct\t%s\t%s\n", frac(sa.products, sa.productsOf), frac(sn.products, sn.productsOf))
 	fmt.Fprintf(tw, "versions correct\t%s\t%s\n", frac(sa.versions, sa.versionsOf), frac(sn.versions, sn.versionsOf))
 	ratio := "-"
@@ -106,8 +107,10 @@ func main() {
 	}
 	fmt.Fprintf(tw, "wall time s\t%.2f\t%.2f\t%s\n", *ajarSec, *nmapSec, ratio)
 	tw.Flush()
-	fmt.Printf("RESULT layout=%s ajar_names=%d nmap_names=%d total=%d ajar_s=%.2f nmap_s=%.2f\n",
-		*layout, sa.names, sn.names, len(ts), *ajarSec, *nmapSec)
+	fmt.Printf("RESULT layout=%s ajar_names=%d ajar_false=%d ajar_products=%d/%d ajar_versions=%d/%d "+
+		"nmap_names=%d nmap_false=%d nmap_products=%d/%d nmap_versions=%d/%d total=%d ajar_s=%.2f nmap_s=%.2f\n",
+		*layout, sa.names, sa.falseNames, sa.products, sa.productsOf, sa.versions, sa.versionsOf,
+		sn.names, sn.falseNames, sn.products, sn.productsOf, sn.versions, sn.versionsOf, len(ts), *ajarSec, *nmapSec)
 }
 
 func frac(n, of int) string {
@@ -117,7 +120,10 @@ func frac(n, of int) string {
 	return fmt.Sprintf("%d/%d (%.0f%%)", n, of, 100*float64(n)/float64(of))
 }
 
-type score struct{ names, products, productsOf, versions, versionsOf int }
+type score struct{ names, falseNames, products, productsOf, versions, versionsOf int }
+
+// unnamed are answers that name no service: not a false name.
+var unnamed = map[string]bool{"": true, "unknown": true, "tcpwrapped": true, "tls": true}
 
 // httpApps are services spoken over HTTP: naming them "http" is right too.
 var httpApps = map[string]bool{"etcd": true, "influxdb": true, "prometheus": true, "docker": true,
@@ -130,10 +136,14 @@ func (s *score) add(t truth, a answer) string {
 		nameOK = false
 	}
 	mark := "ok"
-	if nameOK {
+	switch {
+	case nameOK:
 		s.names++
-	} else {
-		mark = "WRONG"
+	case unnamed[a.name]:
+		mark = "unnamed"
+	default:
+		s.falseNames++
+		mark = "FALSE NAME"
 	}
 	if t.Product != "" {
 		s.productsOf++
@@ -248,6 +258,7 @@ var nmapNames = map[string]string{
 	"squid-http": "http-proxy", "etcd-client": "etcd", "sip-proxy": "sip", "mysql": "mysql",
 	"ssl": "tls", "vnc-1": "vnc", "postgres": "postgresql", "rtsp": "rtsp", "ircd": "irc",
 	"rpcbind": "rpcbind", "ntp": "ntp", "snmp": "snmp", "amqp": "amqp",
+	"auth": "ident", "beanstalkd": "beanstalk", "polipo": "http-proxy", "http-proxy": "http-proxy",
 }
 
 // nmapTLSNames are nmap's names that mean the service runs inside TLS.

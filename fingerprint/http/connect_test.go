@@ -116,5 +116,9 @@ func TestIdentifyProxyOnWebPort(t *testing.T) {
 		if svc.Name != tt.want {
 			t.Errorf("%s: got %+v, want %s", tt.name, svc, tt.want)
 		}
+		// On a proxy's own port, asked in absolute form, the same.
+		if svc := fptest.MustMatch(t, proxyPlugin{}, addr); svc.Name != tt.want {
+			t.Errorf("%s, absolute form: got %+v, want %s", tt.name, svc, tt.want)
+		}
 	}
 }

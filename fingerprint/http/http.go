@@ -155,10 +155,8 @@ func identify(ctx context.Context, c *fingerprint.Conn, target string) (*record.
 		}
 		prev = r2
 	}
-	if target == "/" {
-		if svc := connectSelf(ctx, c, prev); svc != nil {
-			return svc, nil
-		}
+	if svc := connectSelf(ctx, c, prev); svc != nil {
+		return svc, nil
 	}
 	return webServer(r), nil
 }
