@@ -14,8 +14,8 @@ type progressFunc func() (done, total, open uint64)
 // progressBar redraws one status line on a terminal a few times a second:
 // done/total, rate, ETA and open ports found. Stop erases it.
 type progressBar struct {
-	w     io.Writer
-	get   progressFunc
+	w   io.Writer
+	get progressFunc
 	// stage, when set, adds what goes on besides the probes.
 	stage func() string
 	start time.Time
