@@ -159,3 +159,45 @@ func TestIdentifyDialErrors(t *testing.T) {
 		<-done
 	}
 }
+
+// redialer opens more connections with Conn.Redial than it may.
+type redialer struct{ errs chan error }
+
+func (redialer) Info() fingerprint.Info {
+	return fingerprint.Info{Name: "zz-redial", Proto: portspec.TCP, Rarity: 9}
+}
+
+func (p redialer) Identify(ctx context.Context, c *fingerprint.Conn) (*record.Service, error) {
+	for range fingerprint.MaxRedials + 1 {
+		n, err := c.Redial(ctx)
+		p.errs <- err
+		if err == nil {
+			n.Close()
+		}
+	}
+	return nil, fingerprint.ErrNoMatch
+}
+
+// TestRedial: a plugin gets MaxRedials more connections, then
+// ErrNoRedial; a Conn of its own (a plugin's test) gets none.
+func TestRedial(t *testing.T) {
+	addr := fptest.Serve(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	p := redialer{errs: make(chan error, fingerprint.MaxRedials+1)}
+	if _, err := waves.Try(context.Background(), p, fingerprint.Target{Addr: addr, Proto: portspec.TCP}); !errors.Is(err, fingerprint.ErrNoMatch) {
+		t.Fatalf("Try: %v", err)
+	}
+	for i := range fingerprint.MaxRedials + 1 {
+		err := <-p.errs
+		if want := i >= fingerprint.MaxRedials; errors.Is(err, fingerprint.ErrNoRedial) != want || (!want && err != nil) {
+			t.Errorf("redial %d: %v", i+1, err)
+		}
+	}
+	nc, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := fingerprint.NewConn(nc, portspec.TCP, "", 0).Redial(context.Background()); !errors.Is(err, fingerprint.ErrNoRedial) {
+		t.Errorf("Redial of a plugin's own Conn: %v", err)
+	}
+}
