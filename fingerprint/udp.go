@@ -64,7 +64,7 @@ func udpOrder(plugins []Plugin, port uint16) (order []Plugin, own int) {
 			order = append(order, p)
 		}
 	}
-	probes := UDPProbes()
+	probes := probeOrder()
 	for _, pr := range probes {
 		for _, pt := range pr.Ports {
 			if pt == port {

@@ -120,6 +120,24 @@ func sortProbes(ps []UDPProbe) {
 	})
 }
 
+// probeOrder returns the registry's own probes (never to be written) in
+// UDPProbes' order.
+func probeOrder() []*UDPProbe {
+	udpProbes.RLock()
+	out := make([]*UDPProbe, 0, len(udpProbes.byName))
+	for _, p := range udpProbes.byName {
+		out = append(out, p)
+	}
+	udpProbes.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Rarity != out[j].Rarity {
+			return out[i].Rarity < out[j].Rarity
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
 // udpProbe returns the probe named name, the registry's own.
 func udpProbe(name string) (*UDPProbe, bool) {
 	udpProbes.RLock()
