@@ -23,15 +23,15 @@ import (
 // whose UDP services sit on other protocols' ports, where the datagram a
 // scan sends them is the wrong protocol's and they stay silent: real
 // daemons (dnsmasq on NTP's port, chrony on DNS's, snmpd on SSDP's,
-// memcached on SIP's, Samba's nmbd moved to mDNS's) and servers written here from their RFC (STUN on
-// OpenVPN's port; TFTP, answering from a fresh port, on ISAKMP's). Each
-// must come out open and named by its own protocol's probe. A silent
-// listener stays open|filtered and costs no more than one try of every
-// probe; ports that answer garbage or echo are open and "unknown";
-// a closed port is closed. Everything is sent inside the bed's two
-// namespaces.
+// memcached on SIP's, Samba's nmbd moved to mDNS's, coturn on OpenVPN's)
+// and servers written here from their RFC (STUN on NAT-T's port; TFTP,
+// answering from a fresh port, on ISAKMP's). Each must come out open and
+// named by its own protocol's probe. A silent listener stays
+// open|filtered and costs no more than one try of every probe; ports
+// that answer garbage or echo are open and "unknown"; a closed port is
+// closed. Everything is sent inside the bed's two namespaces.
 func TestUDPIdentifyBed(t *testing.T) {
-	for _, bin := range []string{"dnsmasq", "chronyd", "snmpd", "memcached", "nmbd", "ss", "nft"} {
+	for _, bin := range []string{"dnsmasq", "chronyd", "snmpd", "memcached", "nmbd", "turnserver", "ss", "nft"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			if os.Getenv("CI") == "true" {
 				t.Fatalf("%s not installed (scripts/zoo-deps.sh installs it); under CI=true this test must run", bin)
@@ -72,7 +72,9 @@ func TestUDPIdentifyBed(t *testing.T) {
 	b.Target.Run("nft", "add table ip ajarudp; add chain ip ajarudp pre { type nat hook prerouting priority -100; }; "+
 		"add rule ip ajarudp pre udp dport 5353 redirect to :137")
 
-	stun := serveUDPIn(t, b, 1194, stunServer)
+	daemon(t, b, 1194, "turnserver", "-n", "--no-cli", "--listening-ip="+target, "--listening-port=1194",
+		"--no-tls", "--no-dtls", "--log-file=stdout", "--pidfile="+dir+"/turnserver.pid")
+	stun := serveUDPIn(t, b, 4500, stunServer)
 	tftp := tftpIn(t, b, 500)
 	silent := serveUDPIn(t, b, 7000, nil)
 	rng := rand.New(rand.NewPCG(12, 12))
@@ -89,7 +91,7 @@ func TestUDPIdentifyBed(t *testing.T) {
 	serveUDPIn(t, b, 7002, func(d []byte) []byte { return d })
 
 	begin := time.Now()
-	out := scanIn(t, b, "-sU", "-sV", "-p", "53,123,500,1194,1900,5060,5353,7000,7001,7002,7003",
+	out := scanIn(t, b, "-sU", "-sV", "-p", "53,123,500,1194,1900,4500,5060,5353,7000,7001,7002,7003",
 		"--probe-timeout", "500ms", "--service-timeout", "10s", "--all-ports", "-o", "jsonl", "-q", target)
 	took := time.Since(begin)
 	got := zooAnswers(t, out)
@@ -104,6 +106,7 @@ func TestUDPIdentifyBed(t *testing.T) {
 		{5060, "open", "memcached"},
 		{5353, "open", "netbios-ns"},
 		{1194, "open", "stun"},
+		{4500, "open", "stun"},
 		{500, "open", "tftp"},
 		{7000, "open|filtered", ""},
 		{7001, "open", "unknown"}, // answers the scan: open
@@ -121,6 +124,9 @@ func TestUDPIdentifyBed(t *testing.T) {
 		case want.name == "" && a.Service != nil && a.Service.Method == "probed":
 			t.Errorf("udp/%d: named %+v, want no name from a probe", want.port, a.Service)
 		}
+	}
+	if a := got[zooKey("udp", 1194)]; a.Service == nil || a.Service.Product != "Coturn" || a.Service.Version == "" {
+		t.Errorf("coturn: %+v, want its product and version from SOFTWARE", a.Service)
 	}
 	// The silent port had every probe once, a few datagrams each, and
 	// the scan's own tries: nothing more.

@@ -2,6 +2,7 @@ package stun
 
 import (
 	"bytes"
+	"encoding/hex"
 	"testing"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
@@ -17,6 +18,22 @@ const (
 	badRequest = "\x01\x11\x00\x14" + "\x21\x12\xa4\x42" + "ajar-stun-id" +
 		"\x00\x09\x00\x0f" + "\x00\x00\x04\x00" + "Bad Request" + "\x00" // ERROR-CODE 400, padded
 )
+
+// coturnCapture is coturn 4.6.1 (Debian 12) answering Request in a test
+// namespace: XOR-MAPPED-ADDRESS, MAPPED-ADDRESS, RESPONSE-ORIGIN, SOFTWARE.
+const coturnCapture = "0101003c2112a442616a61722d7374756e2d6964002000080001e20a2b71a44300010008" +
+	"0001c3180a630001802b0008000104aa0a63000180220014436f7475726e2d342e362e312027476f72737427"
+
+func TestParseCoturn(t *testing.T) {
+	b, err := hex.DecodeString(coturnCapture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := Parse(b)
+	if err != nil || svc.Product != "Coturn" || svc.Version != "4.6.1" || svc.ExtraInfo != "Gorst" {
+		t.Errorf("%+v, %v", svc, err)
+	}
+}
 
 func TestRequest(t *testing.T) {
 	if got, want := Request(), "\x00\x01\x00\x00\x21\x12\xa4\x42ajar-stun-id"; string(got) != want {

@@ -12,10 +12,12 @@ func TestRequest(t *testing.T) {
 	}
 }
 
-// Answers from RFC 1350 §5 and RFC 2347, and tftpd-hpa 5.2's answer to a
-// file it does not have.
+// Answers from RFC 1350 §5 and RFC 2347, and tftpd-hpa 5.2's answer to
+// Request (Debian 12, captured in a test namespace, sent from port 56762
+// to a request on port 500).
 func TestParse(t *testing.T) {
 	for _, c := range []struct{ in, info string }{
+		{"\x00\x05\x00\x01\x46\x69\x6c\x65\x20\x6e\x6f\x74\x20\x66\x6f\x75\x6e\x64\x00", "error 1: File not found"}, // tftpd-hpa
 		{"\x00\x05\x00\x01File not found\x00", "error 1: File not found"},
 		{"\x00\x05\x00\x02\x00", "error 2: access violation"},
 		{"\x00\x03\x00\x01data", "served a file it should not have"},
