@@ -275,7 +275,12 @@ func TestSynFlags(t *testing.T) {
 		t.Errorf("-sS -sT: exit %d, stderr %q", code, stderr)
 	}
 	out, _, code := ajar(t, "scan", "--help")
-	if code != 0 || !strings.Contains(out, "-sS (--syn)") || !strings.Contains(out, "--syn") || !strings.Contains(out, "--max-rate") {
-		t.Errorf("scan --help does not tell of -sS and --max-rate:\n%s", out)
+	if code != 0 || !strings.Contains(out, "-sS (raw SYNs") || !strings.Contains(out, "--syn") || !strings.Contains(out, "--max-rate") ||
+		strings.Count(out, "\n") > 150 {
+		t.Errorf("scan --help does not tell of -sS and --max-rate in a short text:\n%s", out)
+	}
+	out, _, code = ajar(t, "help", "scanning")
+	if code != 0 || !strings.Contains(out, "-sS (--syn) sends TCP SYNs") || !strings.Contains(out, "-T4 aggressive") {
+		t.Errorf("help scanning:\n%s", out)
 	}
 }
