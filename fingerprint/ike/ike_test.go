@@ -2,6 +2,7 @@ package ike
 
 import (
 	"bytes"
+	"encoding/hex"
 	"testing"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
@@ -21,10 +22,27 @@ const (
 		"\x00\x00\x00\x0c" + "\x00\x00\x00\x01" + "\x01\x00\x00\x0e" // Notify: DOI IPsec, ISAKMP, NO-PROPOSAL-CHOSEN
 )
 
+// Captures of strongSwan 5.9.8's charon (Debian 12, no connections
+// configured) answering SAInit and MainMode in a test namespace. (On port
+// 4500 it did not answer SAInit behind the non-ESP marker.)
+const (
+	charonV2 = "616a61722d696b65f5842ae1a3216b4c292022200000000000000024000000080000000e"
+	charonV1 = "616a61722d696b65aff34204a58eee3a0b10050090acafed000000280000000c000000010100000e"
+)
+
 func TestParse(t *testing.T) {
+	unhex := func(s string) string {
+		b, err := hex.DecodeString(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
 	for _, c := range []struct {
 		in, info string
 	}{
+		{unhex(charonV2), "IKEv2; NO_PROPOSAL_CHOSEN"},
+		{unhex(charonV1), "IKEv1; NO_PROPOSAL_CHOSEN"},
 		{invalidKE, "IKEv2; INVALID_KE_PAYLOAD"},
 		{noProposal, "IKEv1; NO_PROPOSAL_CHOSEN"},
 	} {

@@ -14,7 +14,9 @@ const qname = "\x09_services\x07_dns-sd\x04_udp\x05local\x00"
 // our ID, QR and AA, the question repeated, two PTR answers whose owner
 // points back at the question (offset 12) and whose targets are
 // _http._tcp.local (compressed onto the question's "local" at 35) and
-// _ssh._tcp.local (compressed onto the first's "_tcp" at 64).
+// _ssh._tcp.local (compressed onto the first's "_tcp" at 64). Avahi 0.8
+// (Debian 12) with those two services sent these very bytes, captured in
+// a test namespace.
 const answer = "\x61\x6a\x84\x00\x00\x01\x00\x02\x00\x00\x00\x00" +
 	qname + "\x00\x0c\x00\x01" +
 	"\xc0\x0c\x00\x0c\x00\x01\x00\x00\x00\x0a\x00\x0d" + "\x05_http\x04_tcp\xc0\x23" +

@@ -20,6 +20,9 @@ func TestParse(t *testing.T) {
 		{success, "external address 192.0.2.7"},
 		{notAuthorized, "result 2: not authorized"},
 		{notAuthorized + "\x00\x00\x00\x00", "result 2: not authorized"},
+		// miniupnpd 2.3.1 (Debian 12) with a private external address,
+		// captured in a test namespace: network failure.
+		{"\x00\x80\x00\x03\x00\x00\x16\x5e\x00\x00\x00\x00", "result 3: network failure"},
 	} {
 		svc, err := Parse([]byte(c.in))
 		if err != nil || svc.ExtraInfo != c.info {

@@ -2,6 +2,7 @@ package openvpn
 
 import (
 	"bytes"
+	"encoding/hex"
 	"testing"
 
 	"github.com/ajarsec/ajar/fingerprint/fptest"
@@ -11,6 +12,21 @@ import (
 // protocol document: opcode 8, key ID 0, the server's session ID, an ACK
 // array of one (our packet 0), our session ID, its packet ID 0.
 const serverReset = "\x40" + "\x9a\x1b\x2c\x3d\x4e\x5f\x60\x71" + "\x01" + "\x00\x00\x00\x00" + "ajar-ovp" + "\x00\x00\x00\x00"
+
+// openvpnCapture is OpenVPN 2.6.14 (Debian 12; --tls-server, no
+// tls-auth) answering HardReset in a test namespace: exactly the shape
+// above, with its own session ID.
+const openvpnCapture = "40c946b012706020c20100000000616a61722d6f767000000000"
+
+func TestParseCapture(t *testing.T) {
+	b, err := hex.DecodeString(openvpnCapture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svc, err := Parse(b); err != nil || svc.Name != "openvpn" {
+		t.Errorf("%+v, %v", svc, err)
+	}
+}
 
 func TestHardReset(t *testing.T) {
 	want := "\x38" + "ajar-ovp" + "\x00" + "\x00\x00\x00\x00"

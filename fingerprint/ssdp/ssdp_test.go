@@ -19,8 +19,24 @@ const answer = "HTTP/1.1 200 OK\r\n" +
 	"OPT: \"http://schemas.upnp.org/upnp/1/0/\"; ns=01\r\n" +
 	"\r\n"
 
+// miniupnpdCapture is miniupnpd 2.3.1 (Debian 12) answering Request in a
+// test namespace: the first of its answers, for the gateway device.
+const miniupnpdCapture = "HTTP/1.1 200 OK\r\n" +
+	"CACHE-CONTROL: max-age=120\r\n" +
+	"ST: urn:schemas-upnp-org:device:InternetGatewayDevice:2\r\n" +
+	"USN: uuid:3d3cec3a-8cf0-11e0-98ee-001a6bd2d07b::urn:schemas-upnp-org:device:InternetGatewayDevice:2\r\n" +
+	"EXT:\r\n" +
+	"SERVER: Debian/6.18.44-fc-v1272 UPnP/1.1 MiniUPnPd/2.3.1\r\n" +
+	"LOCATION: http://10.99.0.1:44851/rootDesc.xml\r\n" +
+	"OPT: \"http://schemas.upnp.org/upnp/1/0/\"; ns=01\r\n" +
+	"01-NLS: 1796406146\r\n" +
+	"BOOTID.UPNP.ORG: 1796406146\r\n" +
+	"CONFIGID.UPNP.ORG: 1337\r\n" +
+	"\r\n"
+
 func TestParse(t *testing.T) {
 	for _, c := range []struct{ in, product, version, extra string }{
+		{miniupnpdCapture, "MiniUPnPd", "2.3.1", "Debian/6.18.44-fc-v1272"},
 		{answer, "MiniUPnPd", "2.3.3", "Debian/12"},
 		{"HTTP/1.1 200 OK\r\nST: ssdp:all\r\nServer: Linux, UPnP/1.0, Portable SDK for UPnP devices/1.14.13\r\n\r\n", "Portable SDK for UPnP devices", "1.14.13", "Linux"},
 		{"HTTP/1.1 200 OK\r\nUSN: uuid:x\r\n\r\n", "", "", ""},
