@@ -135,6 +135,14 @@ func secondOther() []*daemon {
 			return []string{"inetd", "-d", in.file("inetd.conf")}
 		},
 	}, {
+		// openbsd-inetd's own small services (RFC 862, 864, 867).
+		name: "inetd-internal", pkg: "openbsd-inetd", product: "",
+		services: []svcDef{tcp("echo", "echo", 7), tcp("daytime", "daytime", 13), tcp("chargen", "chargen", 19)},
+		tmpfs:    []string{"/run"},
+		argv: func(in *instance) []string {
+			return []string{"inetd", "-d", in.file("inetd.conf")}
+		},
+	}, {
 		// coturn's STUN on UDP only: its binding response names it.
 		name: "coturn", pkg: "coturn", product: "coturn", reveal: "SOFTWARE attribute",
 		services: []svcDef{udp("stun", "stun", 3478)},

@@ -2,7 +2,12 @@
 
 package zoo
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
 
 // The second zoo's wire checks: raw clients of each protocol, written
 // from its specification, that prove the truth table before any scan.
@@ -28,7 +33,11 @@ func init() {
 		"gophernicus/tcp": {[]byte("\r\n"), []string{"iajar zoo: gophernicus\t", "Gophernicus/{V}"}, nil},
 		// RFC 1413: a query for a connection that does not exist.
 		"oidentd/tcp": {[]byte("1, 1\r\n"), []string{":ERROR:"}, nil},
-		"coturn/udp":  {stunBinding, []string{"Coturn-{V}"}, checkSTUN},
+		// RFC 862, 867 and 864.
+		"inetd-internal/tcp/echo":    {[]byte("zoo echo\r\n"), []string{"zoo echo\r\n"}, nil},
+		"inetd-internal/tcp/daytime": {nil, []string{"\n"}, checkCtime},
+		"inetd-internal/tcp/chargen": {nil, []string{"\r\n", "0123456789:;<=>?@abcdefghijklmnopqrstuvwxyz"}, nil},
+		"coturn/udp":                 {stunBinding, []string{"Coturn-{V}"}, checkSTUN},
 	} {
 		wireChecks[k] = wc
 	}
@@ -72,11 +81,25 @@ func TestSecondCatalog(t *testing.T) {
 		t.Errorf("only %d services", len(table))
 	}
 	for _, s := range table {
-		if _, ok := wireChecks[s.Daemon+"/"+s.Proto.String()]; !ok {
+		_, ok := wireChecks[s.Daemon+"/"+s.Proto.String()]
+		if _, own := wireChecks[s.Daemon+"/"+s.Proto.String()+"/"+s.Name]; !ok && !own {
 			t.Errorf("%s/%s has no wire check", s.Daemon, s.Proto)
 		}
 	}
 	if _, err := shuffle(table, 1); err != nil {
 		t.Error(err)
 	}
+}
+
+// checkCtime wants a daytime answer in ctime's format, within a minute
+// of now.
+func checkCtime(b []byte) error {
+	ts, err := time.ParseInLocation("Mon Jan _2 15:04:05 2006", strings.TrimSpace(string(b)), time.Local)
+	if err != nil {
+		return fmt.Errorf("not a ctime date: %w", err)
+	}
+	if d := time.Since(ts); d > time.Minute || d < -time.Minute {
+		return fmt.Errorf("daytime says %v, %v from now", ts, d)
+	}
+	return nil
 }

@@ -136,7 +136,11 @@ const maxWire = 8 << 20
 // checkWire runs the service's wire check at addr, from the calling
 // thread's namespace.
 func checkWire(ctx context.Context, s Service, addr netip.Addr) error {
-	wc, ok := wireChecks[s.Daemon+"/"+s.Proto.String()]
+	// A daemon of several protocols has a check for each service.
+	wc, ok := wireChecks[s.Daemon+"/"+s.Proto.String()+"/"+s.Name]
+	if !ok {
+		wc, ok = wireChecks[s.Daemon+"/"+s.Proto.String()]
+	}
 	if !ok {
 		return fmt.Errorf("no wire check for %s/%s", s.Daemon, s.Proto)
 	}
