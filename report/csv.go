@@ -1,9 +1,11 @@
 package report
 
 import (
+	"bufio"
 	"encoding/csv"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ajarsec/ajar/record"
@@ -13,7 +15,8 @@ func init() {
 	register(FormatSpec{
 		Name:        CSV,
 		Description: "a header, then a row a record as it comes (probe order); hosts' rows have no port",
-		Kinds:       []string{"port", "host"},
+		Kinds:       []string{"port", "host", "socket"},
+		Sockets:     func(w *bufio.Writer, ss []record.Socket, _ Style) error { return socketsCSV(w, ss) },
 		New: func(w io.Writer, opts Options) Writer {
 			o := newOut(w)
 			return &csvWriter{o: o, cw: csv.NewWriter(o), all: opts.AllPorts}
@@ -122,4 +125,41 @@ func (c *csvWriter) End(RunStats) error {
 		return c.o.keep(err)
 	}
 	return c.o.flush()
+}
+
+func socketsCSV(w *bufio.Writer, ss []record.Socket) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(socketCSVHeader); err != nil {
+		return err
+	}
+	rec := make([]string, len(socketCSVHeader))
+	for i := range ss {
+		s := &ss[i]
+		rec[0] = s.Proto.String()
+		rec[1] = s.Local.Addr().String()
+		rec[2] = strconv.Itoa(int(s.Local.Port()))
+		rec[3] = s.State.String()
+		rec[4] = ""
+		if s.PID > 0 {
+			rec[4] = strconv.Itoa(s.PID)
+		}
+		rec[5] = s.Process
+		rec[6] = s.User
+		rec[7] = s.Exposure.String()
+		rec[8] = strings.Join(s.Interfaces, ";")
+		rec[9] = s.Cmdline
+		rec[10] = ""
+		if s.Peer.IsValid() {
+			rec[10] = s.Peer.String()
+		}
+		rec[11] = strconv.FormatBool(s.DualStack())
+		rec[12] = s.Device
+		rec[13] = strconv.FormatUint(s.Inode, 10)
+		rec[14] = holderPIDs(s, ";")
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"io"
 	"strconv"
 	"time"
@@ -9,17 +10,19 @@ import (
 )
 
 func init() {
-	kinds := []string{"port", "host"}
+	kinds := []string{"port", "host", "socket"}
 	register(FormatSpec{
 		Name:        JSON,
 		Description: "one JSON array of the records, in the order they come (probe order)",
 		Kinds:       kinds,
+		Sockets:     func(w *bufio.Writer, ss []record.Socket, _ Style) error { return socketsJSON(w, ss, true) },
 		New:         func(w io.Writer, opts Options) Writer { return newJSONWriter(w, opts, true) },
 	})
 	register(FormatSpec{
 		Name:        JSONL,
 		Description: "JSON Lines: one object a record, written and flushed as it comes (probe order)",
 		Kinds:       kinds,
+		Sockets:     func(w *bufio.Writer, ss []record.Socket, _ Style) error { return socketsJSON(w, ss, false) },
 		New:         func(w io.Writer, opts Options) Writer { return newJSONWriter(w, opts, false) },
 	})
 }
@@ -200,4 +203,34 @@ func (b jsonBuf) tls(t *record.TLS) jsonBuf {
 		b = append(b, '}')
 	}
 	return append(b, '}')
+}
+
+func socketsJSON(w *bufio.Writer, ss []record.Socket, array bool) error {
+	b := make(jsonBuf, 0, 1024)
+	if array {
+		if len(ss) == 0 {
+			_, err := w.WriteString("[]\n")
+			return err
+		}
+		w.WriteString("[\n")
+	}
+	for i := range ss {
+		b = b[:0]
+		if array {
+			b = append(b, ' ', ' ')
+		}
+		b = appendSocketJSON(b, &ss[i])
+		if array && i < len(ss)-1 {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	if array {
+		_, err := w.WriteString("]\n")
+		return err
+	}
+	return nil
 }

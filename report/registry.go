@@ -1,10 +1,13 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 // FormatSpec describes one format of the record stream. Each format's
@@ -19,6 +22,10 @@ type FormatSpec struct {
 	// New makes a writer to w. It does not fail: options a format has no
 	// use for are ignored.
 	New func(w io.Writer, opts Options) Writer
+	// Sockets, when set, writes a list of this machine's sockets (ajar
+	// sockets), whole: a listing is small, and its columns are sized to
+	// its rows. Formats that take "socket" records have it.
+	Sockets func(w *bufio.Writer, ss []record.Socket, st Style) error
 }
 
 // Takes reports whether the format writes records of kind k.
@@ -30,7 +37,7 @@ var registry = map[Format]*FormatSpec{}
 
 // register adds a format; a name registered twice is a programming error.
 func register(s FormatSpec) {
-	if s.Name == "" || s.New == nil || s.Description == "" || len(s.Kinds) == 0 {
+	if s.Name == "" || s.New == nil || s.Description == "" || len(s.Kinds) == 0 || (s.Sockets != nil) != s.Takes("socket") {
 		panic(fmt.Sprintf("report: incomplete format %q", s.Name))
 	}
 	if _, dup := registry[s.Name]; dup {
@@ -105,4 +112,26 @@ func ParseSave(s string) (Format, string, error) {
 		return "", "", fmt.Errorf("--save %q: %w", s, err)
 	}
 	return f, path, nil
+}
+
+// ParseFormat checks a format name given by a user for a socket listing.
+func ParseFormat(s string) (Format, error) {
+	f := Format(strings.ToLower(s))
+	if spec, ok := registry[f]; ok && spec.Sockets != nil {
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown output format %q (want one of %s)", s, socketFormatNames())
+}
+
+// SocketFormats lists the formats a socket listing can be written in.
+func SocketFormats() []FormatSpec {
+	return slices.DeleteFunc(Formats(), func(s FormatSpec) bool { return s.Sockets == nil })
+}
+
+func socketFormatNames() string {
+	var names []string
+	for _, s := range SocketFormats() {
+		names = append(names, string(s.Name))
+	}
+	return strings.Join(names, ", ")
 }

@@ -11,11 +11,6 @@
 // written by WriteSockets.
 package report
 
-import (
-	"fmt"
-	"strings"
-)
-
 // Format is an output format.
 type Format string
 
@@ -33,25 +28,6 @@ const (
 	XML  Format = "xml"
 	Grep Format = "grep"
 )
-
-// socketFormats are the formats WriteSockets writes.
-var socketFormats = []Format{Table, JSON, JSONL, CSV}
-
-// ParseFormat checks a format name given by a user for sockets.
-func ParseFormat(s string) (Format, error) { return parseFormat(s, socketFormats) }
-
-func parseFormat(s string, fs []Format) (Format, error) {
-	for _, f := range fs {
-		if string(f) == strings.ToLower(s) {
-			return f, nil
-		}
-	}
-	names := make([]string, len(fs))
-	for i, f := range fs {
-		names[i] = string(f)
-	}
-	return "", fmt.Errorf("unknown output format %q (want one of %s)", s, strings.Join(names, ", "))
-}
 
 // Style says how a table looks.
 type Style struct {

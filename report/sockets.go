@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -13,23 +12,16 @@ import (
 	"github.com/ajarsec/ajar/record"
 )
 
-// WriteSockets writes sockets to w in format f.
+// WriteSockets writes sockets to w in format f: a list, in the order the
+// caller gave it, in the format's own layout for sockets (FormatSpec's
+// Sockets).
 func WriteSockets(w io.Writer, f Format, ss []record.Socket, st Style) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	var err error
-	switch f {
-	case Table:
-		err = socketsTable(bw, ss, st)
-	case JSON:
-		err = socketsJSON(bw, ss, true)
-	case JSONL:
-		err = socketsJSON(bw, ss, false)
-	case CSV:
-		err = socketsCSV(bw, ss)
-	default:
-		return fmt.Errorf("unknown output format %q", f)
+	s, ok := registry[f]
+	if !ok || s.Sockets == nil {
+		return fmt.Errorf("unknown output format %q for sockets (want %s)", f, socketFormatNames())
 	}
-	if err != nil {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := s.Sockets(bw, ss, st); err != nil {
 		return err
 	}
 	return bw.Flush()
@@ -81,75 +73,8 @@ func appendSocketJSON(b jsonBuf, s *record.Socket) jsonBuf {
 	return append(b, '}')
 }
 
-func socketsJSON(w *bufio.Writer, ss []record.Socket, array bool) error {
-	b := make(jsonBuf, 0, 1024)
-	if array {
-		if len(ss) == 0 {
-			_, err := w.WriteString("[]\n")
-			return err
-		}
-		w.WriteString("[\n")
-	}
-	for i := range ss {
-		b = b[:0]
-		if array {
-			b = append(b, ' ', ' ')
-		}
-		b = appendSocketJSON(b, &ss[i])
-		if array && i < len(ss)-1 {
-			b = append(b, ',')
-		}
-		b = append(b, '\n')
-		if _, err := w.Write(b); err != nil {
-			return err
-		}
-	}
-	if array {
-		_, err := w.WriteString("]\n")
-		return err
-	}
-	return nil
-}
-
 var socketCSVHeader = []string{"proto", "address", "port", "state", "pid", "process", "user",
 	"exposure", "interfaces", "cmdline", "peer", "dual_stack", "device", "inode", "holders"}
-
-func socketsCSV(w *bufio.Writer, ss []record.Socket) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(socketCSVHeader); err != nil {
-		return err
-	}
-	rec := make([]string, len(socketCSVHeader))
-	for i := range ss {
-		s := &ss[i]
-		rec[0] = s.Proto.String()
-		rec[1] = s.Local.Addr().String()
-		rec[2] = strconv.Itoa(int(s.Local.Port()))
-		rec[3] = s.State.String()
-		rec[4] = ""
-		if s.PID > 0 {
-			rec[4] = strconv.Itoa(s.PID)
-		}
-		rec[5] = s.Process
-		rec[6] = s.User
-		rec[7] = s.Exposure.String()
-		rec[8] = strings.Join(s.Interfaces, ";")
-		rec[9] = s.Cmdline
-		rec[10] = ""
-		if s.Peer.IsValid() {
-			rec[10] = s.Peer.String()
-		}
-		rec[11] = strconv.FormatBool(s.DualStack())
-		rec[12] = s.Device
-		rec[13] = strconv.FormatUint(s.Inode, 10)
-		rec[14] = holderPIDs(s, ";")
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
 
 // holderPIDs joins the pids of the socket's holders with sep, "" when none.
 func holderPIDs(s *record.Socket, sep string) string {
@@ -215,58 +140,6 @@ func exposureColor(e record.Exposure) string {
 		return ansiGreen
 	}
 	return ""
-}
-
-func socketsTable(w *bufio.Writer, ss []record.Socket, st Style) error {
-	showPeer := false
-	for i := range ss {
-		if ss[i].Peer.IsValid() {
-			showPeer = true
-			break
-		}
-	}
-	head := []string{"PROTO", "ADDRESS", "PORT", "STATE"}
-	if showPeer {
-		head = append(head, "PEER")
-	}
-	head = append(head, "PID", "PROCESS", "USER", "EXPOSURE")
-	if st.Verbose {
-		head = append(head, "INTERFACES", "CMDLINE")
-	}
-	t := newTable(head)
-	for i := range ss {
-		s := &ss[i]
-		row := t.row()
-		row = append(row, cell{text: s.Proto.String()}, cell{text: s.Local.Addr().String()},
-			cell{text: strconv.Itoa(int(s.Local.Port())), right: true},
-			cell{text: strings.ToUpper(s.State.String())})
-		if showPeer {
-			p := "-"
-			if s.Peer.IsValid() {
-				p = s.Peer.String()
-			}
-			row = append(row, cell{text: p})
-		}
-		pid, process := "-", s.Process
-		if s.PID > 0 {
-			pid = strconv.Itoa(s.PID)
-		}
-		if st.Verbose && len(s.Holders) > 1 {
-			// -v shows every process that holds the socket.
-			pid, process = holderPIDs(s, ","), holderNames(s)
-		}
-		row = append(row, cell{text: pid, right: true}, cell{text: orDash(process)}, cell{text: orDash(s.User)})
-		c := cell{text: exposureText(s)}
-		if st.Color {
-			c.color = exposureColor(s.Exposure)
-		}
-		row = append(row, c)
-		if st.Verbose {
-			row = append(row, cell{text: orDash(strings.Join(s.Interfaces, ","))}, cell{text: orDash(s.Cmdline), last: true})
-		}
-		t.add(row)
-	}
-	return t.write(w)
 }
 
 func orDash(s string) string {

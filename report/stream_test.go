@@ -329,12 +329,19 @@ func TestRegistry(t *testing.T) {
 	var names []string
 	for _, f := range Formats() {
 		names = append(names, string(f.Name))
-		if f.Description == "" || strings.Contains(f.Description, "\n") || !f.Takes("port") || !f.Takes("host") || f.Takes("socket") {
+		if f.Description == "" || strings.Contains(f.Description, "\n") || !f.Takes("port") || !f.Takes("host") || f.Takes("socket") != (f.Sockets != nil) {
 			t.Errorf("%s: %+v", f.Name, f)
 		}
 		if _, err := New(f.Name, &bytes.Buffer{}, Options{}); err != nil {
 			t.Error(err)
 		}
+	}
+	var socketNames []string
+	for _, f := range SocketFormats() {
+		socketNames = append(socketNames, string(f.Name))
+	}
+	if want := []string{"csv", "json", "jsonl", "table"}; !slices.Equal(socketNames, want) {
+		t.Errorf("socket formats %v, want %v", socketNames, want)
 	}
 	if want := []string{"csv", "grep", "json", "jsonl", "table", "xml"}; !slices.Equal(names, want) {
 		t.Errorf("formats %v, want %v", names, want)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"math"
@@ -15,7 +16,8 @@ func init() {
 	register(FormatSpec{
 		Name:        Table,
 		Description: "nmap's normal output: each host as it is finished, its open ports in a table",
-		Kinds:       []string{"port", "host"},
+		Kinds:       []string{"port", "host", "socket"},
+		Sockets:     socketsTable,
 		New: func(w io.Writer, opts Options) Writer {
 			t := &tableWriter{style: opts.Style}
 			t.init(w, opts, t)
@@ -233,4 +235,56 @@ func seconds2(d time.Duration) string {
 	r := math.Round(s*scale) / scale // may carry: 0.0996 -> 0.1
 	dec := max(0, 1-int(math.Floor(math.Log10(r))))
 	return strconv.FormatFloat(r, 'f', dec, 64)
+}
+
+func socketsTable(w *bufio.Writer, ss []record.Socket, st Style) error {
+	showPeer := false
+	for i := range ss {
+		if ss[i].Peer.IsValid() {
+			showPeer = true
+			break
+		}
+	}
+	head := []string{"PROTO", "ADDRESS", "PORT", "STATE"}
+	if showPeer {
+		head = append(head, "PEER")
+	}
+	head = append(head, "PID", "PROCESS", "USER", "EXPOSURE")
+	if st.Verbose {
+		head = append(head, "INTERFACES", "CMDLINE")
+	}
+	t := newTable(head)
+	for i := range ss {
+		s := &ss[i]
+		row := t.row()
+		row = append(row, cell{text: s.Proto.String()}, cell{text: s.Local.Addr().String()},
+			cell{text: strconv.Itoa(int(s.Local.Port())), right: true},
+			cell{text: strings.ToUpper(s.State.String())})
+		if showPeer {
+			p := "-"
+			if s.Peer.IsValid() {
+				p = s.Peer.String()
+			}
+			row = append(row, cell{text: p})
+		}
+		pid, process := "-", s.Process
+		if s.PID > 0 {
+			pid = strconv.Itoa(s.PID)
+		}
+		if st.Verbose && len(s.Holders) > 1 {
+			// -v shows every process that holds the socket.
+			pid, process = holderPIDs(s, ","), holderNames(s)
+		}
+		row = append(row, cell{text: pid, right: true}, cell{text: orDash(process)}, cell{text: orDash(s.User)})
+		c := cell{text: exposureText(s)}
+		if st.Color {
+			c.color = exposureColor(s.Exposure)
+		}
+		row = append(row, c)
+		if st.Verbose {
+			row = append(row, cell{text: orDash(strings.Join(s.Interfaces, ","))}, cell{text: orDash(s.Cmdline), last: true})
+		}
+		t.add(row)
+	}
+	return t.write(w)
 }
