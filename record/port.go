@@ -80,6 +80,9 @@ type PortResult struct {
 	// when there was none.
 	RTT     time.Duration
 	Service *Service
+	// Findings are the risks the audit found behind the port, worst
+	// first; nil when there was no audit or it found nothing.
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // Kind implements Record.
