@@ -55,34 +55,39 @@ func TestIdentifyUDPOtherPort(t *testing.T) {
 }
 
 // TestIdentifyUDPFromAnotherPort: TFTP answers from a fresh port (RFC
-// 1350 §4), and is still named.
+// 1350 §4), and is still named, over IPv4 and IPv6.
 func TestIdentifyUDPFromAnotherPort(t *testing.T) {
-	l, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reply, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); reply.Close(); wg.Wait() })
-	wg.Go(func() {
-		buf := make([]byte, 2048)
-		for {
-			n, from, err := l.ReadFromUDPAddrPort(buf)
+	for _, host := range []string{"127.0.0.1", "::1"} {
+		t.Run(host, func(t *testing.T) {
+			ip := net.ParseIP(host)
+			l, err := net.ListenUDP("udp", &net.UDPAddr{IP: ip})
 			if err != nil {
-				return
+				t.Fatal(err)
 			}
-			if n > 2 && buf[0] == 0 && buf[1] == 1 { // RRQ
-				reply.WriteToUDPAddrPort([]byte("\x00\x05\x00\x01File not found\x00"), from)
+			reply, err := net.ListenUDP("udp", &net.UDPAddr{IP: ip})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-	})
-	addr := l.LocalAddr().(*net.UDPAddr).AddrPort()
-	svc, err := udpQuick.Identify(t.Context(), fingerprint.Target{Addr: addr, Proto: portspec.UDP})
-	if err != nil || svc.Name != "tftp" || svc.ExtraInfo != "error 1: File not found" {
-		t.Errorf("%+v, %v; want tftp", svc, err)
+			var wg sync.WaitGroup
+			t.Cleanup(func() { l.Close(); reply.Close(); wg.Wait() })
+			wg.Go(func() {
+				buf := make([]byte, 2048)
+				for {
+					n, from, err := l.ReadFromUDPAddrPort(buf)
+					if err != nil {
+						return
+					}
+					if n > 2 && buf[0] == 0 && buf[1] == 1 { // RRQ
+						reply.WriteToUDPAddrPort([]byte("\x00\x05\x00\x01File not found\x00"), from)
+					}
+				}
+			})
+			addr := l.LocalAddr().(*net.UDPAddr).AddrPort()
+			svc, err := udpQuick.Identify(t.Context(), fingerprint.Target{Addr: addr, Proto: portspec.UDP})
+			if err != nil || svc.Name != "tftp" || svc.ExtraInfo != "error 1: File not found" {
+				t.Errorf("%+v, %v; want tftp", svc, err)
+			}
+		})
 	}
 }
 
