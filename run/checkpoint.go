@@ -152,8 +152,7 @@ type ckpt struct {
 
 // beginCheckpoint makes the checkpoint of a scan asked for with
 // cfg.Checkpoint, or checks that the scan about to resume is the one its
-// checkpoint holds and opens it for appending. It returns nil when there
-// is no checkpoint.
+// checkpoint holds and opens it for appending.
 func beginCheckpoint(cfg *Config, infos []ScanInfo, sc portScan) (*ckpt, error) {
 	total := sc.Total()
 	gs, _ := sc.(*groupScan)
@@ -184,7 +183,7 @@ func beginCheckpoint(cfg *Config, infos []ScanInfo, sc portScan) (*ckpt, error) 
 		return ck, nil
 	}
 	if cfg.Checkpoint == "" {
-		return nil, nil
+		return nil, errors.New("no checkpoint to make or resume")
 	}
 	meta := checkpointMeta{
 		Command: "scan", Format: checkpointFormat, Started: time.Now().UTC().Truncate(time.Second),

@@ -34,6 +34,7 @@ func Scan(ctx context.Context, cfg Config, sink Sink) error {
 	if err := cfg.check(); err != nil {
 		return err
 	}
+	cfg.withAudit()
 	if cfg.PingOnly {
 		return sweep(ctx, &cfg, sink)
 	}
@@ -45,12 +46,17 @@ func Scan(ctx context.Context, cfg Config, sink Sink) error {
 	ps, infos := plans(cfg.Ports, tcp)
 	seed := cfg.seed()
 	cfg.Seed = seed
-	sess, err := openDiscovery(&cfg)
-	if err != nil {
-		return err
-	}
-	if sess != nil {
-		defer sess.Close()
+	var sess *discover.Session // nil: every target is up
+	if wantsDiscovery(&cfg) {
+		sess, err = openDiscovery(&cfg)
+		switch {
+		case errors.Is(err, errors.ErrUnsupported) && cfg.Resume == nil:
+			cfg.Events.note("note: no host discovery on %s yet: every target is scanned, as with -Pn", runtime.GOOS)
+		case err != nil:
+			return err
+		default:
+			defer sess.Close()
+		}
 	}
 	ecfg := engineConfig(&cfg, seed)
 	// One pacer for the whole scan: host groups go on at the pace the
@@ -62,15 +68,18 @@ func Scan(ctx context.Context, cfg Config, sink Sink) error {
 	if err != nil {
 		return err
 	}
-	ck, err := beginCheckpoint(&cfg, infos, sc)
-	if err != nil {
-		return err
+	var ck *ckpt // nil: no checkpoint, its methods do nothing
+	if cfg.Checkpoint != "" || cfg.Resume != nil {
+		if ck, err = beginCheckpoint(&cfg, infos, sc); err != nil {
+			return err
+		}
+		defer ck.release()
 	}
-	defer ck.release()
 	if tcp.note != "" {
 		cfg.Events.note("%s", tcp.note)
 	}
 	s := newStream(sink, &cfg.Events, cfg.Identify)
+	s.au = cfg.Audit.audit()
 	info := Info{Start: time.Now(), Scans: infos, Hosts: cfg.Targets.Len(), Shards: cfg.Shard.N, Progress: func() (uint64, uint64, uint64) {
 		done, total, open := sc.Progress()
 		return done, total, open + ck.openBefore()
@@ -187,31 +196,32 @@ func engineConfig(cfg *Config, seed uint64) scan.Config {
 	return ec
 }
 
-// openDiscovery opens host discovery when the scan has it: more than one
+// wantsDiscovery says whether the scan discovers its hosts: more than one
 // target, a Discovery config, and no shard (shards must all see the same
-// hosts). A resumed scan does what its checkpoint did. nil: no discovery.
-func openDiscovery(cfg *Config) (*discover.Session, error) {
-	resuming := cfg.Resume != nil
+// hosts). A resumed scan does what its checkpoint did.
+func wantsDiscovery(cfg *Config) bool {
 	switch {
-	case resuming && !cfg.Resume.meta.Discovered:
-		return nil, nil
-	case resuming:
+	case cfg.Resume != nil:
+		return cfg.Resume.meta.Discovered
 	case cfg.Discovery == nil || cfg.Targets.Len() <= 1:
-		return nil, nil
+		return false
 	case cfg.Shard.N > 1:
 		cfg.Events.note("note: no host discovery with --shard (shards must scan the same hosts): every target is scanned, as with -Pn")
-		return nil, nil
+		return false
 	}
+	return true
+}
+
+// openDiscovery opens host discovery for a scan that wants it. Where this
+// system has none, a new scan goes on without (the error wraps
+// errors.ErrUnsupported); a resumed one cannot.
+func openDiscovery(cfg *Config) (*discover.Session, error) {
 	s, err := discover.Open(*cfg.Discovery)
-	if errors.Is(err, errors.ErrUnsupported) && !resuming {
-		cfg.Events.note("note: no host discovery on %s yet: every target is scanned, as with -Pn", runtime.GOOS)
-		return nil, nil
-	}
 	if err != nil {
 		return nil, fmt.Errorf("host discovery: %w", err)
 	}
 	n, group := cfg.Targets.Len(), cfg.hostGroup()
-	if resuming {
+	if cfg.Resume != nil {
 		group = cfg.Resume.meta.HostGroup
 	}
 	if groups := (n + group - 1) / group; groups > 1 {
