@@ -72,6 +72,8 @@ type portRec struct {
 	state  record.State
 	reason uint8
 	svc    *record.Service
+	// findings are the audit's, worst first.
+	findings []record.Finding
 }
 
 func newBook(all bool) *book {
@@ -158,6 +160,7 @@ func (b *book) add(r *record.PortResult) {
 			svc.CPE = slices.Clone(svc.CPE)
 			p.svc = &svc
 		}
+		p.findings = slices.Clone(r.Findings)
 		h.ports = append(h.ports, p)
 		return
 	}

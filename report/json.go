@@ -108,7 +108,7 @@ func (j *jsonWriter) End(RunStats) error {
 
 // appendResultJSON writes one result as a JSON object. Its field names are
 // a stable interface: host, hostname, port, proto, state, reason, rtt_ms,
-// service. service is null or an object with the field names of
+// service, and findings when the audit found some. service is null or an object with the field names of
 // record.Service; its banner holds the characters the service sent (see
 // jsonBuf.banner).
 func appendResultJSON(b jsonBuf, r *record.PortResult) jsonBuf {
@@ -141,6 +141,9 @@ func appendResultJSON(b jsonBuf, r *record.PortResult) jsonBuf {
 		b = append(b, '}')
 	} else {
 		b = append(b, "null"...)
+	}
+	if len(r.Findings) > 0 {
+		b = b.key("findings").findings(r.Findings)
 	}
 	return append(b, '}')
 }

@@ -502,8 +502,8 @@ func TestParseScanFormat(t *testing.T) {
 	if _, err := ParseFormat("xml"); err == nil {
 		t.Error("ParseFormat accepted xml, which only scans can be written in")
 	}
-	if _, err := New("sarif", &bytes.Buffer{}, Options{}); err == nil {
-		t.Error("New accepted sarif")
+	if _, err := New("junit", &bytes.Buffer{}, Options{}); err == nil {
+		t.Error("New accepted junit")
 	}
 	if _, err := ParseScanFormat("grep"); err != nil {
 		t.Error(err)

@@ -100,6 +100,7 @@ func (t *tableWriter) up(h *hostEntry, _ time.Time) {
 	}
 	if len(h.ports) > 0 {
 		t.ports(h)
+		t.findings(h)
 	}
 	t.mac(h)
 	w.WriteByte('\n')

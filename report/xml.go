@@ -234,6 +234,7 @@ func (x *xmlWriter) port(p *portRec) {
 			w.WriteString("</service>")
 		}
 	}
+	x.audit(p.findings)
 	w.WriteString("</port>\n")
 }
 

@@ -87,6 +87,10 @@ type Config struct {
 	// Identify, when set, names the service and version behind each open
 	// port (nmap's -sV); nil leaves the port table's guess.
 	Identify *Identify `json:"identify,omitempty"`
+	// Audit, when set, judges the risks behind each identified port
+	// (`ajar scan --audit`): each port's record carries its findings. It
+	// implies Identify.
+	Audit *AuditConfig `json:"audit,omitempty"`
 	// AllPorts streams every probed port; without it, closed and
 	// filtered ports are only counted in a checkpoint. The sink gets
 	// every port either way.
@@ -215,6 +219,9 @@ func (c *Config) check() error {
 		if id.Timeout < 0 || id.ProbeTimeout < 0 || id.BannerWait < 0 || id.Parallel < 0 {
 			return configErrorf("identification timeouts and parallelism must be positive")
 		}
+	}
+	if a := c.Audit; a != nil && (a.Timeout < 0 || a.MaxBytes < 0) {
+		return configErrorf("audit budgets must be positive")
 	}
 	// A rate so low that one probe waits for ages is a mistake, not a
 	// pace: at least one probe a minute.

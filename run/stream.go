@@ -2,9 +2,11 @@ package run
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"sync"
 
+	"github.com/ajarsec/ajar/audit"
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/record"
 )
@@ -17,6 +19,7 @@ type stream struct {
 	sink Sink
 	ev   *Events
 	id   *fingerprint.Config // nil: no identification
+	au   *audit.Config       // nil: no audit
 	sem  chan struct{}
 	wg   sync.WaitGroup
 
@@ -98,6 +101,9 @@ func (s *stream) port(ctx context.Context, r *record.PortResult, g uint64) {
 	go func() {
 		defer s.wg.Done()
 		err := identify(ctx, s.id, &cp)
+		if aerr := auditPort(ctx, s.au, &cp); aerr != nil {
+			err = errors.Join(err, aerr)
+		}
 		<-s.sem
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -8,6 +8,7 @@
 set -euo pipefail
 
 "$(dirname "$0")/zoo-deps.sh" # the daemon zoo (internal/zoo): its own script, its own checks
+"$(dirname "$0")/sarif-schema.sh" # the SARIF 2.1.0 schema report's tests validate against
 
 # command -> Debian package
 declare -A need=(

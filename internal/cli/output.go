@@ -122,6 +122,8 @@ type cliSink struct {
 	out   *outputs
 	quiet bool
 	bar   *progressBar
+	// worst is the highest severity of the findings written.
+	worst record.Severity
 }
 
 func (s *cliSink) Begin(info run.Info) error {
@@ -151,6 +153,9 @@ func (s *cliSink) Begin(info run.Info) error {
 }
 
 func (s *cliSink) Write(r record.Record) error {
+	if p, ok := r.(*record.PortResult); ok {
+		s.worst = max(s.worst, record.Worst(p.Findings))
+	}
 	return s.out.w.Write(r)
 }
 

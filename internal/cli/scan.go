@@ -45,6 +45,8 @@ type scanFlags struct {
 	checkpoint, resume      string
 	service                 bool
 	svc                     serviceFlags
+	audit, auditIntrusive   bool
+	failOn                  string
 	disc                    discoverFlags
 }
 
@@ -119,6 +121,9 @@ checkpoints and the -T table at length.`,
 	addDiscoverFlags(fl, &f.disc)
 	fl.BoolVar(&f.service, "service", false, "identify the service and version on each open port (nmap's -sV)")
 	f.svc.register(fl)
+	fl.BoolVar(&f.audit, "audit", false, "judge the risks behind each open port: no authentication, weak TLS and SSH, ... (implies -sV)")
+	fl.BoolVar(&f.auditIntrusive, "audit-intrusive", false, "also run the audit's intrusive checks, which ask the target to act (implies --audit)")
+	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when the audit finds a risk at or above `SEVERITY` (info, low, medium, high, critical)")
 	return cmd
 }
 
@@ -289,7 +294,10 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	sink := &cliSink{env: env, out: out, quiet: f.quiet}
 	err = run.Scan(cmd.Context(), cfg, sink)
 	sink.stopBar()
-	return scanError(cmd, err, out.close())
+	if err = scanError(cmd, err, out.close()); err != nil {
+		return err
+	}
+	return failOn(f, sink.worst)
 }
 
 // scanError is the command's error for what run.Scan returned and the
@@ -362,6 +370,9 @@ func scanConfig(cmd *cobra.Command, env *Env, f *scanFlags, args []string) (run.
 			return run.Config{}, err
 		}
 		cfg.Identify = &id
+	}
+	if cfg.Audit, err = auditConfig(f); err != nil {
+		return run.Config{}, err
 	}
 	if cfg.Targets, err = scanTargets(ctx, env, f, args); err != nil {
 		return run.Config{}, err

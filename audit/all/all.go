@@ -1,0 +1,3 @@
+// Package all compiles in every audit check: import it for its side
+// effect.
+package all

@@ -1,0 +1,54 @@
+package run
+
+import (
+	"context"
+	"net/netip"
+	"time"
+
+	"github.com/ajarsec/ajar/audit"
+	_ "github.com/ajarsec/ajar/audit/all" // the checks compiled in
+	"github.com/ajarsec/ajar/record"
+)
+
+// AuditConfig is how identified ports are audited (`ajar scan --audit`):
+// the audit package's budgets (zero: its defaults) and whether intrusive
+// checks run. An audit needs identification: Scan identifies ports when
+// Config.Audit is set, with Config.Identify's settings or the defaults.
+type AuditConfig struct {
+	// Intrusive runs the intrusive checks too (--audit-intrusive).
+	Intrusive bool `json:"intrusive,omitempty"`
+	// Timeout bounds one check on one port.
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// MaxBytes bounds what one check reads from one port.
+	MaxBytes int `json:"max_bytes,omitempty"`
+}
+
+func (a *AuditConfig) audit() *audit.Config {
+	if a == nil {
+		return nil
+	}
+	return &audit.Config{Intrusive: a.Intrusive, Timeout: a.Timeout, MaxBytes: a.MaxBytes}
+}
+
+// withAudit makes an audit imply identification.
+func (c *Config) withAudit() {
+	if c.Audit != nil && c.Identify == nil {
+		c.Identify = &Identify{}
+	}
+}
+
+// auditPort runs the checks that apply to an identified port and puts
+// their findings on its record, worst first. It returns the checks'
+// failures, for a warning; none after ctx was cancelled.
+func auditPort(ctx context.Context, cfg *audit.Config, r *record.PortResult) error {
+	if cfg == nil || r.State != record.Open || r.Service == nil || ctx.Err() != nil {
+		return nil
+	}
+	t := audit.Target{Addr: netip.AddrPortFrom(r.Host, r.Port), Proto: r.Proto, Host: r.Hostname, Service: r.Service}
+	fs, err := cfg.Audit(ctx, t)
+	r.Findings = fs
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
