@@ -44,7 +44,9 @@ func runTracked(ctx context.Context, t *testing.T, e *scan.Engine, from scan.Res
 // past the mark: the two runs together probe every (host, port) once, in
 // every shard. The first run's ports above 50 stay silent until it is
 // cancelled, which happens once every worker waits on one.
-func TestEngineResume(t *testing.T) {
+func TestEngineResume(t *testing.T) { bothModes(t, testEngineResume) }
+
+func testEngineResume(t *testing.T, wrap func(scan.Prober) scan.Prober) {
 	const nports = 97
 	space := threeHosts.Len() * nports
 	for _, shards := range []uint64{1, 3} {
@@ -59,7 +61,7 @@ func TestEngineResume(t *testing.T) {
 						cancel()
 					}
 				}}
-			e1, err := scan.New(threeHosts, gate, cfg)
+			e1, err := scan.New(threeHosts, wrap(gate), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +76,7 @@ func TestEngineResume(t *testing.T) {
 			}
 			done := func(k uint64) bool { _, ok := first.byPos[k]; return ok }
 			p := &fakeProber{answer: closedAll}
-			e2, err := scan.New(threeHosts, p, cfg)
+			e2, err := scan.New(threeHosts, wrap(p), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,13 +115,15 @@ func TestEngineResume(t *testing.T) {
 // The mark waits for a probe in flight: with one port silent until the
 // scan is stopped, every other result comes, the mark stays on that
 // port's position, and resuming probes that port alone.
-func TestEngineMarkWaitsForSlowProbe(t *testing.T) {
+func TestEngineMarkWaitsForSlowProbe(t *testing.T) { bothModes(t, testEngineMarkWaitsForSlowProbe) }
+
+func testEngineMarkWaitsForSlowProbe(t *testing.T, wrap func(scan.Prober) scan.Prober) {
 	host := hostList{netip.MustParseAddr("192.0.2.1")}
 	slow := netip.MustParseAddrPort("192.0.2.1:50")
 	p := &fakeProber{answer: closedAll}
 	blocking := &blockingProber{fakeProber: p, block: func(dst netip.AddrPort) bool { return dst == slow }}
 	cfg := scan.Config{Ports: ports(200), Order: perm.New(200, 3), MaxParallel: 4}
-	e, err := scan.New(host, blocking, cfg)
+	e, err := scan.New(host, wrap(blocking), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +159,7 @@ func TestEngineMarkWaitsForSlowProbe(t *testing.T) {
 	// Resume: only the slow port is probed, and now it answers.
 	blocking.block = func(netip.AddrPort) bool { return false }
 	p.attempts = nil
-	e2, err := scan.New(host, blocking, cfg)
+	e2, err := scan.New(host, wrap(blocking), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,9 +206,11 @@ func (w blockingWorker) Probe(ctx context.Context, dst netip.AddrPort, timeout t
 	return w.fakeWorker.Probe(ctx, dst, timeout)
 }
 
-func TestEngineResumeBadStart(t *testing.T) {
+func TestEngineResumeBadStart(t *testing.T) { bothModes(t, testEngineResumeBadStart) }
+
+func testEngineResumeBadStart(t *testing.T, wrap func(scan.Prober) scan.Prober) {
 	host := hostList{netip.MustParseAddr("192.0.2.1")}
-	e, err := scan.New(host, &fakeProber{answer: closedAll}, scan.Config{Ports: ports(10)})
+	e, err := scan.New(host, wrap(&fakeProber{answer: closedAll}), scan.Config{Ports: ports(10)})
 	if err != nil {
 		t.Fatal(err)
 	}

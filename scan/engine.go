@@ -244,7 +244,8 @@ func (e *Engine) run(parent context.Context, emit func(*record.PortResult, uint6
 			e.par = loopbackParallel
 		}
 	}
-	if limit > 0 {
+	async := e.isAsync()
+	if limit > 0 && !async { // an async probe in flight holds no descriptor
 		e.par = min(e.par, max(int(limit)-fdReserve, 1))
 	}
 	e.par = int(min(uint64(e.par), e.total))
@@ -263,6 +264,14 @@ func (e *Engine) run(parent context.Context, emit func(*record.PortResult, uint6
 	var namer Namer
 	if nm, ok := e.targets.(Namer); ok {
 		namer = nm
+	}
+
+	if async {
+		e.runAsync(ctx, emit, namer)
+		if e.failed != nil {
+			return e.failed
+		}
+		return parent.Err()
 	}
 
 	jobs := make(chan job)

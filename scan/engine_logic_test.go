@@ -81,12 +81,14 @@ func collect(t *testing.T, e *scan.Engine) (map[netip.AddrPort]record.PortResult
 	return got, err
 }
 
-func TestEngineShards(t *testing.T) {
+func TestEngineShards(t *testing.T) { bothModes(t, testEngineShards) }
+
+func testEngineShards(t *testing.T, wrap func(scan.Prober) scan.Prober) {
 	const nports = 97
 	space := threeHosts.Len() * nports
 	all := map[netip.AddrPort]bool{}
 	for shard := range uint64(4) {
-		e, err := scan.New(threeHosts, &fakeProber{answer: closedAll}, scan.Config{
+		e, err := scan.New(threeHosts, wrap(&fakeProber{answer: closedAll}), scan.Config{
 			Ports: ports(nports), Order: perm.New(space, 42), Shard: shard, Shards: 4,
 		})
 		if err != nil {
@@ -111,7 +113,9 @@ func TestEngineShards(t *testing.T) {
 	}
 }
 
-func TestEngineRetries(t *testing.T) {
+func TestEngineRetries(t *testing.T) { bothModes(t, testEngineRetries) }
+
+func testEngineRetries(t *testing.T, wrap func(scan.Prober) scan.Prober) {
 	p := &fakeProber{answer: func(dst netip.AddrPort, attempt int) scan.Outcome {
 		switch dst.Port() {
 		case 1: // silent once, then open: a lost packet
@@ -134,7 +138,7 @@ func TestEngineRetries(t *testing.T) {
 		{retries: -1, attempts: 1, port1: record.Filtered},
 	} {
 		p.attempts = nil
-		e, err := scan.New(hostList{netip.MustParseAddr("192.0.2.1")}, p, scan.Config{Ports: ports(3), Retries: tc.retries})
+		e, err := scan.New(hostList{netip.MustParseAddr("192.0.2.1")}, wrap(p), scan.Config{Ports: ports(3), Retries: tc.retries})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +160,9 @@ func TestEngineRetries(t *testing.T) {
 // A local failure (here: no permission to send) is never a port state:
 // the probe is tried again, and a failure that persists stops the scan
 // with an error.
-func TestEngineLocalFailure(t *testing.T) {
+func TestEngineLocalFailure(t *testing.T) { bothModes(t, testEngineLocalFailure) }
+
+func testEngineLocalFailure(t *testing.T, wrap func(scan.Prober) scan.Prober) {
 	var calls atomic.Int64
 	p := &fakeProber{answer: func(dst netip.AddrPort, attempt int) scan.Outcome {
 		calls.Add(1)
@@ -165,7 +171,7 @@ func TestEngineLocalFailure(t *testing.T) {
 		}
 		return closedAll(dst, attempt)
 	}}
-	e, err := scan.New(hostList{netip.MustParseAddr("192.0.2.1")}, p, scan.Config{Ports: ports(5), MaxParallel: 1})
+	e, err := scan.New(hostList{netip.MustParseAddr("192.0.2.1")}, wrap(p), scan.Config{Ports: ports(5), MaxParallel: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,11 +184,13 @@ func TestEngineLocalFailure(t *testing.T) {
 	}
 }
 
-func TestEngineCancel(t *testing.T) {
+func TestEngineCancel(t *testing.T) { bothModes(t, testEngineCancel) }
+
+func testEngineCancel(t *testing.T, wrap func(scan.Prober) scan.Prober) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	p := &fakeProber{answer: closedAll}
-	e, err := scan.New(hostList{netip.MustParseAddr("192.0.2.1")}, p, scan.Config{Ports: ports(65535), MaxParallel: 4})
+	e, err := scan.New(hostList{netip.MustParseAddr("192.0.2.1")}, wrap(p), scan.Config{Ports: ports(65535), MaxParallel: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,12 +229,14 @@ func TestEngineBadConfig(t *testing.T) {
 
 // Two techniques in one scan: each port is probed by its own plan, and a
 // silent UDP port is open|filtered where a silent TCP port is filtered.
-func TestEnginePlans(t *testing.T) {
+func TestEnginePlans(t *testing.T) { bothModes(t, testEnginePlans) }
+
+func testEnginePlans(t *testing.T, wrap func(scan.Prober) scan.Prober) {
 	silent := func(netip.AddrPort, int) scan.Outcome { return scan.Outcome{NoAnswer: true} }
 	tcp := &fakeProber{answer: silent}
 	udp := &fakeProber{proto: record.UDP, answer: silent}
 	host := hostList{netip.MustParseAddr("192.0.2.1")}
-	e, err := scan.NewPlans(host, []scan.Plan{{Prober: tcp, Ports: []uint16{22, 53}}, {Prober: udp, Ports: []uint16{53, 161}}},
+	e, err := scan.NewPlans(host, []scan.Plan{{Prober: wrap(tcp), Ports: []uint16{22, 53}}, {Prober: wrap(udp), Ports: []uint16{53, 161}}},
 		scan.Config{Order: perm.New(4, 7)})
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +260,9 @@ func TestEnginePlans(t *testing.T) {
 // the pacer, unless it is an ICMP error (hosts rate-limit those) or its
 // round trip is longer than the silent try's wait (a late answer to that
 // try: a slow path, not a lossy one).
-func TestEngineLossSignals(t *testing.T) {
+func TestEngineLossSignals(t *testing.T) { bothModes(t, testEngineLossSignals) }
+
+func testEngineLossSignals(t *testing.T, wrap func(scan.Prober) scan.Prober) {
 	for _, tc := range []struct {
 		name  string
 		retry scan.Outcome
@@ -267,7 +279,7 @@ func TestEngineLossSignals(t *testing.T) {
 				}
 				return tc.retry
 			}}
-			e, err := scan.New(hostList{netip.MustParseAddr("192.0.2.1")}, p, scan.Config{Ports: ports(20)})
+			e, err := scan.New(hostList{netip.MustParseAddr("192.0.2.1")}, wrap(p), scan.Config{Ports: ports(20)})
 			if err != nil {
 				t.Fatal(err)
 			}

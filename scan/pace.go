@@ -283,6 +283,37 @@ func (p *pacer) wait(ctx context.Context, retry bool) error {
 	}
 }
 
+// take is wait for an engine's one sender (async.go): when the bucket
+// is empty it sleeps on t, a stopped timer of its own, until a token is
+// earned, rather than queueing a channel, so that it allocates nothing.
+// Waiters queued by wait are served first.
+func (p *pacer) take(ctx context.Context, retry bool, t *time.Timer) error {
+	for {
+		p.mu.Lock()
+		now := time.Now()
+		p.refillLocked(now)
+		q := &p.queues[1]
+		if retry {
+			q = &p.queues[0]
+		}
+		if p.serveLocked(q, now) && p.state.take() {
+			p.mu.Unlock()
+			return nil
+		}
+		// Sleep until a share of the bucket is earned, not a token: a
+		// wake-up per token would cost the sender more than its sends.
+		d := max(p.state.next(), time.Duration(p.state.capacity()/4/p.state.rate*float64(time.Second)), time.Microsecond)
+		p.mu.Unlock()
+		t.Reset(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
 // Pacer paces the probes of engines run one after another, such as the
 // host groups of one scan, so that each goes on at the pace the last one
 // found rather than starting over. Make it with NewPacer, hand it to the

@@ -38,3 +38,28 @@ type Worker interface {
 	// Close releases what the worker holds.
 	Close() error
 }
+
+// AsyncProber is a Prober whose probes wait for their answers without a
+// goroutine each (the SYN prober: one receiver and one timing wheel serve
+// every probe in flight). When every plan of a scan has one, the engine
+// keeps its probes in flight as data (async.go) and asks for one
+// AsyncWorker per probe it keeps in flight, in place of a goroutine and a
+// Worker each.
+type AsyncProber interface {
+	Prober
+	NewAsyncWorker() AsyncWorker
+}
+
+// AsyncWorker carries one probe at a time, started by Start and settled
+// by whichever of the prober's goroutines learns its outcome.
+type AsyncWorker interface {
+	// Start sends a probe to dst and returns without waiting: done is
+	// called once, with what a Worker's Probe would have returned, by
+	// the goroutine that settles the probe (the prober's receiver or
+	// timer, ctx's cancellation, the prober's Close), or by Start
+	// itself when it fails before sending. done must not block. The
+	// engine calls Start on a worker again only once done was called.
+	Start(ctx context.Context, dst netip.AddrPort, timeout time.Duration, done func(Outcome))
+	// Close releases what the worker holds; no probe of it is under way.
+	Close() error
+}

@@ -72,3 +72,60 @@ func (w *worker) abandon(o scan.Outcome) {
 	w.p.release(w)
 	cb(o)
 }
+
+// asyncWorker is a worker an engine's slot owns (scan.AsyncWorker): it
+// carries that slot's probes, one at a time, each started by Start and
+// settled by the receiver, the expirer, ctx or Close, which call done.
+// Its tries of one destination go out from different source ports, and a
+// late answer to a try is delivered to the next, as a worker's Probe
+// does. It looks routes up on the prober's shared netlink sockets only:
+// one sender starts every probe, and thousands of slots must not open a
+// socket each.
+type asyncWorker struct{ w *worker }
+
+func (p *prober) newAsyncWorker() scan.AsyncWorker {
+	w := p.freeWorker()
+	w.owned = true
+	return &asyncWorker{w}
+}
+
+// Start implements scan.AsyncWorker.
+func (a *asyncWorker) Start(ctx context.Context, dst netip.AddrPort, timeout time.Duration, done func(scan.Outcome)) {
+	w := a.w
+	w.cb, w.actx = done, ctx
+	if w.p.closed.Load() {
+		done(scan.Outcome{Err: errClosed})
+		return
+	}
+	if o, ok := w.prepare(dst); !ok {
+		done(o)
+		return
+	}
+	w.watch(ctx)
+	gen, ok := w.arm(ctx.Done())
+	if !ok {
+		done(scan.Outcome{Err: errClosed})
+		return
+	}
+	switch {
+	case ctx.Err() != nil:
+		w.settle(gen, result{kind: resCancel})
+	case w.keptAnswer(gen):
+	default:
+		w.transmit(gen, timeout)
+	}
+}
+
+// Close puts the worker back on the prober's free list; its last probe
+// is settled.
+func (a *asyncWorker) Close() error {
+	w := a.w
+	if w.unwatch != nil {
+		w.unwatch()
+		w.unwatch, w.watched = nil, nil
+	}
+	w.owned, w.cb, w.actx = false, nil, nil
+	w.refs.Store(1)
+	w.p.release(w)
+	return nil
+}

@@ -135,3 +135,24 @@ func TestStartCancel(t *testing.T) {
 		t.Errorf("after Close: %+v", o)
 	}
 }
+
+// started is a scan.Worker whose Probe runs on an AsyncWorker, the way
+// the engine's slots run their probes: Start, then the done callback.
+type started struct{ w scan.AsyncWorker }
+
+func (s started) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Duration) scan.Outcome {
+	ch := make(chan scan.Outcome, 1)
+	s.w.Start(ctx, dst, timeout, func(o scan.Outcome) { ch <- o })
+	return <-ch
+}
+
+func (s started) Close() error { return s.w.Close() }
+
+// bothWorkers runs test with the prober's goroutine workers and with its
+// async workers (an engine slot's), which must behave alike: tries of one
+// destination from other source ports, late answers kept or delivered to
+// the retry.
+func bothWorkers(t *testing.T, test func(t *testing.T, newWorker func(*syn.Prober) scan.Worker)) {
+	t.Run("worker", func(t *testing.T) { test(t, func(p *syn.Prober) scan.Worker { return p.NewWorker() }) })
+	t.Run("async", func(t *testing.T) { test(t, func(p *syn.Prober) scan.Worker { return started{p.NewAsyncWorker()} }) })
+}

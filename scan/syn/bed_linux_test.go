@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -153,7 +154,11 @@ func TestEngineBedFull(t *testing.T) {
 		start := time.Now()
 		seen := make(map[uint16]bool, 65535)
 		bad := 0
+		before, maxG := runtime.NumGoroutine(), 0
 		err = e.Run(context.Background(), func(r *record.PortResult) {
+			if len(seen)%1000 == 0 {
+				maxG = max(maxG, runtime.NumGoroutine())
+			}
 			if seen[r.Port] {
 				t.Errorf("%v port %d reported twice", addr, r.Port)
 			}
@@ -170,7 +175,13 @@ func TestEngineBedFull(t *testing.T) {
 		if len(seen) != 65535 || bad > 0 {
 			t.Errorf("%v: %d ports reported, %d wrong", addr, len(seen), bad)
 		}
-		t.Logf("%v: all ports in %v", addr, time.Since(start))
+		// The engine's probes in flight (25,000 by default) are data: a
+		// sender, the Run goroutine and the prober's own goroutines run
+		// the scan, however many probes are in flight.
+		if maxG > before+20 {
+			t.Errorf("%v: %d goroutines during the scan, %d before: probes in flight hold goroutines", addr, maxG, before)
+		}
+		t.Logf("%v: all ports in %v, at most %d goroutines (%d before), %d probes in flight", addr, time.Since(start), maxG, before, e.Parallelism())
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ajarsec/ajar/internal/netnstest"
+	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/scan/syn"
 )
 
@@ -37,11 +38,13 @@ func waitStats(t *testing.T, p *syn.Prober, what string, ok func(syn.Stats) bool
 // TestLateAnswerKept: an answer that comes after its probe gave up is
 // kept, and the next probe of the same port (the engine's retry) takes
 // it, with the round-trip time of the SYN it answers, without sending.
-func TestLateAnswerKept(t *testing.T) {
+func TestLateAnswerKept(t *testing.T) { bothWorkers(t, testLateAnswerKept) }
+
+func testLateAnswerKept(t *testing.T, newWorker func(*syn.Prober) scan.Worker) {
 	const delay = 150 * time.Millisecond
 	bed, peer := slowBed(t, delay)
 	p := newProber(t, bed.Scanner, syn.Config{})
-	w := p.NewWorker()
+	w := newWorker(p)
 	defer w.Close()
 	ctx := t.Context()
 	for _, addr := range []netip.Addr{bed.TargetAddr4, bed.TargetAddr6} {
@@ -87,11 +90,13 @@ func TestLateAnswerKept(t *testing.T) {
 // TestLateAnswerDuringRetry: the answer to a first try that comes while
 // the retry waits settles the retry, and its RTT is counted from the
 // first try's SYN (the sequence number's tag tells which try it answers).
-func TestLateAnswerDuringRetry(t *testing.T) {
+func TestLateAnswerDuringRetry(t *testing.T) { bothWorkers(t, testLateAnswerDuringRetry) }
+
+func testLateAnswerDuringRetry(t *testing.T, newWorker func(*syn.Prober) scan.Worker) {
 	const delay = 300 * time.Millisecond
 	bed, _ := slowBed(t, delay)
 	p := newProber(t, bed.Scanner, syn.Config{})
-	w := p.NewWorker()
+	w := newWorker(p)
 	defer w.Close()
 	ctx := t.Context()
 	for _, addr := range []netip.Addr{bed.TargetAddr4, bed.TargetAddr6} {

@@ -99,6 +99,14 @@ func (p *Prober) Start(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 	p.p.start(ctx, dst, timeout, done)
 }
 
+// NewAsyncWorker returns a worker for one of the engine's slots of probes
+// in flight (scan.AsyncProber): it starts probes without a goroutine
+// each. Workers come from, and go back to on Close, a free list the
+// prober keeps, so that the engines of a scan's host groups reuse them.
+func (p *Prober) NewAsyncWorker() scan.AsyncWorker { return p.p.newAsyncWorker() }
+
+var _ scan.AsyncProber = (*Prober)(nil)
+
 // Close stops the receiver and closes the sockets. Probes still under way
 // end with an error; the workers' own Close may come before or after.
 func (p *Prober) Close() error { return p.p.close() }

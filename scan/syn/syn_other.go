@@ -33,3 +33,14 @@ func (*prober) stats() Stats { return Stats{} }
 func (*prober) start(_ context.Context, _ netip.AddrPort, _ time.Duration, done func(scan.Outcome)) {
 	done(scan.Outcome{Err: errUnsupported()})
 }
+
+func (*prober) newAsyncWorker() scan.AsyncWorker { return failing{} }
+
+// failing is the stand-in's worker: every probe fails.
+type failing struct{}
+
+func (failing) Start(_ context.Context, _ netip.AddrPort, _ time.Duration, done func(scan.Outcome)) {
+	done(scan.Outcome{Err: errUnsupported()})
+}
+
+func (failing) Close() error { return nil }

@@ -50,6 +50,9 @@ type worker struct {
 	cb   func(scan.Outcome)
 	actx context.Context
 	refs atomic.Int32
+	// owned: the worker is an engine slot's (asyncWorker), not on the
+	// free list while it carries probes: no refs are counted.
+	owned bool
 
 	// Guarded by slot.mu: the probe under way, read by whoever settles
 	// it, and the previous one, whose late answers may still come.
@@ -159,8 +162,13 @@ func (w *worker) transmit(gen uint32, timeout time.Duration) {
 	}
 	deadline := w.p.clock() + int64(max(timeout, 0))
 	// On a local link the answer is queued by the time the call
-	// returns: read it now, without waking the receiver.
-	w.p.poll()
+	// returns: read it now, without waking the receiver. An engine
+	// slot's worker does not: its caller, the engine's one sender,
+	// would pay a read for every probe, most of them finding nothing,
+	// and the receiver reads many answers a wake-up.
+	if !w.owned {
+		w.p.poll()
+	}
 	if w.cb != nil || len(w.wake) == 0 { // maybe not settled yet: it waits
 		w.p.wheel.add(wheelEntry[probeRef]{at: deadline, v: probeRef{w, gen}})
 	}
@@ -179,7 +187,7 @@ func (w *worker) prepare(dst netip.AddrPort) (scan.Outcome, bool) {
 		ifindex, addr = i, addr.WithZone("")
 	}
 	rt, err, asked := w.p.routes.lookup(addr, ifindex, time.Now(), w.nl)
-	if asked && w.nl == nil {
+	if asked && w.nl == nil && !w.owned {
 		if w.asked++; w.asked == 2 {
 			// A second host new to the cache: this scan sweeps hosts,
 			// and this worker will look up many routes.
@@ -277,7 +285,9 @@ func (w *worker) wakeUp() {
 		return
 	}
 	o := w.outcome(w.actx)
-	w.p.release(w)
+	if !w.owned {
+		w.p.release(w)
+	}
 	cb(o)
 }
 

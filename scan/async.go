@@ -1,0 +1,379 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ajarsec/ajar/record"
+)
+
+// flight is one probe the engine keeps in flight, or holds for its next
+// try: a slot of a fixed table, reused from probe to probe.
+type flight struct {
+	pos        uint64
+	host       uint64
+	dst        netip.AddrPort
+	plan       uint8
+	attempt    int // tries counted against Config.Retries
+	free       int // silent tries not counted (sent while the path lost packets)
+	localFails int
+	backoff    time.Duration // the pause after the next local failure
+	sent       time.Time     // when the try under way was sent
+	wait       time.Duration // and how long it waits
+	silent     time.Time     // when the last unanswered try was sent
+	silentWait time.Duration // how long it was waited for
+	due        time.Time     // a paused try's time to go again
+	out        Outcome       // the try's outcome, written by its done
+}
+
+// async runs an engine whose plans are all AsyncProbers: its probes in
+// flight are entries of fl, not goroutines. Two goroutines drive it: the
+// sender (send) takes pace tokens and starts tries, retries first; the
+// Run goroutine (loop) settles the tries the probers report done, emits
+// the results, and queues the retries. The probers' own goroutines
+// (receiver, timer) call a slot's done, which only queues the slot.
+type async struct {
+	e    *Engine
+	fl   []flight
+	cbs  []func(Outcome) // cbs[i] is slot i's done, made once
+	ws   [][]AsyncWorker // ws[i][plan]: slot i's worker, made when first needed
+	quit chan struct{}   // closed by loop: the sender returns
+	sent chan struct{}   // closed when the sender has returned
+
+	kickSend chan struct{} // something for the sender: a free slot, a retry
+	kickLoop chan struct{} // something for loop: a done try, the sender fed all
+
+	mu       sync.Mutex
+	idle     []int32 // free slots
+	retries  []int32 // slots whose next try waits for the sender, in order
+	rhead    int     // retries[:rhead] are taken
+	paused   []int32 // slots waiting out a local failure's backoff (due)
+	done     []int32 // slots whose try is done, for loop
+	spare    []int32 // done's other buffer
+	active   int     // slots in use: from a first try to its result
+	inProber int     // tries started and not yet done
+	fed      bool    // every position was handed out
+}
+
+func newAsync(e *Engine) *async {
+	a := &async{e: e, fl: make([]flight, e.par), cbs: make([]func(Outcome), e.par), ws: make([][]AsyncWorker, e.par),
+		quit: make(chan struct{}), sent: make(chan struct{}), kickSend: make(chan struct{}, 1), kickLoop: make(chan struct{}, 1),
+		idle: make([]int32, e.par), done: make([]int32, 0, e.par), spare: make([]int32, 0, e.par)}
+	for i := range a.fl {
+		a.idle[i] = int32(e.par - 1 - i) // slot 0 is taken first
+		a.cbs[i] = func(o Outcome) {
+			a.fl[i].out = o
+			a.mu.Lock()
+			a.done = append(a.done, int32(i))
+			a.mu.Unlock()
+			kick(a.kickLoop)
+		}
+	}
+	return a
+}
+
+func kick(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// isAsync reports whether every plan's prober is an AsyncProber.
+func (e *Engine) isAsync() bool {
+	for _, p := range e.plans {
+		if _, ok := p.Prober.(AsyncProber); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// runAsync is run for an engine of AsyncProbers; ctx is run's, cancelled
+// by fail.
+func (e *Engine) runAsync(ctx context.Context, emit func(*record.PortResult, uint64), namer Namer) {
+	a := newAsync(e)
+	go a.send(ctx)
+	a.loop(ctx, emit, namer)
+	for _, ws := range a.ws {
+		for _, w := range ws {
+			if w != nil {
+				w.Close()
+			}
+		}
+	}
+}
+
+// loop settles the tries done until the scan is over: every position
+// has its result, or ctx ended and no try is left with a prober.
+func (a *async) loop(ctx context.Context, emit func(*record.PortResult, uint64), namer Namer) {
+	sent := a.sent
+	stopped := false
+	for {
+		a.mu.Lock()
+		batch := a.done
+		a.done, a.spare = a.spare[:0], nil
+		a.inProber -= len(batch)
+		over := (a.fed && a.active == 0) || (stopped && a.inProber == 0)
+		a.mu.Unlock()
+		for _, i := range batch {
+			a.settle(ctx, i, emit, namer)
+		}
+		a.spare = batch[:0]
+		if len(batch) > 0 {
+			// Slots freed, retries queued: one wake-up of the sender
+			// for the batch, not one a probe.
+			kick(a.kickSend)
+			continue
+		}
+		if over {
+			break
+		}
+		select {
+		case <-a.kickLoop:
+		case <-sent:
+			stopped, sent = true, nil
+		}
+	}
+	close(a.quit)
+	<-a.sent
+}
+
+// settle decides what slot i's try, done, means: a result, another try,
+// or (ctx ended) nothing learnt.
+func (a *async) settle(ctx context.Context, i int32, emit func(*record.PortResult, uint64), namer Namer) {
+	e := a.e
+	f := &a.fl[i]
+	o := f.out
+	switch {
+	case o.Err != nil:
+		if ctx.Err() != nil {
+			a.release(i)
+			return
+		}
+		if errors.Is(o.Err, syscall.ENOBUFS) || errors.Is(o.Err, syscall.EAGAIN) {
+			e.pace.loss(f.sent) // a full queue on this machine
+		}
+		if f.localFails++; f.localFails > maxLocalFails {
+			e.fail(fmt.Errorf("probing %v: %w", f.dst, o.Err))
+			a.release(i)
+			return
+		}
+		// A local shortage: the same try again, after a pause.
+		f.due = time.Now().Add(f.backoff)
+		f.backoff = min(2*f.backoff, 500*time.Millisecond)
+		a.mu.Lock()
+		a.paused = append(a.paused, i)
+		a.mu.Unlock()
+		return
+	case o.NoAnswer:
+		if ctx.Err() != nil {
+			a.release(i) // the wait was cut short: nothing learnt
+			return
+		}
+		f.silent, f.silentWait = f.sent, f.wait
+		if f.free < maxFreeTries && e.pace.lossNear(f.sent) {
+			f.free++ // sent while the path lost packets
+		} else {
+			f.attempt++
+		}
+		if f.attempt <= e.cfg.Retries {
+			a.mu.Lock()
+			a.retries = append(a.retries, i)
+			a.mu.Unlock()
+			return
+		}
+		proto := e.plans[f.plan].Prober.Proto()
+		o = Outcome{State: record.Filtered, Reason: record.ReasonNoResponse}
+		if proto == record.UDP {
+			o.State = record.OpenFiltered // UDP services often answer nothing
+		}
+	default:
+		// As in probe: a retry's answer after silence is a loss, unless
+		// it is the silent try's, late.
+		if !f.silent.IsZero() && lossSignal(o.Reason) && o.RTT <= f.silentWait {
+			e.pace.loss(f.silent)
+		}
+		if o.RTT > 0 {
+			e.timing.add(f.host, o.RTT)
+		}
+	}
+	r := &record.PortResult{Host: f.dst.Addr(), Port: f.dst.Port(), Proto: e.plans[f.plan].Prober.Proto(),
+		State: o.State, Reason: o.Reason, RTT: o.RTT}
+	if namer != nil {
+		r.Hostname = namer.Name(r.Host)
+	}
+	pos := f.pos
+	a.release(i)
+	e.done.Add(1)
+	if r.State == record.Open {
+		e.open.Add(1)
+	}
+	emit(r, pos)
+	e.track.finish(pos)
+}
+
+// release frees slot i for another position.
+func (a *async) release(i int32) {
+	a.mu.Lock()
+	a.idle = append(a.idle, i)
+	a.active--
+	a.mu.Unlock()
+}
+
+// work is what the sender does next.
+type work uint8
+
+const (
+	workWait  work = iota // nothing now
+	workRetry             // slot i's next try
+	workFirst             // a free slot for the next position
+)
+
+// next picks the sender's next work, retries first; for workWait, due
+// is when the first paused slot may go again (zero: none is).
+func (a *async) next(now time.Time, more bool) (w work, i int32, due time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.rhead < len(a.retries) {
+		i = a.retries[a.rhead]
+		if a.rhead++; a.rhead == len(a.retries) {
+			a.retries, a.rhead = a.retries[:0], 0
+		}
+		return workRetry, i, due
+	}
+	for k, j := range a.paused {
+		if !a.fl[j].due.After(now) {
+			a.paused[k] = a.paused[len(a.paused)-1]
+			a.paused = a.paused[:len(a.paused)-1]
+			return workRetry, j, due
+		}
+		if due.IsZero() || a.fl[j].due.Before(due) {
+			due = a.fl[j].due
+		}
+	}
+	if more && len(a.idle) > 0 {
+		return workFirst, 0, due
+	}
+	if !more && !a.fed {
+		a.fed = true
+		kick(a.kickLoop)
+	}
+	return workWait, 0, due
+}
+
+// take takes a free slot for a first try; next saw one.
+func (a *async) take() int32 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	i := a.idle[len(a.idle)-1]
+	a.idle = a.idle[:len(a.idle)-1]
+	a.active++
+	return i
+}
+
+// send hands out positions and retries until loop says the scan is over
+// or ctx ends.
+func (a *async) send(ctx context.Context) {
+	defer close(a.sent)
+	e := a.e
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	np := uint64(len(e.slots))
+	k := e.from.Start
+	first := 0 // first tries started
+	for {
+		w, i, due := a.next(time.Now(), k < e.total)
+		switch w {
+		case workRetry:
+			if e.pace.take(ctx, true, t) != nil {
+				return
+			}
+			a.start(ctx, i)
+			continue
+		case workFirst:
+			probe, ok := e.admit(ctx, k)
+			if !ok {
+				return
+			}
+			if !probe {
+				k++
+				continue // done before RunTracked started
+			}
+			if first == warmup && !a.warm(ctx, t) {
+				return
+			}
+			if e.pace.take(ctx, false, t) != nil {
+				return
+			}
+			i = a.take()
+			idx := e.cfg.Shard + k*e.cfg.Shards // k-th position of the shard
+			if e.cfg.Order != nil {
+				idx = e.cfg.Order.At(idx)
+			}
+			h := idx / np
+			sl := e.slots[idx%np]
+			a.fl[i] = flight{pos: k, host: h, dst: netip.AddrPortFrom(e.targets.At(h), sl.port), plan: sl.plan, backoff: time.Millisecond}
+			k++
+			first++
+			a.start(ctx, i)
+			continue
+		}
+		var timer <-chan time.Time
+		if !due.IsZero() {
+			t.Reset(max(time.Until(due), time.Microsecond))
+			timer = t.C
+		}
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-a.quit:
+			t.Stop()
+			return
+		case <-a.kickSend:
+		case <-timer:
+		}
+		t.Stop()
+	}
+}
+
+// warm holds the first tries past the warm-up until the first answer
+// sets the timeouts, so that a first wave of silent ports does not each
+// wait the initial timeout; it reports false if ctx ended first.
+func (a *async) warm(ctx context.Context, t *time.Timer) bool {
+	t.Reset(a.e.cfg.InitialTimeout)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-a.e.timing.warm:
+	case <-t.C:
+	}
+	return true
+}
+
+// start sends slot i's next try.
+func (a *async) start(ctx context.Context, i int32) {
+	e := a.e
+	f := &a.fl[i]
+	if a.ws[i] == nil {
+		a.ws[i] = make([]AsyncWorker, len(e.plans))
+	}
+	w := a.ws[i][f.plan]
+	if w == nil {
+		w = e.plans[f.plan].Prober.(AsyncProber).NewAsyncWorker()
+		a.ws[i][f.plan] = w
+	}
+	f.sent = time.Now()
+	f.wait = e.timing.timeout(f.host, f.attempt)
+	a.mu.Lock()
+	a.inProber++
+	a.mu.Unlock()
+	w.Start(ctx, f.dst, f.wait, a.cbs[i])
+}
