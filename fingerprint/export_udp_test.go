@@ -3,6 +3,8 @@ package fingerprint
 import (
 	"context"
 	"net/netip"
+
+	"github.com/ajarsec/ajar/portspec"
 )
 
 // AcquireUDP and UDPLimiterHosts open the limiter to the tests.
@@ -30,4 +32,13 @@ func UDPLimiterWaiting(l *UDPLimiter, host netip.Addr) int {
 		return 0
 	}
 	return len(h.waiting[0]) + len(h.waiting[1])
+}
+
+// UDPOrder is udpOrder of the registered UDP plugins, by name.
+func UDPOrder(port uint16) (names []string, own int) {
+	order, own := udpOrder(Plugins(portspec.UDP), port)
+	for _, p := range order {
+		names = append(names, p.Info().Name)
+	}
+	return names, own
 }

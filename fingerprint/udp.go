@@ -53,7 +53,7 @@ func ExchangeUDP(c *Conn, datagrams [][]byte, parse func([]byte) (*record.Servic
 
 // udpOrder orders the UDP plugins for port: those that claim it (by their
 // Info or their probe), the first own of them, then those with a probe by
-// the probe's rarity, then the rest by their own.
+// the probe's rarity, then the rest by their own rarity.
 func udpOrder(plugins []Plugin, port uint16) (order []Plugin, own int) {
 	byName := make(map[string]Plugin, len(plugins))
 	for _, p := range plugins {
@@ -87,9 +87,10 @@ func udpOrder(plugins []Plugin, port uint16) (order []Plugin, own int) {
 	return order, own
 }
 
-// identifyUDP offers each UDP plugin a datagram exchange, in udpOrder, a
-// few at a time per host; the first in order that recognises its answer
-// wins, as soon as every plugin before it has given up.
+// identifyUDP offers each UDP plugin a datagram exchange, in udpOrder: the
+// port's own first, then the others a few at a time per host. The first
+// in order that recognises its answer wins, as soon as every plugin
+// before it has given up.
 func (s *session) identifyUDP(ctx context.Context) (*record.Service, error) {
 	order, own := udpOrder(Plugins(portspec.UDP), s.t.Addr.Port())
 	lim := s.cfg.UDPLimiter
@@ -106,7 +107,14 @@ func (s *session) identifyUDP(ctx context.Context) (*record.Service, error) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() {
+		// The port's own protocols go first, alone: a service that
+		// answered the scan's datagram is named by them, and hears no
+		// other protocol's probe.
+		var ownDone sync.WaitGroup
 		for i, p := range order {
+			if i == own {
+				ownDone.Wait()
+			}
 			release, err := lim.acquire(wctx, s.t.Addr.Addr(), i < own)
 			if err != nil {
 				for _, r := range results[i:] {
@@ -114,8 +122,14 @@ func (s *session) identifyUDP(ctx context.Context) (*record.Service, error) {
 				}
 				return
 			}
+			if i < own {
+				ownDone.Add(1)
+			}
 			wg.Go(func() {
 				defer release()
+				if i < own {
+					defer ownDone.Done()
+				}
 				results[i] <- s.tryUDP(wctx, p, &heard)
 			})
 		}

@@ -396,3 +396,31 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestUDPOrderOfPorts: a port's own protocol comes first and alone; the
+// others follow by rarity, each once.
+func TestUDPOrderOfPorts(t *testing.T) {
+	all := len(fingerprint.Plugins(portspec.UDP))
+	for _, c := range []struct {
+		port  uint16
+		first []string
+		own   int
+	}{
+		{161, []string{"snmp", "dns", "ntp"}, 1},
+		{69, []string{"tftp", "dns", "ntp"}, 1},
+		{4500, []string{"ipsec-nat-t", "dns"}, 1},
+		{40000, []string{"dns", "ntp", "snmp"}, 0},
+	} {
+		names, own := fingerprint.UDPOrder(c.port)
+		if own != c.own || len(names) != all || !slices.Equal(names[:len(c.first)], c.first) {
+			t.Errorf("port %d: %v (own %d), want %v... (own %d) of %d", c.port, names, own, c.first, c.own, all)
+		}
+		seen := map[string]bool{}
+		for _, n := range names {
+			if seen[n] {
+				t.Errorf("port %d: %s twice", c.port, n)
+			}
+			seen[n] = true
+		}
+	}
+}
