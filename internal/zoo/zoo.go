@@ -106,12 +106,18 @@ const (
 	// for identification on services no detector was tuned to
 	// (internal/zoo/second.go).
 	Second
+	// Audit is a zoo of planted misconfigurations, each daemon with a
+	// hardened twin of the same package (internal/zoo/audit.go).
+	Audit
 )
 
 // String returns "first" or "second".
 func (s Set) String() string {
-	if s == Second {
+	switch s {
+	case Second:
 		return "second"
+	case Audit:
+		return "audit"
 	}
 	return "first"
 }
@@ -123,14 +129,19 @@ func ParseSet(s string) (Set, error) {
 		return First, nil
 	case "second":
 		return Second, nil
+	case "audit":
+		return Audit, nil
 	}
-	return 0, fmt.Errorf("unknown zoo set %q: want first or second", s)
+	return 0, fmt.Errorf("unknown zoo set %q: want first, second or audit", s)
 }
 
 // catalogOf lists the daemons of a set.
 func catalogOf(s Set) []*daemon {
-	if s == Second {
+	switch s {
+	case Second:
 		return catalogSecond()
+	case Audit:
+		return catalogAudit()
 	}
 	return catalog()
 }

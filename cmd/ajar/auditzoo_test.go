@@ -1,0 +1,105 @@
+package main_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ajarsec/ajar/internal/zoo"
+)
+
+type auditFinding struct {
+	ID, Category, Severity, Evidence, Remediation, Confidence string
+}
+
+// TestAuditZoo runs ajar scan --audit on the audit zoo's daemons, each
+// planted misconfiguration next to its hardened twin, and holds the
+// findings to the truth table: every planted risk found with its id and
+// severity, no finding of a twin's category on the twin, and no finding
+// at high or above anywhere the truth does not plant one.
+func TestAuditZoo(t *testing.T) {
+	z := zoo.Start(t, zoo.Options{Set: zoo.Audit})
+	svcs := z.Services(zoo.Usual)
+	cmd := z.Bed.Scanner.Command(ajarBin, "scan", "-sT", "--audit", "-p", strings.TrimSuffix(zooPorts(svcs), ",U:"), "-o", "jsonl", "-q",
+		z.Addr().String())
+	// The hardened twins' certificates are signed by the zoo's own CA.
+	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+z.AuditCA())
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("ajar scan --audit: %v\n%s", err, stderr.String())
+	}
+	got := map[uint16][]auditFinding{}
+	names := map[uint16]string{}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r struct {
+			Port    uint16 `json:"port"`
+			Service *struct {
+				Name, Method string
+			} `json:"service"`
+			Findings []auditFinding `json:"findings"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
+		}
+		got[r.Port] = append(got[r.Port], r.Findings...)
+		if r.Service != nil && r.Service.Method != "port-table" {
+			names[r.Port] = r.Service.Name
+		}
+	}
+	// A twin is clean only if it was judged: its service identified.
+	for _, s := range svcs {
+		if names[s.Port] != s.Name {
+			t.Errorf("%s (port %d) identified as %q, want %q: its checks did not run", s.Daemon, s.Port, names[s.Port], s.Name)
+		}
+	}
+	planted := map[uint16]map[string]bool{}
+	found, missed := 0, 0
+	for _, r := range zoo.AuditTruth() {
+		fs := got[r.Port]
+		if r.Severity == "" {
+			for _, f := range fs {
+				if f.Category == r.Category {
+					t.Errorf("hardened twin %s (port %d): false alarm %s (%s): %s", r.Daemon, r.Port, f.ID, f.Severity, f.Evidence)
+				}
+			}
+			continue
+		}
+		if planted[r.Port] == nil {
+			planted[r.Port] = map[string]bool{}
+		}
+		planted[r.Port][r.ID] = true
+		ok := false
+		for _, f := range fs {
+			if f.ID == r.ID {
+				ok = true
+				if f.Severity != r.Severity || f.Category != r.Category || f.Remediation == "" || f.Evidence == "" {
+					t.Errorf("%s (port %d): %+v, want category %s severity %s with evidence and remediation",
+						r.Daemon, r.Port, f, r.Category, r.Severity)
+				}
+			}
+		}
+		if ok {
+			found++
+		} else {
+			missed++
+			t.Errorf("%s (port %d): %s not found; findings %+v", r.Daemon, r.Port, r.ID, fs)
+		}
+	}
+	for port, fs := range got {
+		for _, f := range fs {
+			if (f.Severity == "high" || f.Severity == "critical") && !planted[port][f.ID] {
+				t.Errorf("port %d: false alarm at %s: %s: %s", port, f.Severity, f.ID, f.Evidence)
+			}
+		}
+	}
+	t.Logf("planted risks found %d, missed %d", found, missed)
+	if err := z.Check(); err != nil {
+		t.Error(err)
+	}
+}
