@@ -38,6 +38,11 @@ func AuditTruth() []Risk {
 		{"audit-memcached-sasl", 11212, "", "no-auth", ""},
 		{"audit-vsftpd-anon", 21, "ftp-anonymous", "no-auth", "medium"},
 		{"audit-vsftpd-noanon", 2121, "", "no-auth", ""},
+		{"audit-sshd-weak", 22, "ssh-weak-kex", "weak-ssh", "high"},
+		{"audit-sshd-weak", 22, "ssh-weak-cipher", "weak-ssh", "medium"},
+		{"audit-sshd-weak", 22, "ssh-weak-mac", "weak-ssh", "medium"},
+		{"audit-sshd-weak", 22, "ssh-weak-hostkey", "weak-ssh", "low"},
+		{"audit-sshd-hard", 2222, "", "weak-ssh", ""},
 	}
 }
 
@@ -67,6 +72,19 @@ func catalogAudit() []*daemon {
 			services: []svcDef{tcp("ftp", "ftp", port)},
 			prepare:  func(_ context.Context, in *instance) error { return in.mkdirs("ftp", "empty") },
 			argv:     func(in *instance) []string { return []string{"vsftpd", in.file("vsftpd.conf")} },
+		}
+	}
+	sshd := func(name string, port uint16, key string) *daemon {
+		return &daemon{
+			name: name, pkg: "openssh-server", product: "OpenSSH", reveal: "banner",
+			services: []svcDef{tcp("ssh", "ssh", port)},
+			tmpfs:    []string{"/run"}, mkdirs: []string{"/run/sshd"},
+			prepare: func(ctx context.Context, in *instance) error {
+				return in.run(ctx, "ssh-keygen", "-q", "-t", key, "-N", "", "-f", in.file("ssh_host_"+key+"_key"))
+			},
+			argv: func(in *instance) []string {
+				return []string{"/usr/sbin/sshd", "-D", "-e", "-f", in.file("sshd_config")}
+			},
 		}
 	}
 	return []*daemon{
@@ -102,6 +120,8 @@ func catalogAudit() []*daemon {
 		},
 		vsftpd("audit-vsftpd-anon", 21),
 		vsftpd("audit-vsftpd-noanon", 2121),
+		sshd("audit-sshd-weak", 22, "rsa"),
+		sshd("audit-sshd-hard", 2222, "ed25519"),
 	}
 }
 
