@@ -49,6 +49,7 @@ import (
 	_ "github.com/ajarsec/ajar/fingerprint/stun"
 	_ "github.com/ajarsec/ajar/fingerprint/telnet"
 	_ "github.com/ajarsec/ajar/fingerprint/tftp"
+	_ "github.com/ajarsec/ajar/fingerprint/timeproto"
 	_ "github.com/ajarsec/ajar/fingerprint/vnc"
 	_ "github.com/ajarsec/ajar/fingerprint/xmpp"
 	_ "github.com/ajarsec/ajar/fingerprint/zookeeper"

@@ -43,6 +43,15 @@ func AuditTruth() []Risk {
 		{"audit-sshd-weak", 22, "ssh-weak-mac", "weak-ssh", "medium"},
 		{"audit-sshd-weak", 22, "ssh-weak-hostkey", "weak-ssh", "low"},
 		{"audit-sshd-hard", 2222, "", "weak-ssh", ""},
+		{"audit-nginx-weak", 443, "tls-legacy-version", "weak-tls", "medium"},
+		{"audit-nginx-weak", 443, "tls-cert-expired", "certificate", "high"},
+		{"audit-nginx-weak", 443, "tls-cert-self-signed", "certificate", "medium"},
+		{"audit-nginx-weak", 443, "tls-cert-weak-key", "certificate", "high"},
+		{"audit-nginx-weak", 443, "tls-cert-name-mismatch", "certificate", "medium"},
+		{"audit-nginx-weak", 4443, "tls-cert-sha1", "certificate", "medium"},
+		{"audit-nginx-weak", 4443, "tls-cert-untrusted", "certificate", "medium"},
+		{"audit-nginx-hard", 8443, "", "weak-tls", ""},
+		{"audit-nginx-hard", 8443, "", "certificate", ""},
 	}
 }
 
@@ -122,45 +131,58 @@ func catalogAudit() []*daemon {
 		vsftpd("audit-vsftpd-noanon", 2121),
 		sshd("audit-sshd-weak", 22, "rsa"),
 		sshd("audit-sshd-hard", 2222, "ed25519"),
+		{
+			name: "audit-nginx-weak", pkg: "nginx", product: "nginx", reveal: "Server header",
+			services: []svcDef{tlsTCP("https", "http", 443), tlsTCP("sha1", "http", 4443)},
+			prepare:  func(_ context.Context, in *instance) error { return writeWeakCerts(in) },
+			argv: func(in *instance) []string {
+				return []string{"nginx", "-c", in.file("nginx.conf"), "-e", in.file("error.log")}
+			},
+		}, {
+			name: "audit-nginx-hard", pkg: "nginx", product: "nginx", reveal: "Server header",
+			services: []svcDef{tlsTCP("https", "http", 8443)},
+			prepare:  func(_ context.Context, in *instance) error { return writeHardCerts(in) },
+			argv: func(in *instance) []string {
+				return []string{"nginx", "-c", in.file("nginx.conf"), "-e", in.file("error.log")}
+			},
+		},
 	}
 }
 
-// writeAuditCerts makes the audit zoo's CA, a sound certificate it signs
-// for the target's address, and a weak one (RSA 1024, SHA-1, self-signed,
-// expired), in dir: ca.pem (also Root/audit-ca.pem), good.pem,
-// good-key.pem, weak.pem, weak-key.pem.
-func writeAuditCerts(in *instance) error {
+// writeHardCerts makes the audit zoo's CA (Root/audit-ca.pem) and a
+// sound certificate it signs for the target's address: good.pem and
+// good-key.pem in the daemon's directory.
+func writeHardCerts(in *instance) error {
 	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca, caKey, caDER, err := newCA("ajar audit zoo CA", x509.ECDSAWithSHA256)
 	if err != nil {
 		return err
 	}
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ajar audit zoo CA"},
-		NotBefore: now.Add(-24 * time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
-		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return err
 	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return err
-	}
-	goodKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return err
-	}
-	goodDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "zoo.test"},
 		DNSNames: []string{"zoo.test"}, IPAddresses: []net.IP{net.ParseIP(in.data.Addr)},
 		NotBefore: now.Add(-24 * time.Hour), NotAfter: now.Add(90 * 24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}, ca, &goodKey.PublicKey, caKey)
+	}, ca, &key.PublicKey, caKey)
 	if err != nil {
 		return err
 	}
+	return writePEMs(map[string][]byte{
+		in.file("good.pem"): certPEM(der), in.file("good-key.pem"): keyPEM(key),
+		in.data.Root + "/" + auditCAFile: certPEM(caDER),
+	})
+}
+
+// writeWeakCerts makes two weak certificates: weak.pem (RSA 1024,
+// self-signed, expired, for another name) and sha1.pem (signed with
+// SHA-1 by a CA nobody trusts, for the target's address), with their
+// keys.
+func writeWeakCerts(in *instance) error {
+	now := time.Now()
 	weakKey, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
 		return err
@@ -169,21 +191,65 @@ func writeAuditCerts(in *instance) error {
 		SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "weak.zoo.test"},
 		DNSNames:  []string{"weak.zoo.test"},
 		NotBefore: now.Add(-400 * 24 * time.Hour), NotAfter: now.Add(-30 * 24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, SignatureAlgorithm: x509.SHA1WithRSA,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, SignatureAlgorithm: x509.SHA256WithRSA,
 	}
 	weakDER, err := x509.CreateCertificate(rand.Reader, weakTmpl, weakTmpl, &weakKey.PublicKey, weakKey)
 	if err != nil {
 		return err
 	}
-	certPEM := func(der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}) }
-	keyPEM := func(k *rsa.PrivateKey) []byte {
-		return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+	rogue, rogueKey, _, err := newCA("ajar audit zoo rogue CA", x509.ECDSAWithSHA256)
+	if err != nil {
+		return err
 	}
-	for name, data := range map[string][]byte{
-		in.file("good.pem"): certPEM(goodDER), in.file("good-key.pem"): keyPEM(goodKey),
+	shaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	shaDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+		SerialNumber: big.NewInt(4), Subject: pkix.Name{CommonName: "zoo.test"},
+		DNSNames: []string{"zoo.test"}, IPAddresses: []net.IP{net.ParseIP(in.data.Addr)},
+		NotBefore: now.Add(-24 * time.Hour), NotAfter: now.Add(90 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		SignatureAlgorithm: x509.ECDSAWithSHA1,
+	}, rogue, &shaKey.PublicKey, rogueKey)
+	if err != nil {
+		return err
+	}
+	return writePEMs(map[string][]byte{
 		in.file("weak.pem"): certPEM(weakDER), in.file("weak-key.pem"): keyPEM(weakKey),
-		in.data.Root + "/" + auditCAFile: certPEM(caDER),
-	} {
+		in.file("sha1.pem"): certPEM(shaDER), in.file("sha1-key.pem"): keyPEM(shaKey),
+	})
+}
+
+func newCA(name string, sig x509.SignatureAlgorithm) (*x509.Certificate, *ecdsa.PrivateKey, []byte, error) {
+	now := time.Now()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+		NotBefore: now.Add(-24 * time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true, SignatureAlgorithm: sig,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ca, err := x509.ParseCertificate(der)
+	return ca, key, der, err
+}
+
+func certPEM(der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+func keyPEM(k *rsa.PrivateKey) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+}
+
+func writePEMs(files map[string][]byte) error {
+	for name, data := range files {
 		if err := os.WriteFile(name, data, 0o644); err != nil {
 			return err
 		}

@@ -135,10 +135,11 @@ func secondOther() []*daemon {
 			return []string{"inetd", "-d", in.file("inetd.conf")}
 		},
 	}, {
-		// openbsd-inetd's own small services (RFC 862, 864, 867).
+		// openbsd-inetd's own small services (RFC 862, 864, 867, 868).
 		name: "inetd-internal", pkg: "openbsd-inetd", product: "",
-		services: []svcDef{tcp("echo", "echo", 7), tcp("daytime", "daytime", 13), tcp("chargen", "chargen", 19)},
-		tmpfs:    []string{"/run"},
+		services: []svcDef{tcp("echo", "echo", 7), tcp("daytime", "daytime", 13), tcp("chargen", "chargen", 19),
+			tcp("time", "time", 37)},
+		tmpfs: []string{"/run"},
 		argv: func(in *instance) []string {
 			return []string{"inetd", "-d", in.file("inetd.conf")}
 		},

@@ -3,6 +3,7 @@
 package zoo
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
@@ -33,9 +34,10 @@ func init() {
 		"gophernicus/tcp": {[]byte("\r\n"), []string{"iajar zoo: gophernicus\t", "Gophernicus/{V}"}, nil},
 		// RFC 1413: a query for a connection that does not exist.
 		"oidentd/tcp": {[]byte("1, 1\r\n"), []string{":ERROR:"}, nil},
-		// RFC 862, 867 and 864.
+		// RFC 862, 867, 868 and 864.
 		"inetd-internal/tcp/echo":    {[]byte("zoo echo\r\n"), []string{"zoo echo\r\n"}, nil},
 		"inetd-internal/tcp/daytime": {nil, []string{"\n"}, checkCtime},
+		"inetd-internal/tcp/time":    {nil, nil, checkTime},
 		"inetd-internal/tcp/chargen": {nil, []string{"\r\n", "0123456789:;<=>?@abcdefghijklmnopqrstuvwxyz"}, nil},
 		"coturn/udp":                 {stunBinding, []string{"Coturn-{V}"}, checkSTUN},
 	} {
@@ -100,6 +102,19 @@ func checkCtime(b []byte) error {
 	}
 	if d := time.Since(ts); d > time.Minute || d < -time.Minute {
 		return fmt.Errorf("daytime says %v, %v from now", ts, d)
+	}
+	return nil
+}
+
+// checkTime wants RFC 868's four bytes, seconds since 1900, within a
+// minute of now.
+func checkTime(b []byte) error {
+	if len(b) != 4 {
+		return fmt.Errorf("%d bytes, want 4", len(b))
+	}
+	ts := time.Unix(int64(binary.BigEndian.Uint32(b))-2208988800, 0)
+	if d := time.Since(ts); d > time.Minute || d < -time.Minute {
+		return fmt.Errorf("time says %v, %v from now", ts, d)
 	}
 	return nil
 }
