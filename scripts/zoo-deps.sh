@@ -24,6 +24,7 @@ pkgs=(
   # first does not run. Keep in step with internal/zoo/second.go.
   lighttpd unbound beanstalkd stunnel4 varnish gearman-job-server privoxy
   dropbear-bin gophernicus oidentd coturn nsd webfs mini-httpd ziproxy
+  cups-daemon
 )
 
 # One dpkg-query for all: it names the installed ones (and exits 1 when
@@ -73,7 +74,7 @@ units=(ssh nginx apache2 vsftpd exim4 dovecot redis-server memcached
   tinyproxy xrdp xrdp-sesman kamailio epmd epmd.socket
   lighttpd unbound unbound-resolvconf beanstalkd stunnel4 varnish varnishncsa
   gearman-job-server privoxy dropbear gophernicus.socket oidentd coturn nsd
-  webfs mini-httpd ziproxy)
+  webfs mini-httpd ziproxy cups cups.socket cups.path)
 if [ -d /run/systemd/system ]; then
   systemctl disable --now "${units[@]}" >/dev/null 2>&1 || true
 else

@@ -39,6 +39,24 @@ func TestVarnishVia(t *testing.T) {
 	}
 }
 
+// cups404 is CUPS 2.4.2's (Debian 12) answer to "GET /" without its web
+// pages.
+const cups404 = "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Language: en\r\nContent-Length: 0\r\n" +
+	"Content-Type: text/html; charset=utf-8\r\nDate: Fri, 04 Dec 2026 18:00:29 GMT\r\nAccept-Encoding: gzip, deflate, identity\r\n" +
+	"Server: CUPS/2.4.2 (Linux 6.18.44-fc-v1272; x86_64) IPP/2.1\r\nX-Frame-Options: DENY\r\n\r\n"
+
+func TestIPP(t *testing.T) {
+	svc, err := Parse([]byte(cups404))
+	if err != nil || svc.Name != "ipp" || svc.Product != "CUPS" || svc.Version != "2.4.2" {
+		t.Errorf("Parse(cups404) = %+v, %v", svc, err)
+	}
+	for _, sh := range []string{"nginx/1.22.1", "IPP", "Apache (IPP/x)", ""} {
+		if v := ippToken(sh); v != "" {
+			t.Errorf("ippToken(%q) = %q", sh, v)
+		}
+	}
+}
+
 func TestConnectAnswer(t *testing.T) {
 	for _, tt := range []struct {
 		answer, want string

@@ -24,6 +24,7 @@ type server struct {
 // product token.
 var servers = []server{
 	{token: "nginx", product: "nginx", vendor: "f5", cpe: "nginx"},
+	{token: "CUPS", product: "CUPS", vendor: "apple", cpe: "cups"},
 	{token: "Apache", product: "Apache httpd", vendor: "apache", cpe: "http_server"},
 	{token: "lighttpd", product: "lighttpd", vendor: "lighttpd", cpe: "lighttpd"},
 	{token: "Microsoft-IIS", product: "Microsoft IIS httpd", vendor: "microsoft", cpe: "internet_information_services"},
@@ -134,11 +135,27 @@ func webServer(r *Response) *record.Service {
 		svc.CPE = []string{fingerprint.CPE("haproxy", "haproxy", "")}
 	}
 	varnishVia(svc, r)
+	if v := ippToken(r.Header.Get("Server")); v != "" {
+		// A printer's server (CUPS/2.4.2 ... IPP/2.1): the port serves
+		// the Internet Printing Protocol over HTTP (RFC 8010).
+		svc.Name = "ipp"
+	}
 	if t := Title(r); t != "" {
 		extra = append(extra, "title: "+t)
 	}
 	svc.ExtraInfo = strings.Join(extra, "; ")
 	return svc
+}
+
+// ippToken returns the version of an "IPP/2.1" product token in a
+// Server field, "" when there is none.
+func ippToken(sh string) string {
+	for _, t := range splitProducts(sh) {
+		if strings.EqualFold(t.name, "IPP") && t.version != "" && isDigit(t.version[0]) {
+			return t.version
+		}
+	}
+	return ""
 }
 
 // varnishVia names Varnish, and its version, from the Via field it adds

@@ -63,6 +63,15 @@ func secondWeb() []*daemon {
 			return []string{"privoxy", "--no-daemon", in.file("privoxy.conf")}
 		},
 	}, {
+		name: "cups", pkg: "cups-daemon", product: "CUPS", reveal: "Server header",
+		services: []svcDef{tcp("ipp", "ipp", 631)},
+		prepare: func(_ context.Context, in *instance) error {
+			return in.mkdirs("cache", "state", "spool", "tmp")
+		},
+		argv: func(in *instance) []string {
+			return []string{"cupsd", "-f", "-c", in.file("cupsd.conf"), "-s", in.file("cups-files.conf")}
+		},
+	}, {
 		name: "dropbear", pkg: "dropbear-bin", product: "Dropbear sshd", reveal: "banner",
 		services: []svcDef{tcp("ssh", "ssh", 22)},
 		prepare: func(ctx context.Context, in *instance) error {

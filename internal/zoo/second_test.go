@@ -20,6 +20,7 @@ func init() {
 		"varnish/tcp":    {[]byte(httpGet), []string{"503 backend fetch failed", "via: 1.1 ", "(varnish/{V})"}, nil},
 		// A proxy opens a tunnel to the address it is asked for: itself.
 		"privoxy/tcp":  {[]byte("CONNECT 127.0.0.1:{P} HTTP/1.1\r\nHost: 127.0.0.1:{P}\r\n\r\n"), []string{"200 connection established"}, nil},
+		"cups/tcp":     {[]byte(httpGet), []string{"server: cups/{V} ", " ipp/2."}, nil},
 		"dropbear/tcp": {nil, []string{"SSH-2.0-dropbear_{V}"}, nil},
 		"unbound/tcp":  {tcpDNS(dnsVersionBind(7)), []string{"unbound {V}"}, nil},
 		"nsd/tcp":      {tcpDNS(dnsVersionBind(7)), []string{"NSD {V}"}, nil},
