@@ -21,6 +21,7 @@ package audit
 import (
 	"cmp"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"slices"
@@ -175,6 +176,9 @@ type Config struct {
 	// Now is the clock that certificate validity is judged by; nil is
 	// time.Now.
 	Now func() time.Time
+	// Roots are the CAs a certificate must chain to; nil is the system's
+	// (on Linux, SSL_CERT_FILE and SSL_CERT_DIR override them).
+	Roots *x509.CertPool
 }
 
 // Audit runs every check that applies to the service t names, one after
@@ -221,6 +225,7 @@ func (cfg Config) run(ctx context.Context, c Check, in Info, t Target) ([]record
 	defer cancel()
 	t.budget = &budget{left: maxBytes}
 	t.now = cfg.Now
+	t.roots = cfg.Roots
 	fs, err := c.Run(ctx, &t)
 	if errors.Is(err, ErrNotApplicable) {
 		return nil, nil

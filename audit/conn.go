@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -31,7 +32,11 @@ type Target struct {
 
 	budget *budget
 	now    func() time.Time
+	roots  *x509.CertPool
 }
+
+// Roots are the CAs a certificate must chain to; nil is the system's.
+func (t *Target) Roots() *x509.CertPool { return t.roots }
 
 type budget struct{ left int }
 

@@ -5,4 +5,5 @@ package all
 import (
 	_ "github.com/ajarsec/ajar/audit/noauth"
 	_ "github.com/ajarsec/ajar/audit/ssh"
+	_ "github.com/ajarsec/ajar/audit/tlsaudit"
 )

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -111,7 +112,34 @@ func TestAuditZoo(t *testing.T) {
 		}
 	}
 	t.Logf("planted risks found %d, missed %d", found, missed)
+	checkFailOn(t, z)
 	if err := z.Check(); err != nil {
 		t.Error(err)
+	}
+}
+
+// checkFailOn: --fail-on high exits 1 on the planted risks, with the
+// table listing them; on the hardened twins alone it exits 0.
+func checkFailOn(t *testing.T, z *zoo.Zoo) {
+	run := func(ports string) (string, int) {
+		cmd := z.Bed.Scanner.Command(ajarBin, "scan", "-sT", "--audit", "--fail-on", "high", "-p", ports, "-q",
+			z.Addr().String())
+		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+z.AuditCA())
+		out, err := cmd.Output()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), code
+	}
+	out, code := run("6379,443")
+	if code != 1 || !strings.Contains(out, "CRITICAL  6379/tcp  redis-no-auth") || !strings.Contains(out, "fix: set `requirepass") {
+		t.Errorf("--fail-on high on the risks: exit %d, want 1, and the findings in the table:\n%s", code, out)
+	}
+	t.Logf("the table:\n%s", out)
+	if out, code := run("6380,2121,2222,8443"); code != 0 {
+		t.Errorf("--fail-on high on the hardened twins: exit %d, want 0:\n%s", code, out)
 	}
 }
