@@ -5,6 +5,7 @@ package zoo
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -13,7 +14,7 @@ import (
 // shuffled layout moves them as it moves the first's). Keep the packages
 // in step with scripts/zoo-deps.sh.
 func catalogSecond() []*daemon {
-	return append(secondWeb(), secondOther()...)
+	return slices.Concat(secondWeb(), secondOther(), secondSmall())
 }
 
 // secondWeb: web servers, a cache, a proxy and a remote shell.
@@ -83,8 +84,7 @@ func secondWeb() []*daemon {
 	}}
 }
 
-// secondOther: name servers, job queues, TLS wrapped queues, gopher,
-// ident and STUN.
+// secondOther: name servers, job queues, and a queue inside TLS.
 func secondOther() []*daemon {
 	return []*daemon{{
 		name: "unbound", pkg: "unbound", product: "Unbound", reveal: "version.bind",
@@ -130,7 +130,12 @@ func secondOther() []*daemon {
 		argv: func(in *instance) []string {
 			return []string{"stunnel4", in.file("stunnel.conf")}
 		},
-	}, {
+	}}
+}
+
+// secondSmall: gopher, inetd's small services, ident and STUN.
+func secondSmall() []*daemon {
+	return []*daemon{{
 		name: "gophernicus", pkg: "gophernicus", product: "Gophernicus", reveal: "menu footer",
 		services: []svcDef{tcp("gopher", "gopher", 70)},
 		tmpfs:    []string{"/run"},
