@@ -1,8 +1,15 @@
 package main_test
 
 import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+
 	"bufio"
 	"encoding/json"
+	"github.com/ajarsec/ajar/fingerprint/snmp"
 	"os"
 	"os/exec"
 	"strings"
@@ -29,7 +36,9 @@ type auditFinding struct {
 func TestAuditZoo(t *testing.T) {
 	z := zoo.Start(t, zoo.Options{Set: zoo.Audit})
 	svcs := z.Services(zoo.Usual)
-	cmd := z.Bed.Scanner.Command(ajarBin, "scan", "-sT", "--audit", "-p", strings.TrimSuffix(zooPorts(svcs), ",U:"), "-o", "jsonl", "-q",
+	waitSNMPTwin(t, z)
+	ports := zooPorts(svcs) + "," + strconv.Itoa(zoo.AuditSNMPTwinPort) // U: comes last
+	cmd := z.Bed.Scanner.Command(ajarBin, "scan", "-sT", "-sU", "--audit", "-p", ports, "-o", "jsonl", "-q",
 		z.Addr().String())
 	// The hardened twins' certificates are signed by the zoo's own CA.
 	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+z.AuditCA())
@@ -70,6 +79,9 @@ func TestAuditZoo(t *testing.T) {
 		if names[s.Port] != s.Name {
 			t.Errorf("%s (port %d) identified as %q, want %q: its checks did not run", s.Daemon, s.Port, names[s.Port], s.Name)
 		}
+	}
+	if names[zoo.AuditSNMPTwinPort] != "snmp" {
+		t.Errorf("the SNMP twin (port %d) identified as %q: its checks did not run", zoo.AuditSNMPTwinPort, names[zoo.AuditSNMPTwinPort])
 	}
 	planted := map[uint16]map[string]bool{}
 	found, missed := 0, 0
@@ -141,5 +153,34 @@ func checkFailOn(t *testing.T, z *zoo.Zoo) {
 	t.Logf("the table:\n%s", out)
 	if out, code := run("6380,2121,2222,8443"); code != 0 {
 		t.Errorf("--fail-on high on the hardened twins: exit %d, want 0:\n%s", code, out)
+	}
+}
+
+// waitSNMPTwin waits until the SNMP agent that the zoo's readiness probe
+// cannot ask (its community is not public) answers an SNMPv3 discovery.
+func waitSNMPTwin(t *testing.T, z *zoo.Zoo) {
+	addr := netip.AddrPortFrom(z.Addr(), zoo.AuditSNMPTwinPort).String()
+	err := z.Bed.InScanner(func() error {
+		c, err := net.Dial("udp", addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		buf := make([]byte, 2048)
+		for i := 0; i < 50; i++ { // 50 tries of 200 ms: 10 s at most
+			if _, err := c.Write(snmp.DiscoveryRequest(int32(i + 1))); err != nil {
+				return err
+			}
+			c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+			if n, err := c.Read(buf); err == nil {
+				if _, err := snmp.ParseReply(buf[:n]); err == nil {
+					return nil
+				}
+			}
+		}
+		return fmt.Errorf("the SNMP twin at %s never answered", addr)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -52,8 +52,17 @@ func AuditTruth() []Risk {
 		{"audit-nginx-weak", 4443, "tls-cert-untrusted", "certificate", "medium"},
 		{"audit-nginx-hard", 8443, "", "weak-tls", ""},
 		{"audit-nginx-hard", 8443, "", "certificate", ""},
+		{"audit-rsync-listed", 873, "rsync-modules-listed", "info-leak", "low"},
+		{"audit-rsync-hidden", 8873, "", "info-leak", ""},
+		{"audit-snmpd-public", 161, "snmp-public-community", "default-credentials", "high"},
+		{"audit-snmpd-private", AuditSNMPTwinPort, "", "default-credentials", ""},
 	}
 }
+
+// AuditSNMPTwinPort is the UDP port of the SNMP agent whose community is
+// not "public": it is not in Services, as the zoo's readiness probe asks
+// with "public" and would wait for it forever; a test scans it itself.
+const AuditSNMPTwinPort = 1161
 
 // auditCA is the audit zoo's own certificate authority: a hardened
 // twin's certificate is signed by it, and a scan that trusts it
@@ -96,7 +105,39 @@ func catalogAudit() []*daemon {
 			},
 		}
 	}
+	rsync := func(name string, port uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "rsync", product: "rsync", reveal: "greeting (protocol version only)", hideVersion: true,
+			services: []svcDef{tcp("rsync", "rsync", port)},
+			prepare: func(_ context.Context, in *instance) error {
+				if err := os.WriteFile(in.file("secrets"), []byte("zoo:ajar-zoo-77c1\n"), 0o600); err != nil {
+					return err
+				}
+				return in.mkdirs("share")
+			},
+			argv: func(in *instance) []string {
+				return []string{"rsync", "--daemon", "--no-detach", "--config=" + in.file("rsyncd.conf"),
+					"--port=" + in.port("rsync"), "--address=0.0.0.0"}
+			},
+		}
+	}
+	snmpd := func(name string, svc svcDef) *daemon {
+		return &daemon{
+			name: name, pkg: "snmpd", product: "Net-SNMP", reveal: "versionTag OID 1.3.6.1.4.1.2021.100.2.0",
+			services: []svcDef{svc},
+			env:      func(in *instance) []string { return []string{"SNMP_PERSISTENT_DIR=" + in.file("persist")} },
+			argv: func(in *instance) []string {
+				return []string{"snmpd", "-f", "-Lo", "-C", "-I", "-smux", "-c", in.file("snmpd.conf"), "-p", in.file("snmpd.pid")}
+			},
+		}
+	}
+	twin := udp("snmp", "snmp", AuditSNMPTwinPort)
+	twin.local = true // see AuditSNMPTwinPort
 	return []*daemon{
+		rsync("audit-rsync-listed", 873),
+		rsync("audit-rsync-hidden", 8873),
+		snmpd("audit-snmpd-public", udp("snmp", "snmp", 161)),
+		snmpd("audit-snmpd-private", twin),
 		redis("audit-redis-open", 6379),
 		redis("audit-redis-auth", 6380),
 		{

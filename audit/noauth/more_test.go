@@ -1,0 +1,66 @@
+package noauth
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/ajarsec/ajar/fingerprint/snmp"
+)
+
+// response turns a GetRequest into the GetResponse an agent sends back
+// (the PDU's tag 0xa0 becomes 0xa2), varbinds and all.
+func response(req []byte) []byte {
+	b := bytes.Clone(req)
+	i := bytes.Index(b, []byte("public"))
+	if i < 0 {
+		i = bytes.Index(b, []byte("private"))
+		b[i+len("private")] = 0xa2
+		return b
+	}
+	b[i+len("public")] = 0xa2
+	return b
+}
+
+func TestJudgeSNMP(t *testing.T) {
+	for name, tc := range map[string]struct {
+		in   []byte
+		want string
+	}{
+		"v2c public":        {response(snmp.GetRequest(snmp.Version2c, "public", snmpID)), "snmp-public-community/high"},
+		"v1 public":         {response(snmp.GetRequest(snmp.Version1, "public", snmpID)), "snmp-public-community/high"},
+		"another id":        {response(snmp.GetRequest(snmp.Version2c, "public", 7)), "n/a"},
+		"another community": {response(snmp.GetRequest(snmp.Version2c, "private", snmpID)), "n/a"},
+		"our own request":   {snmp.GetRequest(snmp.Version2c, "public", snmpID), "n/a"},
+		"v3 report":         {snmp.DiscoveryRequest(snmpID), "n/a"},
+		"garbage":           {[]byte("\x30\x03\x02\x01"), "n/a"},
+	} {
+		if got := judged(JudgeSNMP(tc.in)); got != tc.want {
+			t.Errorf("%s: %s, want %s", name, got, tc.want)
+		}
+	}
+}
+
+func TestJudgeRsync(t *testing.T) {
+	for in, want := range map[string]string{
+		// rsync 3.2.7 (Debian 12), one module with a comment.
+		"zoo            \tajar zoo\n@RSYNCD: EXIT\n": "rsync-modules-listed/low",
+		"a\tone\nb\ttwo\n@RSYNCD: EXIT\n":            "rsync-modules-listed/low",
+		// Every module has list = no.
+		"@RSYNCD: EXIT\n": "n/a",
+		"@ERROR: access denied to  from 10.0.0.1\n@RSYNCD: EXIT\n": "n/a",
+		"zoo\tajar zoo\n": "n/a", // cut short
+	} {
+		if got := judged(JudgeRsync([]byte(in))); got != want {
+			t.Errorf("JudgeRsync(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func FuzzMoreJudges(f *testing.F) {
+	f.Add(response(snmp.GetRequest(snmp.Version2c, "public", snmpID)))
+	f.Add([]byte("zoo\tx\n@RSYNCD: EXIT\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		JudgeSNMP(b)
+		JudgeRsync(b)
+	})
+}
