@@ -184,3 +184,23 @@ func waitSNMPTwin(t *testing.T, z *zoo.Zoo) {
 		t.Fatal(err)
 	}
 }
+
+// TestAuditFlags: --fail-on and --audit misused are usage errors (exit
+// 2), said in one line, before anything is scanned.
+func TestAuditFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-p", "1", "--audit", "--fail-on", "severe"}, "bad --fail-on"},
+		{[]string{"-p", "1", "--fail-on", "high"}, "add --audit"},
+		{[]string{"--audit", "-sn"}, "--audit has nothing to judge"},
+	} {
+		args := append([]string{"scan"}, tc.args...)
+		// Loopback, in case a check regresses and the scan starts.
+		_, stderr, code := ajar(t, append(args, "127.0.0.1")...)
+		if code != 2 || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("ajar %v: exit %d, stderr %q; want 2 and one line saying %q", args, code, stderr, tc.want)
+		}
+	}
+}
