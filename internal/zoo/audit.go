@@ -56,6 +56,9 @@ func AuditTruth() []Risk {
 		{"audit-rsync-hidden", 8873, "", "info-leak", ""},
 		{"audit-snmpd-public", 161, "snmp-public-community", "default-credentials", "high"},
 		{"audit-snmpd-private", AuditSNMPTwinPort, "", "default-credentials", ""},
+		{"audit-slapd-open", 389, "ldap-anonymous-bind", "no-auth", "low"},
+		{"audit-slapd-open", 389, "ldap-anonymous-read", "no-auth", "medium"},
+		{"audit-slapd-closed", 1389, "", "no-auth", ""},
 	}
 }
 
@@ -131,9 +134,26 @@ func catalogAudit() []*daemon {
 			},
 		}
 	}
+	slapd := func(name string, port uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "slapd", product: "OpenLDAP", reveal: "root DSE objectClass", hideVersion: true,
+			services: []svcDef{tcp("ldap", "ldap", port)},
+			prepare: func(ctx context.Context, in *instance) error {
+				if err := in.mkdirs("data"); err != nil {
+					return err
+				}
+				return in.run(ctx, "slapadd", "-f", in.file("slapd.conf"), "-l", in.file("tree.ldif"))
+			},
+			argv: func(in *instance) []string {
+				return []string{"slapd", "-d", "0", "-h", "ldap://0.0.0.0:" + in.port("ldap") + "/", "-f", in.file("slapd.conf")}
+			},
+		}
+	}
 	twin := udp("snmp", "snmp", AuditSNMPTwinPort)
 	twin.local = true // see AuditSNMPTwinPort
 	return []*daemon{
+		slapd("audit-slapd-open", 389),
+		slapd("audit-slapd-closed", 1389),
 		rsync("audit-rsync-listed", 873),
 		rsync("audit-rsync-hidden", 8873),
 		snmpd("audit-snmpd-public", udp("snmp", "snmp", 161)),
