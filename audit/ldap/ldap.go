@@ -52,6 +52,10 @@ type Message struct {
 // Parse splits whole LDAPMessages off b; rest is an incomplete tail.
 func Parse(b []byte) (msgs []Message, rest []byte, err error) {
 	for len(b) > 0 {
+		if b[0] != ber.TagSequence {
+			// Not LDAP: say so now, not after waiting for more.
+			return msgs, nil, ber.ErrMalformed
+		}
 		seq, r, err := ber.Expect(b, ber.TagSequence)
 		if errors.Is(err, ber.ErrShort) {
 			return msgs, b, nil
