@@ -3,6 +3,7 @@
 package all
 
 import (
+	_ "github.com/ajarsec/ajar/audit/exposed"
 	_ "github.com/ajarsec/ajar/audit/ldap"
 	_ "github.com/ajarsec/ajar/audit/noauth"
 	_ "github.com/ajarsec/ajar/audit/ssh"

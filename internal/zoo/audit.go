@@ -59,6 +59,8 @@ func AuditTruth() []Risk {
 		{"audit-slapd-open", 389, "ldap-anonymous-bind", "no-auth", "low"},
 		{"audit-slapd-open", 389, "ldap-anonymous-read", "no-auth", "medium"},
 		{"audit-slapd-closed", 1389, "", "no-auth", ""},
+		{"audit-node-exporter-open", 9100, "metrics-exposed", "exposed-admin", "low"},
+		{"audit-node-exporter-auth", 9101, "", "exposed-admin", ""},
 	}
 }
 
@@ -151,7 +153,24 @@ func catalogAudit() []*daemon {
 	}
 	twin := udp("snmp", "snmp", AuditSNMPTwinPort)
 	twin.local = true // see AuditSNMPTwinPort
+	exporter := func(name string, svc svcDef, args ...string) *daemon {
+		return &daemon{
+			name: name, pkg: "prometheus-node-exporter", product: "Prometheus Node Exporter",
+			reveal: "node_exporter_build_info in /metrics", services: []svcDef{svc},
+			argv: func(in *instance) []string {
+				return append([]string{"prometheus-node-exporter", "--web.listen-address=0.0.0.0:" + in.port("metrics")},
+					args...)
+			},
+		}
+	}
+	exporterAuth := exporter("audit-node-exporter-auth", tcp("metrics", "http", 9101))
+	exporterAuth.argv = func(in *instance) []string {
+		return []string{"prometheus-node-exporter", "--web.listen-address=0.0.0.0:" + in.port("metrics"),
+			"--web.config.file=" + in.file("web.yml")}
+	}
 	return []*daemon{
+		exporter("audit-node-exporter-open", tcp("metrics", "prometheus", 9100)),
+		exporterAuth,
 		slapd("audit-slapd-open", 389),
 		slapd("audit-slapd-closed", 1389),
 		rsync("audit-rsync-listed", 873),
