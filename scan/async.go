@@ -32,18 +32,24 @@ type flight struct {
 }
 
 // async runs an engine whose plans are all AsyncProbers: its probes in
-// flight are entries of fl, not goroutines. Two goroutines drive it: the
-// sender (send) takes pace tokens and starts tries, retries first; the
-// Run goroutine (loop) settles the tries the probers report done, emits
-// the results, and queues the retries. The probers' own goroutines
+// flight are slots of a table, not goroutines. Two goroutines drive it:
+// the sender (send) takes pace tokens and starts tries, retries first;
+// the Run goroutine (loop) settles the tries the probers report done,
+// emits the results, and queues the retries. The probers' own goroutines
 // (receiver, timer) call a slot's done, which only queues the slot.
+//
+// The table grows a chunk of slots at a time, when the sender finds no
+// free slot, up to the engine's parallelism: a scan whose probes settle
+// at once (loopback, a host with no route) keeps a few hundred. It does
+// not grow while a chunk's worth of done tries wait for loop: then the
+// consumer of the results is the bottleneck, and more slots would only
+// hold more results waiting.
 type async struct {
-	e    *Engine
-	fl   []flight
-	cbs  []func(Outcome) // cbs[i] is slot i's done, made once
-	ws   [][]AsyncWorker // ws[i][plan]: slot i's worker, made when first needed
-	quit chan struct{}   // closed by loop: the sender returns
-	sent chan struct{}   // closed when the sender has returned
+	e      *Engine
+	chunks []*chunk      // made by the sender as needed; never moved
+	made   int           // slots in chunks, written by the sender
+	quit   chan struct{} // closed by loop: the sender returns
+	sent   chan struct{} // closed when the sender has returned
 
 	kickSend chan struct{} // something for the sender: a free slot, a retry
 	kickLoop chan struct{} // something for loop: a done try, the sender fed all
@@ -60,21 +66,48 @@ type async struct {
 	fed      bool    // every position was handed out
 }
 
+// chunkSize is the slots made at a time.
+const chunkSize = 1024
+
+// chunk is chunkSize slots: their flights, their done callbacks (made
+// once) and their workers, one per plan, made when first needed.
+type chunk struct {
+	fl [chunkSize]flight
+	cb [chunkSize]func(Outcome)
+	ws []AsyncWorker // ws[slot*len(plans)+plan]
+}
+
 func newAsync(e *Engine) *async {
-	a := &async{e: e, fl: make([]flight, e.par), cbs: make([]func(Outcome), e.par), ws: make([][]AsyncWorker, e.par),
-		quit: make(chan struct{}), sent: make(chan struct{}), kickSend: make(chan struct{}, 1), kickLoop: make(chan struct{}, 1),
-		idle: make([]int32, e.par), done: make([]int32, 0, e.par), spare: make([]int32, 0, e.par)}
-	for i := range a.fl {
-		a.idle[i] = int32(e.par - 1 - i) // slot 0 is taken first
-		a.cbs[i] = func(o Outcome) {
-			a.fl[i].out = o
+	return &async{e: e, chunks: make([]*chunk, (e.par+chunkSize-1)/chunkSize),
+		quit: make(chan struct{}), sent: make(chan struct{}), kickSend: make(chan struct{}, 1), kickLoop: make(chan struct{}, 1)}
+}
+
+// flight is slot i's.
+func (a *async) flight(i int32) *flight { return &a.chunks[i/chunkSize].fl[i%chunkSize] }
+
+// grow makes the next chunk of slots and frees them; the sender calls
+// it when no slot is free and fewer than the parallelism are made.
+func (a *async) grow() {
+	c := &chunk{ws: make([]AsyncWorker, chunkSize*len(a.e.plans))}
+	base := int32(a.made)
+	n := min(chunkSize, a.e.par-a.made)
+	for j := range n {
+		i := base + int32(j)
+		c.cb[j] = func(o Outcome) {
+			c.fl[j].out = o
 			a.mu.Lock()
-			a.done = append(a.done, int32(i))
+			a.done = append(a.done, i)
 			a.mu.Unlock()
 			kick(a.kickLoop)
 		}
 	}
-	return a
+	a.chunks[base/chunkSize] = c
+	a.made += n
+	a.mu.Lock()
+	for j := n - 1; j >= 0; j-- {
+		a.idle = append(a.idle, base+int32(j))
+	}
+	a.mu.Unlock()
 }
 
 func kick(ch chan struct{}) {
@@ -100,8 +133,11 @@ func (e *Engine) runAsync(ctx context.Context, emit func(*record.PortResult, uin
 	a := newAsync(e)
 	go a.send(ctx)
 	a.loop(ctx, emit, namer)
-	for _, ws := range a.ws {
-		for _, w := range ws {
+	for _, c := range a.chunks {
+		if c == nil {
+			break
+		}
+		for _, w := range c.ws {
 			if w != nil {
 				w.Close()
 			}
@@ -148,7 +184,7 @@ func (a *async) loop(ctx context.Context, emit func(*record.PortResult, uint64),
 // or (ctx ended) nothing learnt.
 func (a *async) settle(ctx context.Context, i int32, emit func(*record.PortResult, uint64), namer Namer) {
 	e := a.e
-	f := &a.fl[i]
+	f := a.flight(i)
 	o := f.out
 	switch {
 	case o.Err != nil:
@@ -248,16 +284,17 @@ func (a *async) next(now time.Time, more bool) (w work, i int32, due time.Time) 
 		return workRetry, i, due
 	}
 	for k, j := range a.paused {
-		if !a.fl[j].due.After(now) {
+		d := a.flight(j).due
+		if !d.After(now) {
 			a.paused[k] = a.paused[len(a.paused)-1]
 			a.paused = a.paused[:len(a.paused)-1]
 			return workRetry, j, due
 		}
-		if due.IsZero() || a.fl[j].due.Before(due) {
-			due = a.fl[j].due
+		if due.IsZero() || d.Before(due) {
+			due = d
 		}
 	}
-	if more && len(a.idle) > 0 {
+	if more && (len(a.idle) > 0 || a.made < a.e.par && len(a.done) < chunkSize) {
 		return workFirst, 0, due
 	}
 	if !more && !a.fed {
@@ -267,9 +304,15 @@ func (a *async) next(now time.Time, more bool) (w work, i int32, due time.Time) 
 	return workWait, 0, due
 }
 
-// take takes a free slot for a first try; next saw one.
+// take takes a free slot for a first try, making slots when none is
+// free; next saw that it may.
 func (a *async) take() int32 {
 	a.mu.Lock()
+	if len(a.idle) == 0 {
+		a.mu.Unlock()
+		a.grow()
+		a.mu.Lock()
+	}
 	defer a.mu.Unlock()
 	i := a.idle[len(a.idle)-1]
 	a.idle = a.idle[:len(a.idle)-1]
@@ -318,7 +361,7 @@ func (a *async) send(ctx context.Context) {
 			}
 			h := idx / np
 			sl := e.slots[idx%np]
-			a.fl[i] = flight{pos: k, host: h, dst: netip.AddrPortFrom(e.targets.At(h), sl.port), plan: sl.plan, backoff: time.Millisecond}
+			*a.flight(i) = flight{pos: k, host: h, dst: netip.AddrPortFrom(e.targets.At(h), sl.port), plan: sl.plan, backoff: time.Millisecond}
 			k++
 			first++
 			a.start(ctx, i)
@@ -361,19 +404,18 @@ func (a *async) warm(ctx context.Context, t *time.Timer) bool {
 // start sends slot i's next try.
 func (a *async) start(ctx context.Context, i int32) {
 	e := a.e
-	f := &a.fl[i]
-	if a.ws[i] == nil {
-		a.ws[i] = make([]AsyncWorker, len(e.plans))
-	}
-	w := a.ws[i][f.plan]
+	f := a.flight(i)
+	c := a.chunks[i/chunkSize]
+	wi := int(i%chunkSize)*len(e.plans) + int(f.plan)
+	w := c.ws[wi]
 	if w == nil {
 		w = e.plans[f.plan].Prober.(AsyncProber).NewAsyncWorker()
-		a.ws[i][f.plan] = w
+		c.ws[wi] = w
 	}
 	f.sent = time.Now()
 	f.wait = e.timing.timeout(f.host, f.attempt)
 	a.mu.Lock()
 	a.inProber++
 	a.mu.Unlock()
-	w.Start(ctx, f.dst, f.wait, a.cbs[i])
+	w.Start(ctx, f.dst, f.wait, c.cb[i%chunkSize])
 }

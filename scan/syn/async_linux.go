@@ -129,3 +129,10 @@ func (a *asyncWorker) Close() error {
 	w.p.release(w)
 	return nil
 }
+
+// newSyncWorker makes a worker for Probe, which waits on its wake channel.
+func (p *prober) newSyncWorker() *worker {
+	w := p.newWorker()
+	w.wake = make(chan struct{}, 1)
+	return w
+}

@@ -36,7 +36,7 @@ func TestAnswerReadLate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	w := p.p.newWorker()
+	w := p.p.newSyncWorker()
 	defer w.Close()
 	dst := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), closed)
 	w.Probe(context.Background(), dst, time.Second) // the route, cached

@@ -85,7 +85,7 @@ func (*Prober) Proto() record.Proto { return record.TCP }
 // NewWorker returns a worker for one of the engine's goroutines. Workers
 // share the prober's sockets; each owns a source port (several workers
 // may share one when there are more workers than ports).
-func (p *Prober) NewWorker() scan.Worker { return p.p.newWorker() }
+func (p *Prober) NewWorker() scan.Worker { return p.p.newSyncWorker() }
 
 // Start sends one SYN to dst and returns without waiting for the answer:
 // done is called once, with what a worker's Probe would have returned,

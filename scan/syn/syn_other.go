@@ -24,7 +24,7 @@ func available() error { return errUnsupported() }
 
 func newProber(Config) (*prober, error) { return nil, errUnsupported() }
 
-func (*prober) newWorker() scan.Worker { return nil }
+func (*prober) newSyncWorker() scan.Worker { return nil }
 
 func (*prober) close() error { return nil }
 

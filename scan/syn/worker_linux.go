@@ -29,7 +29,7 @@ type worker struct {
 	p     *prober
 	port  uint16
 	slot  *portSlot
-	wake  chan struct{} // one token per probe, from whoever settles it
+	wake  chan struct{} // one token per probe, from whoever settles it; nil for Start's workers, which are called back
 	pk    txPacket
 	send  func(fd uintptr) // pk.send
 	dst   netip.AddrPort   // the probe's destination, without zone
@@ -88,7 +88,7 @@ const (
 
 func (p *prober) newWorker() *worker {
 	i := (p.next.Add(1) - 1) % uint32(len(p.slots))
-	w := &worker{p: p, port: p.lo + uint16(i), home: int(i), slot: &p.slots[i], wake: make(chan struct{}, 1)}
+	w := &worker{p: p, port: p.lo + uint16(i), home: int(i), slot: &p.slots[i]}
 	w.send = w.pk.send
 	w.slot.mu.Lock()
 	w.slot.ws = append(w.slot.ws, w)
