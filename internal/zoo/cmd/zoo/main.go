@@ -35,7 +35,7 @@ func main() {
 func run() int {
 	layoutName := flag.String("layout", "usual", "port layout: usual or shuffled")
 	truthPath := flag.String("truth", "", "write the truth table as JSON to this `file`")
-	setName := flag.String("set", "first", "the zoo's set of daemons: first or second ("+strings.Join(zoo.DaemonsOf(zoo.Second), ",")+")")
+	setName := flag.String("set", "first", "the zoo's set of daemons: first, second ("+strings.Join(zoo.DaemonsOf(zoo.Second), ",")+") or audit (planted misconfigurations and their hardened twins)")
 	only := flag.String("only", "", "comma-separated daemons of the set to start (default all): "+strings.Join(zoo.Daemons(), ","))
 	seed := flag.Uint64("seed", 1, "seed of the shuffled layout")
 	flag.Usage = func() {
