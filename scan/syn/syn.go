@@ -143,11 +143,10 @@ type Stats struct {
 func (p *Prober) Stats() Stats { return p.p.stats() }
 
 // defaultParallel is the probes in flight a SYN scan keeps by default:
-// each costs the engine's goroutine (a 4 KiB stack: about 100 MB for
-// them all) and a few hundred bytes here, no file descriptor, and silent
-// ports hold them for their whole timeout, so more of them make a scan
-// of filtered ports that much faster. (Probes run with Start cost no
-// goroutine.)
+// each costs the engine a slot and this prober a worker (together under
+// a kilobyte), no goroutine and no file descriptor, and silent ports hold
+// them for their whole timeout, so more of them make a scan of filtered
+// ports that much faster.
 const defaultParallel = 25000
 
 // DefaultParallel implements scan.Parallelizer.
