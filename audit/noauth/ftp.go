@@ -3,6 +3,7 @@ package noauth
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 
@@ -35,6 +36,14 @@ func (ftpCheck) Run(ctx context.Context, t *audit.Target) ([]record.Finding, err
 	if err != nil {
 		return nil, fmt.Errorf("greeting: %w", err)
 	}
+	var clear []record.Finding
+	if t.Service.Tunnel != "ssl" && bytes.HasPrefix(greeting, []byte("220")) {
+		feat, err := ftpReply(c, []byte("FEAT\r\n"))
+		if err != nil {
+			return nil, fmt.Errorf("FEAT: %w", err)
+		}
+		clear = JudgeFTPTLS(feat)
+	}
 	user, err := ftpReply(c, ftpUser)
 	if err != nil {
 		return nil, fmt.Errorf("USER: %w", err)
@@ -46,7 +55,36 @@ func (ftpCheck) Run(ctx context.Context, t *audit.Target) ([]record.Finding, err
 		}
 	}
 	c.Write([]byte("QUIT\r\n"))
-	return JudgeFTP(greeting, user, pass)
+	fs, err := JudgeFTP(greeting, user, pass)
+	if errors.Is(err, audit.ErrNotApplicable) && len(clear) > 0 {
+		return clear, nil
+	}
+	return append(fs, clear...), err
+}
+
+// JudgeFTPTLS judges a server's answer to FEAT (RFC 2389) on a cleartext
+// connection: no "AUTH TLS" (RFC 4217) among its features means every
+// login, password and file crosses the network in clear.
+func JudgeFTPTLS(feat []byte) []record.Finding {
+	for _, line := range bytes.Split(feat, []byte("\n")) {
+		f := bytes.ToUpper(bytes.TrimSpace(line))
+		if bytes.HasPrefix(f, []byte("AUTH ")) && (bytes.Contains(f, []byte("TLS")) || bytes.Contains(f, []byte("SSL"))) {
+			return nil
+		}
+	}
+	conf := record.Confirmed
+	if !bytes.HasPrefix(feat, []byte("211")) {
+		conf = record.Likely // no FEAT: a server too old to say, and too old for TLS
+	}
+	return []record.Finding{{
+		ID: "ftp-cleartext", Category: record.Cleartext, Severity: record.Medium,
+		Title:    "FTP server offers no TLS: logins and files cross the network in clear",
+		Evidence: "FEAT: " + audit.Evidence(bytes.TrimSpace(feat)),
+		Remediation: "offer and require TLS: `ssl_enable=YES` with `force_local_logins_ssl=YES` and " +
+			"`force_local_data_ssl=YES` (vsftpd), `TLSEngine on` with `TLSRequired on` (ProFTPD); or replace FTP with SFTP",
+		References: []string{"RFC 4217", "CWE-319"},
+		Confidence: conf,
+	}}
 }
 
 // ftpReply sends req (none when nil) and reads one whole reply,

@@ -123,3 +123,26 @@ func FuzzJudges(f *testing.F) {
 }
 
 func first(fs []record.Finding, _ error) []record.Finding { return fs }
+
+func TestJudgeFTPTLS(t *testing.T) {
+	// vsftpd 3.0.3's FEAT, without and with ssl_enable=YES.
+	const plain = "211-Features:\r\n EPRT\r\n EPSV\r\n MDTM\r\n PASV\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n211 End\r\n"
+	const withTLS = "211-Features:\r\n AUTH TLS\r\n EPRT\r\n EPSV\r\n MDTM\r\n PASV\r\n PBSZ\r\n PROT\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n211 End\r\n"
+	for _, tc := range []struct{ feat, want string }{
+		{plain, "ftp-cleartext/medium confirmed"},
+		{withTLS, ""},
+		{"211-Features:\r\n auth ssl\r\n211 End\r\n", ""},
+		{"500 Unknown command.\r\n", "ftp-cleartext/medium likely"},
+	} {
+		var got []string
+		for _, f := range JudgeFTPTLS([]byte(tc.feat)) {
+			got = append(got, f.ID+"/"+f.Severity.String()+" "+string(f.Confidence))
+			if f.Category != record.Cleartext || f.Remediation == "" {
+				t.Errorf("finding %+v", f)
+			}
+		}
+		if g := strings.Join(got, ","); g != tc.want {
+			t.Errorf("JudgeFTPTLS(%q) = %s, want %s", tc.feat, g, tc.want)
+		}
+	}
+}

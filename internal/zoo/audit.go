@@ -37,7 +37,10 @@ func AuditTruth() []Risk {
 		{"audit-memcached-open", 11211, "memcached-no-auth", "no-auth", "high"},
 		{"audit-memcached-sasl", 11212, "", "no-auth", ""},
 		{"audit-vsftpd-anon", 21, "ftp-anonymous", "no-auth", "medium"},
+		{"audit-vsftpd-anon", 21, "ftp-cleartext", "cleartext", "medium"},
 		{"audit-vsftpd-noanon", 2121, "", "no-auth", ""},
+		{"audit-vsftpd-tls", 2021, "", "cleartext", ""},
+		{"audit-vsftpd-tls", 2021, "", "no-auth", ""},
 		{"audit-sshd-weak", 22, "ssh-weak-kex", "weak-ssh", "high"},
 		{"audit-sshd-weak", 22, "ssh-weak-cipher", "weak-ssh", "medium"},
 		{"audit-sshd-weak", 22, "ssh-weak-mac", "weak-ssh", "medium"},
@@ -209,6 +212,7 @@ func catalogAudit() []*daemon {
 		},
 		vsftpd("audit-vsftpd-anon", 21),
 		vsftpd("audit-vsftpd-noanon", 2121),
+		vsftpd("audit-vsftpd-tls", 2021),
 		sshd("audit-sshd-weak", 22, "rsa"),
 		sshd("audit-sshd-hard", 2222, "ed25519"),
 		{
