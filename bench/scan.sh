@@ -70,8 +70,10 @@
 # skips masscan), RATE_ROUNDS (3), LISTEN_BASE (15100: 20 ports, outside
 # the ephemeral range), CMD_TIMEOUT (120), NS_GOAL_S (3), RATIO_GOAL (0.5),
 # SYN_NS_GOAL_S (1.5), SYN_LO_RATIO_GOAL (1), CASES (all of "connect syn
-# rate"). Needs go, nmap, nft, ip, ss, python3 and timeout; masscan is
-# installed with apt-get when missing (Debian package masscan).
+# rate"; "cost" runs bench/cost.sh alone: wall, CPU and peak RSS of ajar
+# before and after a change, nmap and masscan, per scenario). Needs go,
+# nmap, nft, ip, ss, python3 and timeout; masscan is installed with
+# apt-get when missing (Debian package masscan).
 set -euo pipefail
 
 ROUNDS=${ROUNDS:-5}
@@ -101,6 +103,7 @@ done
 for v in RATIO_GOAL SYN_NS_GOAL_S SYN_LO_RATIO_GOAL; do
   [[ ${!v} =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "$v=${!v}: want a number"
 done
+if [ "$CASES" = cost ]; then exec bash "$(dirname "$0")/cost.sh"; fi
 for c in $CASES; do [[ $c =~ ^(connect|syn|rate)$ ]] || die "CASES: unknown case $c"; done
 want_case() { [[ " $CASES " == *" $1 "* ]]; }
 ((ROUNDS >= 1 && ROUNDS <= 100)) || die "ROUNDS=$ROUNDS: want 1 to 100"
