@@ -163,3 +163,73 @@ func weakSignature(a x509.SignatureAlgorithm) bool {
 	}
 	return false
 }
+
+// JudgeCertRecord judges the certificate identification described after
+// a STARTTLS upgrade (command names it) for name at now: what the record
+// keeps (dates, self-signature, key, names), each finding "likely" as
+// the audit did not see the handshake itself.
+func JudgeCertRecord(c *record.Certificate, command, name string, now time.Time) []record.Finding {
+	var fs []record.Finding
+	via := ""
+	if command != "" {
+		via = " (after " + command + ")"
+	}
+	add := func(f record.Finding) {
+		f.Confidence = record.Likely
+		f.Evidence += via
+		fs = append(fs, f)
+	}
+	renew := "issue a new certificate (e.g. from an ACME CA: certbot, lego) and reload the server"
+	switch {
+	case now.After(c.NotAfter):
+		add(certFinding("tls-cert-expired", record.High, "TLS certificate has expired",
+			fmt.Sprintf("%s: not after %s", c.Subject, c.NotAfter.UTC().Format(dateFmt)), renew))
+	case now.Before(c.NotBefore):
+		add(certFinding("tls-cert-not-yet-valid", record.Medium, "TLS certificate is not valid yet",
+			fmt.Sprintf("%s: not before %s", c.Subject, c.NotBefore.UTC().Format(dateFmt)),
+			"check the server's clock, or the certificate's dates"))
+	}
+	if c.SelfSigned {
+		add(certFinding("tls-cert-self-signed", record.Medium, "TLS certificate is self-signed",
+			"subject and issuer "+c.Subject+", signed by its own key",
+			"use a certificate from a CA the clients trust (a public one via ACME, or your organisation's)"))
+	}
+	if !namesMatch(c.SANs, name) {
+		add(certFinding("tls-cert-name-mismatch", record.Medium, "TLS certificate is for another name",
+			fmt.Sprintf("scanned as %s; certificate for %s", name, strings.Join(c.SANs, ", ")),
+			"issue the certificate for the name clients use (subjectAltName), or serve the right one for it (SNI)"))
+	}
+	if (c.KeyType == "RSA" && c.KeyBits < 2048) || (c.KeyType == "ECDSA" && c.KeyBits < 224) {
+		add(certFinding("tls-cert-weak-key", record.High, "TLS certificate has a weak key",
+			fmt.Sprintf("%s key of %d bits", c.KeyType, c.KeyBits),
+			"issue a new certificate with an RSA key of 2048 bits or more, or an ECDSA P-256 key", "NIST SP 800-131A"))
+	}
+	return fs
+}
+
+// namesMatch reports whether one of a certificate's subject alternative
+// names is name: an address literally, a host name case-insensitively,
+// with a wildcard standing for one leftmost label (RFC 6125 6.4.3).
+func namesMatch(sans []string, name string) bool {
+	name = strings.ToLower(strings.TrimSuffix(name, "."))
+	if a, err := netip.ParseAddr(name); err == nil {
+		for _, s := range sans {
+			if b, err := netip.ParseAddr(s); err == nil && a.Unmap() == b.Unmap() {
+				return true
+			}
+		}
+		return false
+	}
+	for _, s := range sans {
+		s = strings.ToLower(s)
+		if s == name {
+			return true
+		}
+		if rest, ok := strings.CutPrefix(s, "*."); ok {
+			if _, after, ok := strings.Cut(name, "."); ok && after == rest {
+				return true
+			}
+		}
+	}
+	return false
+}

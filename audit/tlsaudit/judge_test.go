@@ -132,3 +132,41 @@ func TestJudgeVersions(t *testing.T) {
 		t.Errorf("%+v", fs)
 	}
 }
+
+func TestJudgeCertRecord(t *testing.T) {
+	year := 365 * 24 * time.Hour
+	// What identification kept of the zoo's certificate, after Dovecot's
+	// STARTTLS.
+	zoo := &record.Certificate{Subject: "CN=zoo.test,O=ajar zoo", Issuer: "CN=zoo.test,O=ajar zoo",
+		SANs: []string{"zoo.test", "www.zoo.test", "127.0.0.1"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(year),
+		SelfSigned: true, KeyType: "RSA", KeyBits: 2048}
+	sound := &record.Certificate{Subject: "CN=mail.example.test", SANs: []string{"*.example.test"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(year), KeyType: "ECDSA", KeyBits: 256}
+	for _, tc := range []struct {
+		c    *record.Certificate
+		name string
+		want string
+	}{
+		{zoo, "127.0.0.1", "tls-cert-self-signed/medium"},
+		{zoo, "10.0.0.2", "tls-cert-self-signed/medium,tls-cert-name-mismatch/medium"},
+		{sound, "mail.example.test", ""},
+		{sound, "MAIL.example.test.", ""},
+		{sound, "a.b.example.test", "tls-cert-name-mismatch/medium"},
+		{sound, "example.test", "tls-cert-name-mismatch/medium"},
+	} {
+		fs := JudgeCertRecord(tc.c, "STARTTLS", tc.name, now)
+		if got := ids(fs); got != tc.want {
+			t.Errorf("%s for %s: %s, want %s", tc.c.Subject, tc.name, got, tc.want)
+		}
+		for _, f := range fs {
+			if f.Confidence != record.Likely || !strings.HasSuffix(f.Evidence, "(after STARTTLS)") {
+				t.Errorf("%+v", f)
+			}
+		}
+	}
+	old := *sound
+	old.NotAfter, old.KeyType, old.KeyBits = now.Add(-time.Hour), "RSA", 1024
+	if got := ids(JudgeCertRecord(&old, "", "mail.example.test", now)); got != "tls-cert-expired/high,tls-cert-weak-key/high" {
+		t.Errorf("expired RSA 1024: %s", got)
+	}
+}

@@ -4,7 +4,10 @@
 // it presents (expired, not yet valid, self-signed, untrusted, for
 // another name, an RSA key under 2048 bits, a SHA-1 or MD5 signature).
 // SSLv3, cipher suites per version and STARTTLS services are not judged
-// yet. The judgements (JudgeVersions, JudgeChain) are pure.
+// yet. On a STARTTLS service, the certificate identification saw after
+// the upgrade is judged (JudgeCertRecord), less surely: expiry,
+// self-signature, key size and name, not trust or signature hash. The
+// judgements (JudgeVersions, JudgeChain, JudgeCertRecord) are pure.
 package tlsaudit
 
 import (
@@ -43,8 +46,15 @@ func allSuites() []uint16 {
 }
 
 func (check) Run(ctx context.Context, t *audit.Target) ([]record.Finding, error) {
-	if t.Service == nil || t.Service.Tunnel != "ssl" {
-		// STARTTLS: not judged yet.
+	if t.Service == nil {
+		return nil, audit.ErrNotApplicable
+	}
+	if t.Service.Tunnel != "ssl" {
+		// STARTTLS: the certificate identification saw after the
+		// upgrade is judged; versions are not (yet).
+		if tl := t.Service.TLS; tl != nil && tl.Cert != nil {
+			return JudgeCertRecord(tl.Cert, tl.StartTLS, t.Name(), t.Now()), nil
+		}
 		return nil, audit.ErrNotApplicable
 	}
 	cs, err := handshake(ctx, t, &tls.Config{MinVersion: tls.VersionTLS10, CipherSuites: allSuites()})

@@ -41,6 +41,8 @@ func AuditTruth() []Risk {
 		{"audit-vsftpd-noanon", 2121, "", "no-auth", ""},
 		{"audit-vsftpd-tls", 2021, "", "cleartext", ""},
 		{"audit-vsftpd-tls", 2021, "", "no-auth", ""},
+		{"audit-vsftpd-tls", 2021, "tls-cert-self-signed", "certificate", "medium"},
+		{"audit-vsftpd-tls", 2021, "tls-cert-name-mismatch", "certificate", "medium"},
 		{"audit-sshd-weak", 22, "ssh-weak-kex", "weak-ssh", "high"},
 		{"audit-sshd-weak", 22, "ssh-weak-cipher", "weak-ssh", "medium"},
 		{"audit-sshd-weak", 22, "ssh-weak-mac", "weak-ssh", "medium"},
