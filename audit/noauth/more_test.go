@@ -64,3 +64,27 @@ func FuzzMoreJudges(f *testing.F) {
 		JudgeRsync(b)
 	})
 }
+
+func TestJudgeVNC(t *testing.T) {
+	for _, tc := range []struct {
+		version, types, want string
+	}{
+		// TigerVNC 1.12 with -SecurityTypes None.
+		{"RFB 003.008\n", "\x01\x01", "vnc-no-auth/critical"},
+		{"RFB 003.008\n", "\x02\x02\x01", "vnc-no-auth/critical"},
+		// VncAuth only; VeNCrypt only.
+		{"RFB 003.008\n", "\x01\x02", "n/a"},
+		{"RFB 003.008\n", "\x01\x13", "n/a"},
+		// RFB 3.3: the server chose None, or VncAuth.
+		{"RFB 003.003\n", "\x00\x00\x00\x01", "vnc-no-auth/critical"},
+		{"RFB 003.003\n", "\x00\x00\x00\x02", "n/a"},
+		// A refusal: no types, then a reason.
+		{"RFB 003.008\n", "\x00\x00\x00\x00\x05nope!", "n/a"},
+		{"RFB 003.008\n", "\x03\x01", "n/a"}, // cut short
+		{"HTTP/1.1 400\r\n", "\x01\x01", "n/a"},
+	} {
+		if got := judged(JudgeVNC([]byte(tc.version), []byte(tc.types))); got != tc.want {
+			t.Errorf("JudgeVNC(%q, %q) = %s, want %s", tc.version, tc.types, got, tc.want)
+		}
+	}
+}

@@ -66,6 +66,8 @@ func AuditTruth() []Risk {
 		{"audit-slapd-closed", 1389, "", "no-auth", ""},
 		{"audit-node-exporter-open", 9100, "metrics-exposed", "exposed-admin", "low"},
 		{"audit-node-exporter-auth", 9101, "", "exposed-admin", ""},
+		{"audit-vnc-none", 5901, "vnc-no-auth", "no-auth", "critical"},
+		{"audit-vnc-plain", 5902, "", "no-auth", ""},
 	}
 }
 
@@ -173,7 +175,22 @@ func catalogAudit() []*daemon {
 		return []string{"prometheus-node-exporter", "--web.listen-address=0.0.0.0:" + in.port("metrics"),
 			"--web.config.file=" + in.file("web.yml")}
 	}
+	vnc := func(name string, port uint16, display string, security ...string) *daemon {
+		return &daemon{
+			name: name, pkg: "tigervnc-standalone-server", product: "TigerVNC",
+			services: []svcDef{tcp("vnc", "vnc", port)},
+			tmpfs:    []string{"/tmp"}, // its lock file and sockets
+			argv: func(in *instance) []string {
+				return append([]string{"Xtigervnc", display, "-rfbport", in.port("vnc"), "-nolisten", "unix",
+					"-nolisten", "tcp", "-localhost=0", "-interface", "0.0.0.0", "-geometry", "320x240", "-depth", "16",
+					"-desktop", "ajar audit zoo"}, security...)
+			},
+		}
+	}
 	return []*daemon{
+		vnc("audit-vnc-none", 5901, ":1", "-SecurityTypes", "None"),
+		// The twin: VeNCrypt's Plain, users checked by PAM.
+		vnc("audit-vnc-plain", 5902, ":2", "-SecurityTypes", "Plain", "-PlainUsers", "zoo"),
 		exporter("audit-node-exporter-open", tcp("metrics", "prometheus", 9100)),
 		exporterAuth,
 		slapd("audit-slapd-open", 389),
