@@ -88,3 +88,20 @@ func TestJudgeVNC(t *testing.T) {
 		}
 	}
 }
+
+func TestJudgeTelnet(t *testing.T) {
+	for in, want := range map[string]string{
+		// inetutils telnetd 2.4 (Debian 12): DO TERMINAL-TYPE, DO
+		// TERMINAL-SPEED, DO X-DISPLAY-LOCATION, ...
+		"\xff\xfd\x18\xff\xfd\x20\xff\xfd\x23\xff\xfd\x27": "telnet-cleartext/high",
+		"\xff\xfb\x01":                 "telnet-cleartext/high",
+		"login: ":                      "n/a",
+		"HTTP/1.1 400 Bad Request\r\n": "n/a",
+		"\xff\xf1\x00":                 "n/a", // IAC NOP: not a negotiation
+		"\xff":                         "n/a",
+	} {
+		if got := judged(JudgeTelnet([]byte(in))); got != want {
+			t.Errorf("JudgeTelnet(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

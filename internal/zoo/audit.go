@@ -68,6 +68,8 @@ func AuditTruth() []Risk {
 		{"audit-node-exporter-auth", 9101, "", "exposed-admin", ""},
 		{"audit-vnc-none", 5901, "vnc-no-auth", "no-auth", "critical"},
 		{"audit-vnc-plain", 5902, "", "no-auth", ""},
+		// No twin: Telnet has no secure configuration.
+		{"audit-telnetd", 23, "telnet-cleartext", "cleartext", "high"},
 	}
 }
 
@@ -188,6 +190,11 @@ func catalogAudit() []*daemon {
 		}
 	}
 	return []*daemon{
+		{
+			name: "audit-telnetd", pkg: "inetutils-telnetd", product: "inetutils telnetd",
+			services: []svcDef{tcp("telnet", "telnet", 23)}, tmpfs: []string{"/run"},
+			argv: func(in *instance) []string { return []string{"inetd", "-d", in.file("inetd.conf")} },
+		},
 		vnc("audit-vnc-none", 5901, ":1", "-SecurityTypes", "None"),
 		// The twin: VeNCrypt's Plain, users checked by PAM.
 		vnc("audit-vnc-plain", 5902, ":2", "-SecurityTypes", "Plain", "-PlainUsers", "zoo"),
