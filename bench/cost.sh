@@ -3,7 +3,8 @@
 # beside nmap and masscan, in one run. Run by `CASES=cost bench/scan.sh`,
 # or alone. For each scenario and command, ROUNDS rounds (3), and the
 # median of each of: wall time, CPU time (user + sys) and peak RSS
-# (/usr/bin/time's maximum resident set size), with the correct rounds:
+# (/usr/bin/time's maximum resident set size), the lines of output (for
+# slash8, the results written before the stop), and the correct rounds:
 #
 #   lo    all 65,535 ports of 127.0.0.1 in a namespace of its own, 15
 #         listeners: ajar -sS and -sT (before, after), nmap -sS default;
@@ -125,8 +126,10 @@ measure() {
   read -r wall user sys rss < <(tail -n1 "$tmp/time")
   local cpu
   cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-  echo "$label $wall $cpu $((rss / 1024)) $ok" >>"$tmp/results"
-  printf '  %-44s %7s s %6s s CPU %5s MB  %s\n' "$label" "$wall" "$cpu" "$((rss / 1024))" "$ok" >&2
+  local n
+  n=$(wc -l <"$tmp/out")
+  echo "$label $wall $cpu $((rss / 1024)) $n $ok" >>"$tmp/results"
+  printf '  %-44s %7s s %6s s CPU %5s MB %9s lines  %s\n' "$label" "$wall" "$cpu" "$((rss / 1024))" "$n" "$ok" >&2
 }
 
 rounds() { # rounds N LABEL KIND FFROM CMD...
@@ -190,15 +193,15 @@ fi
 
 echo "load average after: $(uptime_now)"
 echo
-printf '%-44s %9s %9s %8s %8s\n' "COMMAND (medians of the rounds)" "WALL s" "CPU s" "RSS MB" "CORRECT"
+printf '%-44s %9s %9s %8s %10s %8s\n' "COMMAND (medians of the rounds)" "WALL s" "CPU s" "RSS MB" "RESULTS" "CORRECT"
 python3 - "$tmp/results" <<'EOF'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
-    *label, wall, cpu, rss, ok = line.split()
-    rows.setdefault(" ".join(label), []).append((float(wall), float(cpu), int(rss), ok))
+    *label, wall, cpu, rss, n, ok = line.split()
+    rows.setdefault(" ".join(label), []).append((float(wall), float(cpu), int(rss), int(n), ok))
 for label, rs in rows.items():
     med = lambda i: statistics.median(r[i] for r in rs)
-    good = sum(r[3] in ("ok", "stopped") for r in rs)
-    print(f"{label:44s} {med(0):9.2f} {med(1):9.2f} {med(2):8.0f} {good:>5d}/{len(rs)}")
+    good = sum(r[4] in ("ok", "stopped") for r in rs)
+    print(f"{label:44s} {med(0):9.2f} {med(1):9.2f} {med(2):8.0f} {med(3):10.0f} {good:>5d}/{len(rs)}")
 EOF
