@@ -6,6 +6,12 @@
 // ports from the port table, service identification, and checkpoints to
 // resume a stopped scan. The CLI, a server and an agent all start a scan
 // the same way: run.Scan.
+//
+// A scan opens its sockets on goroutines of its own, on whatever OS thread
+// runs them: to scan from inside a network namespace, run the whole
+// process there (ip netns exec), never one thread of it (setns). A scan
+// started from a thread moved into a namespace sends its probes from the
+// process's namespace, to wherever its routes go.
 package run
 
 import (
