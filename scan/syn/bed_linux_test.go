@@ -251,7 +251,11 @@ func TestEngineLoopbackFull(t *testing.T) {
 func TestENOBUFS(t *testing.T) {
 	bed := netnstest.NewBed(t)
 	bed.ListenTCP(22, 80)
-	bed.Scanner.Run("tc", "qdisc", "add", "dev", bed.ScannerLink, "root", "tbf", "rate", "10mbit", "burst", "5kb", "limit", "3kb")
+	// A queue of a few frames drained at 2 Mbit/s (about 4,300 SYNs a
+	// second): the adaptive rate starts far above it, so sends meet
+	// ENOBUFS whatever the machine's load (at 10 Mbit/s with a 3 kB
+	// queue, a loaded machine's sender sometimes never filled it).
+	bed.Scanner.Run("tc", "qdisc", "add", "dev", bed.ScannerLink, "root", "tbf", "rate", "2mbit", "burst", "2kb", "limit", "1kb")
 	p := newProber(t, bed.Scanner, syn.Config{})
 	ports := allPorts()[:10000]
 	e, err := scan.New(oneHost(bed.TargetAddr4), p, scan.Config{Ports: ports, Order: perm.New(uint64(len(ports)), 3), MinTimeout: 2 * time.Second})
