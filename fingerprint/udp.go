@@ -251,3 +251,26 @@ var errStrays = errors.New("fingerprint: only stray datagrams")
 func (c *anyPortConn) RemoteAddr() net.Addr { return net.UDPAddrFromAddrPort(c.dst) }
 
 var _ net.Conn = (*anyPortConn)(nil)
+
+// RegisterUDP registers a UDP protocol whose identification is its probe's
+// datagrams and a pure parse of the answer: the plugin (named, ported and
+// ranked as the probe) and the probe, in one call. Protocols that need
+// more register a plugin and a probe of their own.
+func RegisterUDP(p UDPProbe, parse func([]byte) (*record.Service, error)) {
+	Register(&udpPlugin{probe: p, parse: parse})
+	RegisterUDPProbe(p)
+}
+
+// udpPlugin is the plugin RegisterUDP makes.
+type udpPlugin struct {
+	probe UDPProbe
+	parse func([]byte) (*record.Service, error)
+}
+
+func (u *udpPlugin) Info() Info {
+	return Info{Name: u.probe.Name, Proto: portspec.UDP, Ports: u.probe.Ports, Rarity: u.probe.Rarity}
+}
+
+func (u *udpPlugin) Identify(_ context.Context, c *Conn) (*record.Service, error) {
+	return ExchangeUDP(c, u.probe.Datagrams, u.parse)
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ajarsec/ajar/fingerprint"
+	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/record"
 )
 
@@ -122,4 +123,17 @@ func MustNotMatch(t testing.TB, p fingerprint.Plugin, addr netip.AddrPort) {
 	if err == nil {
 		t.Fatalf("%s claimed %s: %+v", p.Info().Name, addr, svc)
 	}
+}
+
+// UDPPlugin is the registered UDP plugin named name (one made by
+// fingerprint.RegisterUDP has no type of its own to name in a test).
+func UDPPlugin(t testing.TB, name string) fingerprint.Plugin {
+	t.Helper()
+	for _, p := range fingerprint.Plugins(portspec.UDP) {
+		if p.Info().Name == name {
+			return p
+		}
+	}
+	t.Fatalf("no UDP plugin %q registered", name)
+	return nil
 }

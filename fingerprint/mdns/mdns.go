@@ -6,13 +6,11 @@
 package mdns
 
 import (
-	"context"
 	"encoding/binary"
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/dns"
-	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/record"
 )
 
@@ -32,18 +30,7 @@ const (
 )
 
 func init() {
-	fingerprint.Register(plugin{})
-	fingerprint.RegisterUDPProbe(fingerprint.UDPProbe{Name: name, Ports: []uint16{port}, Datagrams: [][]byte{Query()}, Rarity: rarity})
-}
-
-type plugin struct{}
-
-func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: name, Proto: portspec.UDP, Ports: []uint16{port}, Rarity: rarity}
-}
-
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
-	return fingerprint.ExchangeUDP(c, [][]byte{Query()}, Parse)
+	fingerprint.RegisterUDP(fingerprint.UDPProbe{Name: name, Ports: []uint16{port}, Datagrams: [][]byte{Query()}, Rarity: rarity}, Parse)
 }
 
 // Query asks for PTR records of the service enumeration name, class IN:

@@ -5,13 +5,11 @@
 package natpmp
 
 import (
-	"context"
 	"encoding/binary"
 	"net/netip"
 	"strconv"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/record"
 )
 
@@ -27,18 +25,7 @@ const (
 )
 
 func init() {
-	fingerprint.Register(plugin{})
-	fingerprint.RegisterUDPProbe(fingerprint.UDPProbe{Name: name, Ports: []uint16{port}, Datagrams: [][]byte{Request()}, Rarity: rarity})
-}
-
-type plugin struct{}
-
-func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: name, Proto: portspec.UDP, Ports: []uint16{port}, Rarity: rarity}
-}
-
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
-	return fingerprint.ExchangeUDP(c, [][]byte{Request()}, Parse)
+	fingerprint.RegisterUDP(fingerprint.UDPProbe{Name: name, Ports: []uint16{port}, Datagrams: [][]byte{Request()}, Rarity: rarity}, Parse)
 }
 
 // Request is the external address request (RFC 6886 §3.2): version 0,

@@ -51,11 +51,11 @@ func FuzzParse(f *testing.F) {
 }
 
 func TestIdentify(t *testing.T) {
-	fptest.MustMatch(t, plugin{}, fptest.ServeUDP(t, func(b []byte) []byte {
+	fptest.MustMatch(t, fptest.UDPPlugin(t, name), fptest.ServeUDP(t, func(b []byte) []byte {
 		if bytes.Equal(b, Request()) {
 			return []byte(success)
 		}
 		return nil
 	}))
-	fptest.MustNotMatch(t, plugin{}, fptest.ServeUDP(t, func(b []byte) []byte { return b }))
+	fptest.MustNotMatch(t, fptest.UDPPlugin(t, name), fptest.ServeUDP(t, func(b []byte) []byte { return b }))
 }

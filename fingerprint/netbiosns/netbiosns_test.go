@@ -114,8 +114,8 @@ func TestIdentify(t *testing.T) {
 		}
 		return nil
 	})
-	if svc := fptest.MustMatch(t, plugin{}, addr); svc.ExtraInfo == "" {
+	if svc := fptest.MustMatch(t, fptest.UDPPlugin(t, name), addr); svc.ExtraInfo == "" {
 		t.Errorf("%+v", svc)
 	}
-	fptest.MustNotMatch(t, plugin{}, fptest.ServeUDP(t, func(b []byte) []byte { return b }))
+	fptest.MustNotMatch(t, fptest.UDPPlugin(t, name), fptest.ServeUDP(t, func(b []byte) []byte { return b }))
 }

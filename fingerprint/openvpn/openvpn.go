@@ -8,11 +8,9 @@
 package openvpn
 
 import (
-	"context"
 	"encoding/binary"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/record"
 )
 
@@ -31,18 +29,7 @@ const (
 )
 
 func init() {
-	fingerprint.Register(plugin{})
-	fingerprint.RegisterUDPProbe(fingerprint.UDPProbe{Name: name, Ports: []uint16{port}, Datagrams: [][]byte{HardReset()}, Rarity: rarity})
-}
-
-type plugin struct{}
-
-func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: name, Proto: portspec.UDP, Ports: []uint16{port}, Rarity: rarity}
-}
-
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
-	return fingerprint.ExchangeUDP(c, [][]byte{HardReset()}, Parse)
+	fingerprint.RegisterUDP(fingerprint.UDPProbe{Name: name, Ports: []uint16{port}, Datagrams: [][]byte{HardReset()}, Rarity: rarity}, Parse)
 }
 
 // HardReset is P_CONTROL_HARD_RESET_CLIENT_V2 without tls-auth: the

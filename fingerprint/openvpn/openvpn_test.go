@@ -71,6 +71,6 @@ func TestIdentify(t *testing.T) {
 		}
 		return nil
 	})
-	fptest.MustMatch(t, plugin{}, addr)
-	fptest.MustNotMatch(t, plugin{}, fptest.ServeUDP(t, func(b []byte) []byte { return b }))
+	fptest.MustMatch(t, fptest.UDPPlugin(t, name), addr)
+	fptest.MustNotMatch(t, fptest.UDPPlugin(t, name), fptest.ServeUDP(t, func(b []byte) []byte { return b }))
 }

@@ -8,12 +8,10 @@ package ssdp
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"net/textproto"
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/record"
 )
 
@@ -26,18 +24,7 @@ const (
 )
 
 func init() {
-	fingerprint.Register(plugin{})
-	fingerprint.RegisterUDPProbe(fingerprint.UDPProbe{Name: name, Ports: []uint16{port}, Datagrams: [][]byte{Request()}, Rarity: rarity})
-}
-
-type plugin struct{}
-
-func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: name, Proto: portspec.UDP, Ports: []uint16{port}, Rarity: rarity}
-}
-
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
-	return fingerprint.ExchangeUDP(c, [][]byte{Request()}, Parse)
+	fingerprint.RegisterUDP(fingerprint.UDPProbe{Name: name, Ports: []uint16{port}, Datagrams: [][]byte{Request()}, Rarity: rarity}, Parse)
 }
 
 // Request is a search for every device and service. Devices that answer

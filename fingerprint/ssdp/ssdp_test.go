@@ -66,7 +66,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func TestIdentify(t *testing.T) {
-	svc := fptest.MustMatch(t, plugin{}, fptest.ServeUDP(t, func(b []byte) []byte {
+	svc := fptest.MustMatch(t, fptest.UDPPlugin(t, name), fptest.ServeUDP(t, func(b []byte) []byte {
 		if bytes.HasPrefix(b, []byte("M-SEARCH * HTTP/1.1\r\n")) {
 			return []byte(answer)
 		}
@@ -75,5 +75,5 @@ func TestIdentify(t *testing.T) {
 	if svc.Product != "MiniUPnPd" {
 		t.Errorf("%+v", svc)
 	}
-	fptest.MustNotMatch(t, plugin{}, fptest.ServeUDP(t, func(b []byte) []byte { return b }))
+	fptest.MustNotMatch(t, fptest.UDPPlugin(t, name), fptest.ServeUDP(t, func(b []byte) []byte { return b }))
 }

@@ -72,7 +72,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func TestIdentify(t *testing.T) {
-	svc := fptest.MustMatch(t, plugin{}, fptest.ServeUDP(t, func(b []byte) []byte {
+	svc := fptest.MustMatch(t, fptest.UDPPlugin(t, name), fptest.ServeUDP(t, func(b []byte) []byte {
 		if bytes.Equal(b, Request()) {
 			return []byte(success)
 		}
@@ -81,5 +81,5 @@ func TestIdentify(t *testing.T) {
 	if svc.Product != "Coturn" {
 		t.Errorf("%+v", svc)
 	}
-	fptest.MustNotMatch(t, plugin{}, fptest.ServeUDP(t, func(b []byte) []byte { return b }))
+	fptest.MustNotMatch(t, fptest.UDPPlugin(t, name), fptest.ServeUDP(t, func(b []byte) []byte { return b }))
 }

@@ -8,13 +8,11 @@ package tftp
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"strconv"
 	"strings"
 
 	"github.com/ajarsec/ajar/fingerprint"
-	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/record"
 )
 
@@ -34,20 +32,7 @@ const (
 )
 
 func init() {
-	fingerprint.Register(plugin{})
-	fingerprint.RegisterUDPProbe(fingerprint.UDPProbe{
-		Name: name, Ports: []uint16{port}, Datagrams: [][]byte{Request()}, Rarity: rarity, OtherPort: IsReply,
-	})
-}
-
-type plugin struct{}
-
-func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: name, Proto: portspec.UDP, Ports: []uint16{port}, Rarity: rarity}
-}
-
-func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {
-	return fingerprint.ExchangeUDP(c, [][]byte{Request()}, Parse)
+	fingerprint.RegisterUDP(fingerprint.UDPProbe{Name: name, Ports: []uint16{port}, Datagrams: [][]byte{Request()}, Rarity: rarity, OtherPort: IsReply}, Parse)
 }
 
 // Request is a read request (RFC 1350 §5) for a file no server has, in
