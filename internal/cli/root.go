@@ -55,7 +55,18 @@ func failure(err error) error {
 type Env struct {
 	Stdout, Stderr io.Writer
 	Version        string
+	// DataDir is the --data-dir flag, set when the command line is parsed;
+	// resolve it with internal/datadir.
+	DataDir string
 }
+
+// commands are the subcommands that register themselves from their own
+// file (func init() { registerCommand(newXCmd) }), so that adding one does
+// not edit this file.
+var commands []func(*Env) *cobra.Command
+
+// registerCommand adds a subcommand to every command tree NewRoot builds.
+func registerCommand(newCmd func(*Env) *cobra.Command) { commands = append(commands, newCmd) }
 
 // isTerminal reports whether w is a terminal that can take colour.
 func isTerminal(w io.Writer) bool {
@@ -98,7 +109,12 @@ open, who opened them, and should they be?
 	root.SetErr(env.Stderr)
 	root.SetVersionTemplate("ajar {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return flagError(c, err) })
+	root.PersistentFlags().StringVar(&env.DataDir, "data-dir", "",
+		"ajar's data directory (vulnerability database, history); default $XDG_DATA_HOME/ajar or ~/.local/share/ajar")
 	root.AddCommand(newVersionCmd(env), newSocketsCmd(env), newScanCmd(env), newIdentifyCmd(env))
+	for _, newCmd := range commands {
+		root.AddCommand(newCmd(env))
+	}
 	root.SetHelpCommand(newHelpCmd(env, root))
 	return root
 }
