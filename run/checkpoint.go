@@ -34,6 +34,7 @@ type checkpointMeta struct {
 	Config  Config                `json:"config"`
 	Targets string                `json:"targets"`
 	Names   map[netip.Addr]string `json:"names,omitempty"`
+	Zones   map[netip.Addr]string `json:"zones,omitempty"` // of link-local targets (fe80::1%eth0)
 	Hosts   uint64                `json:"hosts"`
 	Scans   []string              `json:"scans"`
 	// HostGroup is the hosts of a host group when the scan walks its
@@ -117,7 +118,7 @@ func (c *Checkpoint) targets(ctx context.Context) (target.Set, error) {
 			err = fmt.Errorf("%d targets, the checkpoint says %d", set.Len(), c.meta.Hosts)
 		}
 	}
-	return set.WithNames(c.meta.Names), err
+	return set.WithNames(c.meta.Names).WithZones(c.meta.Zones), err
 }
 
 // Config is the scan the checkpoint holds, set to resume from it.
@@ -187,7 +188,7 @@ func beginCheckpoint(cfg *Config, infos []ScanInfo, sc portScan) (*ckpt, error) 
 	}
 	meta := checkpointMeta{
 		Command: "scan", Format: checkpointFormat, Started: time.Now().UTC().Truncate(time.Second),
-		Config: *cfg, Targets: cfg.Targets.String(), Names: cfg.Targets.Names(), Hosts: cfg.Targets.Len(), Scans: scans,
+		Config: *cfg, Targets: cfg.Targets.String(), Names: cfg.Targets.Names(), Zones: cfg.Targets.Zones(), Hosts: cfg.Targets.Len(), Scans: scans,
 	}
 	var hosts *hostFile
 	if gs != nil {

@@ -15,7 +15,7 @@ func TestNamesRoundTrip(t *testing.T) {
 		{mustAddr("10.0.0.2"), mustAddr("10.0.0.2")},
 		{mustAddr("10.1.0.0"), mustAddr("10.1.255.255")},
 		{mustAddr("2001:db8::1"), mustAddr("2001:db8::9")},
-	}), map[netip.Addr]string{mustAddr("10.0.0.1"): "a.example", mustAddr("2001:db8::5"): "b.example"})
+	}), map[netip.Addr]string{mustAddr("10.0.0.1"): "a.example", mustAddr("2001:db8::5"): "b.example"}, nil)
 	specs, err := ParseList(s.String())
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -97,6 +98,10 @@ func Resolve(ctx context.Context, specs []Spec, opts ResolveOptions) (Set, error
 	var rs []Range
 	var hosts []string
 	seen := make(map[string]bool)
+	zones, err := zonesOf(specs)
+	if err != nil {
+		return Set{}, err
+	}
 	for _, sp := range specs {
 		switch sp.kind {
 		case KindInvalid:
@@ -131,7 +136,45 @@ func Resolve(ctx context.Context, specs []Spec, opts ResolveOptions) (Set, error
 			}
 		}
 	}
-	return newSet(normalize(rs), names), errors.Join(failed...)
+	return newSet(normalize(rs), names, zones), errors.Join(failed...)
+}
+
+// zonesOf gathers the zones of the link-local addresses among specs,
+// checking that each names an interface of this machine (by name or
+// index) and that no address comes with two zones.
+func zonesOf(specs []Spec) (map[netip.Addr]string, error) {
+	var zones map[netip.Addr]string
+	for _, sp := range specs {
+		if sp.zone == "" {
+			continue
+		}
+		if err := checkZone(sp.zone); err != nil {
+			return nil, fmt.Errorf("target %s: %w", sp, err)
+		}
+		if z, ok := zones[sp.from]; ok && z != sp.zone {
+			return nil, fmt.Errorf("target %s is also given as %s: one zone per address", sp, sp.from.WithZone(z))
+		}
+		if zones == nil {
+			zones = make(map[netip.Addr]string)
+		}
+		zones[sp.from] = sp.zone
+	}
+	return zones, nil
+}
+
+// checkZone reports whether zone names an interface of this machine, by
+// name or by index.
+func checkZone(zone string) error {
+	if n, err := strconv.Atoi(zone); err == nil {
+		if _, err := net.InterfaceByIndex(n); err != nil {
+			return fmt.Errorf("no interface with index %d here", n)
+		}
+		return nil
+	}
+	if _, err := net.InterfaceByName(zone); err != nil {
+		return fmt.Errorf("no interface named %q here (see 'ip link')", zone)
+	}
+	return nil
 }
 
 // lookupAll resolves hosts, at most opts.Parallel at a time, into the

@@ -14,12 +14,15 @@ import (
 // Set is a set of addresses held as sorted, disjoint, non-adjacent ranges,
 // IPv4 before IPv6, each address numbered from 0 to Len()-1 in that order.
 // It is never expanded: 10.0.0.0/8 is one range. It remembers the hostname
-// each resolved address came from. A Set is immutable and safe for
-// concurrent use; the zero Set is empty.
+// each resolved address came from, and the zone of each link-local address
+// given with one (fe80::1%eth0): its ranges hold addresses without zones,
+// and At gives the address back with its zone. A Set is immutable and safe
+// for concurrent use; the zero Set is empty.
 type Set struct {
 	rs    []Range
 	cum   []uint64 // cum[i]: addresses in rs[:i+1], saturating
 	names map[netip.Addr]string
+	zones map[netip.Addr]string // by address without zone
 }
 
 // MaxLen is the most addresses ajar will scan: 2^47, an IPv6 /81. With it,
@@ -39,7 +42,7 @@ func SetOf(rs ...Range) Set {
 			panic(fmt.Sprintf("target.SetOf: invalid range %v-%v", r.From, r.To))
 		}
 	}
-	return newSet(normalize(slices.Clone(rs)), nil)
+	return newSet(normalize(slices.Clone(rs)), nil, nil)
 }
 
 // normalize sorts valid ranges and merges overlapping and adjacent ones,
@@ -65,7 +68,7 @@ func normalize(rs []Range) []Range {
 	return slices.Clip(out)
 }
 
-func newSet(rs []Range, names map[netip.Addr]string) Set {
+func newSet(rs []Range, names, zones map[netip.Addr]string) Set {
 	if len(rs) == 0 {
 		return Set{}
 	}
@@ -83,7 +86,10 @@ func newSet(rs []Range, names map[netip.Addr]string) Set {
 	if len(names) == 0 {
 		names = nil
 	}
-	return Set{rs: rs, cum: cum, names: names}
+	if len(zones) == 0 {
+		zones = nil
+	}
+	return Set{rs: rs, cum: cum, names: names, zones: zones}
 }
 
 // Len reports how many addresses s holds. It saturates at math.MaxUint64,
@@ -128,7 +134,13 @@ func (s Set) At(i uint64) netip.Addr {
 	if lo > 0 {
 		i -= s.cum[lo-1]
 	}
-	return s.rs[lo].at(i)
+	a := s.rs[lo].at(i)
+	if s.zones != nil && (a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
+		if z, ok := s.zones[a]; ok {
+			return a.WithZone(z)
+		}
+	}
+	return a
 }
 
 // Contains reports whether s holds a (its zone, if any, ignored).
@@ -139,8 +151,21 @@ func (s Set) Contains(a netip.Addr) bool {
 }
 
 // Name returns the hostname a resolved address came from, or "" for an
-// address given literally (or not in s).
-func (s Set) Name(a netip.Addr) string { return s.names[a] }
+// address given literally (or not in s). A zone on a is ignored.
+func (s Set) Name(a netip.Addr) string { return s.names[a.WithZone("")] }
+
+// Zones returns a copy of the zones of the link-local addresses s holds,
+// by address without zone; nil when it has none.
+func (s Set) Zones() map[netip.Addr]string { return maps.Clone(s.zones) }
+
+// WithZones returns s giving the zones zones (of addresses s holds)
+// instead of its own: a set rebuilt from its String, which has no zones,
+// gets them back.
+func (s Set) WithZones(zones map[netip.Addr]string) Set {
+	zones = maps.Clone(zones)
+	maps.DeleteFunc(zones, func(a netip.Addr, _ string) bool { return !s.Contains(a) })
+	return newSet(s.rs, s.names, zones)
+}
 
 // Names returns a copy of the hostnames s remembers, by address; nil when
 // it has none.
@@ -151,7 +176,7 @@ func (s Set) Names() map[netip.Addr]string { return maps.Clone(s.names) }
 func (s Set) WithNames(names map[netip.Addr]string) Set {
 	names = maps.Clone(names)
 	maps.DeleteFunc(names, func(a netip.Addr, _ string) bool { return !s.Contains(a) })
-	return newSet(s.rs, names)
+	return newSet(s.rs, names, s.zones)
 }
 
 // Ranges returns a copy of the ranges of s, in ascending order.
@@ -192,12 +217,11 @@ func (s Set) Exclude(x Set) Set {
 			out = append(out, Range{from, r.To})
 		}
 	}
-	var names map[netip.Addr]string
-	if len(s.names) > 0 {
-		names = maps.Clone(s.names)
-		maps.DeleteFunc(names, func(a netip.Addr, _ string) bool { return x.Contains(a) })
-	}
-	return newSet(slices.Clip(out), names)
+	excluded := func(a netip.Addr, _ string) bool { return x.Contains(a) }
+	names, zones := maps.Clone(s.names), maps.Clone(s.zones)
+	maps.DeleteFunc(names, excluded)
+	maps.DeleteFunc(zones, excluded)
+	return newSet(slices.Clip(out), names, zones)
 }
 
 // String lists the ranges of s in target syntax, comma-separated:

@@ -241,7 +241,7 @@ func TestExcludeKeepsNames(t *testing.T) {
 	s := newSet(normalize([]Range{
 		{mustAddr("10.0.0.1"), mustAddr("10.0.0.1")},
 		{mustAddr("10.0.0.2"), mustAddr("10.0.0.2")},
-	}), map[netip.Addr]string{mustAddr("10.0.0.1"): "a.example", mustAddr("10.0.0.2"): "b.example"})
+	}), map[netip.Addr]string{mustAddr("10.0.0.1"): "a.example", mustAddr("10.0.0.2"): "b.example"}, nil)
 	got := s.Exclude(mustSet(t, "10.0.0.2"))
 	if got.Name(mustAddr("10.0.0.1")) != "a.example" || got.Name(mustAddr("10.0.0.2")) != "" {
 		t.Errorf("names after exclusion: %q, %q", got.Name(mustAddr("10.0.0.1")), got.Name(mustAddr("10.0.0.2")))

@@ -58,13 +58,16 @@ type Spec struct {
 	bits     uint8      // prefix length, KindPrefix only
 	from, to netip.Addr // the addresses covered; zero for KindHost
 	host     string     // KindHost only
+	zone     string     // KindAddr of a link-local IPv6 address only
 }
 
 // ParseSpec parses one target. An IPv4-mapped IPv6 address
 // (::ffff:10.0.0.1) is taken as the IPv4 address it stands for, and so are
 // prefixes of /96 or longer within ::ffff:0:0/96 and ranges starting with
-// such an address. IPv6 zones (fe80::1%eth0) and hostnames with a prefix
-// length are refused. Errors read `bad target "…": …` or, for ranges,
+// such an address. A link-local IPv6 address may name its zone, the
+// interface it is reached through (fe80::1%eth0, or an interface index:
+// fe80::1%2); zones on other addresses, prefixes and ranges, and hostnames
+// with a prefix length are refused. Errors read `bad target "…": …` or, for ranges,
 // `bad range "…": …`.
 func ParseSpec(s string) (Spec, error) {
 	sp, err := parseSpec(s)
@@ -101,7 +104,11 @@ func parseSpec(s string) (Spec, error) {
 	case strings.Contains(s, "/"):
 		return parsePrefix(s)
 	}
-	if lo, hi, ok := strings.Cut(s, "-"); ok {
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() != "" && !strings.Contains(a.Zone(), ":") {
+		// A zoned address whose interface name has a dash
+		// (fe80::1%veth-a) is not a range: the address branch below.
+		// (Linux interface names never hold a colon.)
+	} else if lo, hi, ok := strings.Cut(s, "-"); ok {
 		if from, err := netip.ParseAddr(lo); err == nil {
 			return parseRange(from, hi)
 		}
@@ -115,11 +122,12 @@ func parseSpec(s string) (Spec, error) {
 			return Spec{}, errors.New("not an IPv6 address (ports go in -p, not in the target)")
 		case err != nil:
 			return Spec{}, errors.New("not a valid IPv6 address")
-		case a.Zone() != "":
-			return Spec{}, errors.New("IPv6 zones are not supported")
+		case a.Zone() != "" && !a.IsLinkLocalUnicast() && !a.IsLinkLocalMulticast():
+			return Spec{}, errors.New("a zone (%" + a.Zone() + ") only goes with a link-local address (fe80::/10)")
 		}
-		a = a.Unmap()
-		return Spec{kind: KindAddr, from: a, to: a}, nil
+		zone := a.Zone()
+		a = a.WithZone("").Unmap()
+		return Spec{kind: KindAddr, from: a, to: a, zone: zone}, nil
 	}
 	if strings.Trim(s, "0123456789.-") == "" {
 		a, err := netip.ParseAddr(s)
@@ -144,7 +152,7 @@ func parsePrefix(s string) (Spec, error) {
 		return Spec{}, fmt.Errorf("%q is not an IP address", as)
 	}
 	if a.Zone() != "" {
-		return Spec{}, errors.New("IPv6 zones are not supported")
+		return Spec{}, errors.New("a zone (%" + a.Zone() + ") goes with one link-local address, not a prefix")
 	}
 	if bs == "" || strings.Trim(bs, "0123456789") != "" || (len(bs) > 1 && bs[0] == '0') {
 		return Spec{}, fmt.Errorf("prefix length %q is not a number", bs)
@@ -166,7 +174,7 @@ func parsePrefix(s string) (Spec, error) {
 // parseRange parses what follows the dash of a range that starts at from.
 func parseRange(from netip.Addr, hi string) (Spec, error) {
 	if from.Zone() != "" {
-		return Spec{}, rangeError{"IPv6 zones are not supported"}
+		return Spec{}, rangeError{"a zone goes with one link-local address, not a range"}
 	}
 	from = from.Unmap()
 	var to netip.Addr
@@ -189,7 +197,7 @@ func parseRange(from netip.Addr, hi string) (Spec, error) {
 		case err != nil:
 			return Spec{}, rangeError{fmt.Sprintf("end %q is not a full IPv6 address", hi)}
 		case a.Zone() != "":
-			return Spec{}, rangeError{"IPv6 zones are not supported"}
+			return Spec{}, rangeError{"a zone goes with one link-local address, not a range"}
 		}
 		// An IPv4-mapped end is IPv4 after an IPv4 start, but stays IPv6
 		// after an IPv6 one: ::-::ffff:0.0.0.5 is an IPv6 range.
@@ -266,6 +274,10 @@ func (s Spec) IsValid() bool { return s.kind != KindInvalid }
 // Kind reports which form s was written in.
 func (s Spec) Kind() Kind { return s.kind }
 
+// Zone returns the zone of a link-local address spec (fe80::1%eth0 gives
+// "eth0"), and "" for the others.
+func (s Spec) Zone() string { return s.zone }
+
 // Host returns the hostname of a KindHost spec, and "" for the others.
 func (s Spec) Host() string { return s.host }
 
@@ -293,7 +305,7 @@ func (s Spec) Prefix() netip.Prefix {
 func (s Spec) String() string {
 	switch s.kind {
 	case KindAddr:
-		return s.from.String()
+		return s.from.WithZone(s.zone).String()
 	case KindPrefix:
 		return s.Prefix().String()
 	case KindRange:
