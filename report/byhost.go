@@ -2,6 +2,7 @@ package report
 
 import (
 	"io"
+	"slices"
 	"time"
 
 	"github.com/ajarsec/ajar/record"
@@ -98,7 +99,7 @@ func (w *byHost) host(h *record.Host) error {
 	case fateUp:
 		w.book.ready(e, &w.info, true)
 		w.nUp++
-		w.p.up(e, w.opts.now())
+		w.up(e, w.opts.now())
 	}
 	return w.o.flush()
 }
@@ -118,7 +119,7 @@ func (w *byHost) End(st RunStats) error {
 	for _, e := range ups {
 		w.book.ready(e, &w.info, complete)
 		w.nUp++
-		w.p.up(e, st.End)
+		w.up(e, st.End)
 	}
 	down := w.nDown
 	if complete {
@@ -127,6 +128,15 @@ func (w *byHost) End(st RunStats) error {
 	t := newTally(w.nUp, down, &st)
 	w.p.finish(&t, &st)
 	return w.o.flush()
+}
+
+// up prints an up host, unless OpenOnly leaves it out for want of an open
+// port.
+func (w *byHost) up(e *hostEntry, end time.Time) {
+	if w.opts.OpenOnly && !slices.ContainsFunc(e.ports, func(p portRec) bool { return p.state == record.Open }) {
+		return
+	}
+	w.p.up(e, end)
 }
 
 // reasonOf is the reason a booked port or count carries.

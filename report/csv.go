@@ -19,7 +19,7 @@ func init() {
 		Sockets:     func(w *bufio.Writer, ss []record.Socket, _ Style) error { return socketsCSV(w, ss) },
 		New: func(w io.Writer, opts Options) Writer {
 			o := newOut(w)
-			return &csvWriter{o: o, cw: csv.NewWriter(o), all: opts.AllPorts}
+			return &csvWriter{o: o, cw: csv.NewWriter(o), all: opts.AllPorts, hosts: newOpenFilter(opts)}
 		},
 	})
 }
@@ -43,6 +43,7 @@ type csvWriter struct {
 	begun bool
 	ended bool
 	rec   []string
+	hosts openFilter
 }
 
 func (c *csvWriter) Begin(ri RunInfo) error {
@@ -66,11 +67,15 @@ func (c *csvWriter) Write(r record.Record) error {
 	clear(c.rec)
 	switch r := r.(type) {
 	case *record.PortResult:
+		c.hosts.port(r)
 		if !c.all && !listed(r.State) {
 			return nil
 		}
 		c.port(r)
 	case *record.Host:
+		if !c.hosts.keep(r) {
+			return nil
+		}
 		c.host(r)
 	default:
 		return nil

@@ -38,10 +38,11 @@ type jsonWriter struct {
 	n     int
 	ended bool
 	buf   jsonBuf
+	hosts openFilter
 }
 
 func newJSONWriter(w io.Writer, opts Options, array bool) *jsonWriter {
-	return &jsonWriter{o: newOut(w), all: opts.AllPorts, array: array}
+	return &jsonWriter{o: newOut(w), all: opts.AllPorts, array: array, hosts: newOpenFilter(opts)}
 }
 
 func (j *jsonWriter) Begin(RunInfo) error { return j.o.err }
@@ -54,11 +55,15 @@ func (j *jsonWriter) Write(r record.Record) error {
 	}
 	switch r := r.(type) {
 	case *record.PortResult:
+		j.hosts.port(r)
 		if !j.all && !listed(r.State) {
 			return nil
 		}
 		return j.writeItem(func(b jsonBuf) jsonBuf { return appendResultJSON(b, r) })
 	case *record.Host:
+		if !j.hosts.keep(r) {
+			return nil
+		}
 		return j.writeItem(func(b jsonBuf) jsonBuf { return appendHostJSON(b, r) })
 	}
 	return nil

@@ -43,6 +43,10 @@ type Options struct {
 	// and grepable output then keep a record per port of each host in
 	// progress.
 	AllPorts bool
+	// OpenOnly leaves out the hosts that have no open port, as nmap's
+	// --open does: the summary still counts them up. It is for scans
+	// without AllPorts.
+	OpenOnly bool
 	// Now is the clock of the times a host is finished at (XML's
 	// endtime); nil is time.Now.
 	Now func() time.Time

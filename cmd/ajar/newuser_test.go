@@ -258,3 +258,41 @@ func TestCompletion(t *testing.T) {
 		t.Errorf("--netns completion lacks %s:\n%s", ns.Name, out)
 	}
 }
+
+// TestOpenHidesHosts: with --open, as with nmap's, a host without an open
+// port is left out of every output (and still counted up); without it,
+// the host is listed.
+func TestOpenHidesHosts(t *testing.T) {
+	bed := netnstest.NewBed(t)
+	bed.ListenTCP(8080)
+	withOpen, without := bed.TargetAddr4.String(), bed.ScannerAddr4.String() // the scanner's own: all closed
+	for _, format := range []string{"table", "grep", "xml", "jsonl", "csv"} {
+		for _, open := range []bool{true, false} {
+			args := []string{"scan", "-q", "-sT", "-p", "8080,8081", "-o", format, withOpen, without}
+			if open {
+				args = append(args, "--open")
+			}
+			out, stderr, code := runIn(t, bed.Scanner, args...)
+			if code != 0 {
+				t.Fatalf("%v: exit %d: %s", args, code, stderr)
+			}
+			if !strings.Contains(out, withOpen) {
+				t.Errorf("%s --open=%v: the host with an open port is missing:\n%s", format, open, out)
+			}
+			// Every format names a listed host's address, outside the
+			// command line that XML and grepable output echo.
+			var hosts strings.Builder
+			for line := range strings.Lines(out) {
+				if !strings.Contains(line, "ajar scan") {
+					hosts.WriteString(line)
+				}
+			}
+			if got := strings.Contains(hosts.String(), without); got == open {
+				t.Errorf("%s --open=%v: the host without an open port listed: %v\n%s", format, open, got, out)
+			}
+			if format == "table" && !strings.Contains(out, "2 hosts up") {
+				t.Errorf("table --open=%v: the summary must count both hosts up:\n%s", open, out)
+			}
+		}
+	}
+}

@@ -87,7 +87,7 @@ func runIdentify(cmd *cobra.Command, env *Env, f *identifyFlags, args []string) 
 		}
 		eps = append(eps, more...)
 	}
-	out, err := openOutputs(env, f.output, cmd.Flags().Changed("output"), f.saves, true)
+	out, err := openOutputs(env, f.output, cmd.Flags().Changed("output"), f.saves, report.Options{AllPorts: true})
 	if err != nil {
 		return err
 	}

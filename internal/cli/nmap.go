@@ -228,7 +228,7 @@ func addNmapHabits(fl *pflag.FlagSet, f *scanFlags) {
 	fl.DurationVar(&f.initialTimeout, "initial-rtt-timeout", time.Second, "the same as --initial-timeout")
 	fl.DurationVar(&f.scanDelay, "scan-delay", 0, "wait `D` between probes: one probe at a time, at most 1/D a second")
 	fl.DurationVar(&f.hostTimeout, "host-timeout", 0, "nmap's per-host time limit: not in ajar")
-	fl.BoolVar(&f.open, "open", false, "list only open ports (ajar's default; it undoes --all-ports)")
+	fl.BoolVar(&f.open, "open", false, "list only hosts with an open port, and only their open ports (nmap's --open)")
 	fl.CountVarP(&f.verbose, "verbose", "v", "nmap's -v: ajar always says what it does on stderr (-q for silence)")
 	fl.BoolVarP(&f.noResolve, "no-resolve", "n", false, "nmap's -n: ajar never looks up the names of addresses it finds")
 	fl.BoolVar(&f.reason, "reason", false, "nmap's --reason: ajar always gives each port's reason")

@@ -74,7 +74,9 @@ func samePath(a, b string) bool {
 	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
 }
 
-func openOutputs(env *Env, format string, formatGiven bool, saves []string, allPorts bool) (*outputs, error) {
+// openOutputs opens the outputs that -o and --save ask for, each writer
+// made with base (and colour on a terminal).
+func openOutputs(env *Env, format string, formatGiven bool, saves []string, base report.Options) (*outputs, error) {
 	list, err := outputList(format, formatGiven, saves)
 	if err != nil {
 		return nil, err
@@ -82,7 +84,7 @@ func openOutputs(env *Env, format string, formatGiven bool, saves []string, allP
 	o := &outputs{}
 	var ws []report.Writer
 	for _, out := range list {
-		w, opts := env.Stdout, report.Options{AllPorts: allPorts}
+		w, opts := env.Stdout, base
 		if out.path == "-" {
 			opts.Style = report.Style{Color: colorWanted(env.Stdout)}
 		} else {

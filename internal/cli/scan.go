@@ -284,7 +284,7 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	out, err := openOutputs(env, f.output, cmd.Flags().Changed("output"), f.saves, cfg.AllPorts)
+	out, err := openOutputs(env, f.output, cmd.Flags().Changed("output"), f.saves, report.Options{AllPorts: cfg.AllPorts, OpenOnly: f.open})
 	if err != nil {
 		if cfg.Resume != nil {
 			cfg.Resume.Close()
