@@ -51,7 +51,8 @@ Tries sent while packets were being lost do not count against --retries.
 spaced, with bursts of a few milliseconds' worth at most. ajar says on stderr
 when it had to back off.
 
-Targets: addresses (192.0.2.1, 2001:db8::1), CIDR blocks (10.0.0.0/24),
+Targets: addresses (192.0.2.1, 2001:db8::1), link-local addresses with the
+interface to reach them through (fe80::1%eth0), CIDR blocks (10.0.0.0/24),
 ranges (10.0.0.1-20, 10.0.0.1-10.0.1.5) and hostnames, on the command line
 or one per line in a file (-iL FILE, # starts a comment).
 
