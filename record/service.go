@@ -13,7 +13,12 @@ type Service struct {
 	CPE        []string `json:"cpe,omitempty"`
 	Confidence int      `json:"confidence"`
 	Method     string   `json:"method"`
-	Banner     string   `json:"banner,omitempty"`
+	// Banner is what the service said first, escaped as
+	// fingerprint.Printable does (CR, LF, tab and backslash as \r, \n,
+	// \t, \\; other bytes outside printable ASCII as \xNN), so that it
+	// is safe on a terminal and in a table. The JSON writers of package
+	// report undo the escapes: their banner is the service's own text.
+	Banner string `json:"banner,omitempty"`
 	// Tunnel is "ssl" when the service runs inside TLS from the first
 	// byte (https, imaps), as nmap writes it.
 	Tunnel string `json:"tunnel,omitempty"`
