@@ -7,5 +7,6 @@ import (
 	_ "github.com/ajarsec/ajar/audit/ldap"
 	_ "github.com/ajarsec/ajar/audit/noauth"
 	_ "github.com/ajarsec/ajar/audit/ssh"
+	_ "github.com/ajarsec/ajar/audit/store"
 	_ "github.com/ajarsec/ajar/audit/tlsaudit"
 )

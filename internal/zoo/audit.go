@@ -31,6 +31,11 @@ type Risk struct {
 // AuditTruth is the audit zoo's truth table: every planted risk, and
 // every hardened twin's category that must stay clean.
 func AuditTruth() []Risk {
+	return append(append(auditTruthFirst(), auditTruthStore()...), auditTruthNet()...)
+}
+
+// auditTruthFirst is the truth of catalogAuditFirst.
+func auditTruthFirst() []Risk {
 	return []Risk{
 		{"audit-redis-open", 6379, "redis-no-auth", "no-auth", "critical"},
 		{"audit-redis-auth", 6380, "", "no-auth", ""},
@@ -55,6 +60,8 @@ func AuditTruth() []Risk {
 		{"audit-nginx-weak", 443, "tls-cert-name-mismatch", "certificate", "medium"},
 		{"audit-nginx-weak", 4443, "tls-cert-sha1", "certificate", "medium"},
 		{"audit-nginx-weak", 4443, "tls-cert-untrusted", "certificate", "medium"},
+		{"audit-nginx-weak", 443, "tls-broken-cipher", "weak-tls", "high"},
+		{"audit-nginx-weak", 4443, "tls-no-forward-secrecy", "weak-tls", "medium"},
 		{"audit-nginx-hard", 8443, "", "weak-tls", ""},
 		{"audit-nginx-hard", 8443, "", "certificate", ""},
 		{"audit-rsync-listed", 873, "rsync-modules-listed", "info-leak", "low"},
@@ -91,6 +98,12 @@ func (z *Zoo) AuditCA() string { return z.Dir + "/" + auditCAFile }
 // hardened twin, from the same package. Keep the packages in step with
 // scripts/zoo-deps.sh.
 func catalogAudit() []*daemon {
+	return append(append(catalogAuditFirst(), catalogAuditStore()...), catalogAuditNet()...)
+}
+
+// catalogAuditFirst: the audit zoo's first daemons; data stores and
+// brokers are in audit_store.go.
+func catalogAuditFirst() []*daemon {
 	redis := func(name string, port uint16) *daemon {
 		return &daemon{
 			name: name, pkg: "redis-server", product: "Redis", reveal: "INFO command",

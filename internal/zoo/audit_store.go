@@ -1,0 +1,181 @@
+//go:build linux
+
+package zoo
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// auditTruthStore is the truth of catalogAuditStore: data stores and
+// brokers that let in clients without credentials, each next to its
+// hardened twin.
+func auditTruthStore() []Risk {
+	return []Risk{
+		{"audit-postgresql-trust", 5432, "postgresql-trust", "no-auth", "critical"},
+		{"audit-postgresql-scram", 5433, "", "no-auth", ""},
+		{"audit-mariadb-empty", 3306, "mysql-empty-root-password", "default-credentials", "critical"},
+		{"audit-mariadb-password", 3307, "", "default-credentials", ""},
+		{"audit-etcd-open", 2379, "etcd-no-auth", "no-auth", "critical"},
+		{"audit-etcd-auth", 2479, "", "no-auth", ""},
+		// No twin: memcached's secure UDP setting is no UDP at all (-U 0,
+		// as audit-memcached-open runs).
+		{"audit-memcached-udp", 11213, "memcached-udp-amplification", "amplification", "high"},
+	}
+}
+
+// catalogAuditStore lists the audit zoo's data stores and brokers, each
+// risky daemon next to its hardened twin of the same package. Keep the
+// packages in step with scripts/zoo-deps.sh.
+func catalogAuditStore() []*daemon {
+	postgres := func(name string, port uint16, auth string) *daemon {
+		return &daemon{
+			name: name, pkg: "postgresql-15", product: "PostgreSQL", reveal: "protocol", hideVersion: true,
+			services: []svcDef{tcp("postgresql", "postgresql", port)}, user: "postgres", owner: "postgres",
+			prepare: func(ctx context.Context, in *instance) error {
+				// The superuser's password, for the twin's scram-sha-256.
+				if err := os.WriteFile(in.file("pw"), []byte("ajar-zoo-9d41\n"), 0o644); err != nil {
+					return err
+				}
+				return in.run(ctx, "/usr/lib/postgresql/15/bin/initdb", "-D", in.file("data"), "-U", "postgres",
+					"--auth="+auth, "--pwfile="+in.file("pw"), "-N", "--no-instructions")
+			},
+			argv: func(in *instance) []string {
+				return []string{"/usr/lib/postgresql/15/bin/postgres", "-c", "config_file=" + in.file("postgresql.conf")}
+			},
+		}
+	}
+	mariadb := func(name string, port uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "mariadb-server", product: "MariaDB", reveal: "greeting",
+			services: []svcDef{tcp("mysql", "mysql", port)}, owner: "mysql",
+			prepare: func(ctx context.Context, in *instance) error {
+				return in.run(ctx, "mariadb-install-db", "--defaults-file="+in.file("my.cnf"),
+					"--auth-root-authentication-method=socket", "--skip-test-db")
+			},
+			argv: func(in *instance) []string { return []string{"mariadbd", "--defaults-file=" + in.file("my.cnf")} },
+		}
+	}
+	etcd := func(name string, port uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "etcd-server", product: "etcd", reveal: "GET /version",
+			services: []svcDef{tcp("etcd", "etcd", port), localTCP("peer", port+1)},
+			argv:     func(in *instance) []string { return []string{"etcd", "--config-file", in.file("etcd.conf.yml")} },
+		}
+	}
+	etcdAuth := etcd("audit-etcd-auth", 2479)
+	etcdAuth.prepare = etcdEnableAuth
+	return []*daemon{
+		postgres("audit-postgresql-trust", 5432, "trust"),
+		postgres("audit-postgresql-scram", 5433, "scram-sha-256"),
+		mariadb("audit-mariadb-empty", 3306),
+		mariadb("audit-mariadb-password", 3307),
+		etcd("audit-etcd-open", 2379),
+		etcdAuth,
+		{
+			// UDP only (-p 0: no TCP), as memcached before 1.5.6 ran by
+			// default.
+			name: "audit-memcached-udp", pkg: "memcached", product: "memcached", reveal: "version command",
+			services: []svcDef{udp("memcached", "memcached", 11213)},
+			argv: func(in *instance) []string {
+				return []string{"memcached", "-u", "memcache", "-l", "0.0.0.0", "-p", "0", "-U", in.port("memcached"),
+					"-m", "16", "-c", "64"}
+			},
+		},
+	}
+}
+
+// etcdEnableAuth prepares the etcd twin: it starts the daemon once, on
+// its own, adds the user root (with the root role) and enables
+// authentication through the v3 gateway on loopback, and stops it; the
+// data directory keeps the setting.
+func etcdEnableAuth(ctx context.Context, in *instance) error {
+	cmd := in.command("etcd", "--config-file", in.file("etcd.conf.yml"))
+	log, err := os.Create(in.file("setup.log"))
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	addr := "127.0.0.1:" + in.port("etcd")
+	steps := [][2]string{
+		{"/v3/auth/role/add", `{"name":"root"}`},
+		{"/v3/auth/user/add", `{"name":"root","password":"ajar-zoo-3b7e"}`},
+		{"/v3/auth/user/grant", `{"user":"root","role":"root"}`},
+		{"/v3/auth/enable", `{}`},
+	}
+	return in.zoo.Bed.InTarget(func() error {
+		deadline := time.Now().Add(20 * time.Second)
+		for _, s := range steps {
+			for {
+				err := postLocal(addr, s[0], s[1])
+				if err == nil {
+					break
+				}
+				if time.Now().After(deadline) || ctx.Err() != nil {
+					return fmt.Errorf("etcd setup %s: %w", s[0], err)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+		return nil
+	})
+}
+
+// postLocal POSTs a JSON body from the calling thread's namespace and
+// wants a 200.
+func postLocal(addr, path, body string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(3 * time.Second))
+	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+		path, addr, len(body), body)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return errors.New(resp.Status)
+	}
+	return nil
+}
+
+// The readiness probe asks memcached over UDP too.
+func init() {
+	udpRequests["memcached"] = struct {
+		request []byte
+		check   func([]byte) error
+	}{memcachedUDPVersion(), checkMemcachedUDP}
+}
+
+// memcachedUDPVersion is memcached's "version" in its UDP frame (request
+// id, sequence 0, one datagram), for the zoo's readiness probe.
+func memcachedUDPVersion() []byte {
+	return append([]byte{0x7a, 0x6f, 0, 0, 0, 1, 0, 0}, "version\r\n"...)
+}
+
+func checkMemcachedUDP(b []byte) error {
+	if len(b) < 8 || b[0] != 0x7a || b[1] != 0x6f || !strings.HasPrefix(string(b[8:]), "VERSION ") {
+		return fmt.Errorf("not memcached's answer: %q", head(b))
+	}
+	return nil
+}
