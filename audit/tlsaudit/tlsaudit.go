@@ -1,18 +1,24 @@
-// Package tlsaudit judges a service's TLS from what Go's crypto/tls can
-// observe: the legacy protocol versions it still accepts (TLS 1.0 and
-// 1.1, which Go's client can still offer when asked) and the certificate
-// it presents (expired, not yet valid, self-signed, untrusted, for
-// another name, an RSA key under 2048 bits, a SHA-1 or MD5 signature).
-// SSLv3, cipher suites per version and STARTTLS services are not judged
-// yet. On a STARTTLS service, the certificate identification saw after
-// the upgrade is judged (JudgeCertRecord), less surely: expiry,
-// self-signature, key size and name, not trust or signature hash. The
-// judgements (JudgeVersions, JudgeChain, JudgeCertRecord) are pure.
+// Package tlsaudit judges a service's TLS as testssl.sh and sslyze do,
+// from hellos it builds itself (golang.org/x/crypto/cryptobyte), since
+// Go's crypto/tls cannot offer SSL 3.0 nor most weak suites: which of
+// SSL 2.0, SSL 3.0 and TLS 1.0 to 1.3 the server accepts; at each, the
+// suites it accepts (offer all, take away the one it chose, offer again,
+// a bounded number of times) and whether it imposes its own order;
+// forward secrecy; the certificate chain (expired, not yet valid,
+// self-signed, untrusted, for another name, an RSA key under 2048 bits,
+// a SHA-1 or MD5 signature); and a grade (Grade documents its rules).
+// Each hello stops at the ServerHello (or ServerHelloDone, once, for the
+// certificates): no session is ever completed.
+//
+// It runs on implicit TLS and, for FTP (AUTH TLS), SMTP, IMAP, NNTP
+// (STARTTLS) and POP3 (STLS), after the STARTTLS dialogue, on every
+// connection. On other STARTTLS services the certificate identification
+// saw is judged, less surely (JudgeCertRecord). The judgements
+// (JudgeReport, JudgeChain, JudgeCertRecord, Grade) are pure.
 package tlsaudit
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 
 	"github.com/ajarsec/ajar/audit"
@@ -28,65 +34,43 @@ func (check) Info() audit.Info {
 	return audit.Info{Name: "tls", TLS: true, Proto: portspec.TCP}
 }
 
-// legacy are the versions RFC 8996 deprecates that Go's client can still
-// offer.
-var legacy = []uint16{tls.VersionTLS10, tls.VersionTLS11}
-
-// allSuites offers every suite Go has, weak ones included: the point is
-// to see what the server accepts.
-func allSuites() []uint16 {
-	var ids []uint16
-	for _, s := range tls.CipherSuites() {
-		ids = append(ids, s.ID)
-	}
-	for _, s := range tls.InsecureCipherSuites() {
-		ids = append(ids, s.ID)
-	}
-	return ids
-}
-
 func (check) Run(ctx context.Context, t *audit.Target) ([]record.Finding, error) {
 	if t.Service == nil {
 		return nil, audit.ErrNotApplicable
 	}
+	command := ""
 	if t.Service.Tunnel != "ssl" {
-		// STARTTLS: the certificate identification saw after the
-		// upgrade is judged; versions are not (yet).
-		if tl := t.Service.TLS; tl != nil && tl.Cert != nil {
-			return JudgeCertRecord(tl.Cert, tl.StartTLS, t.Name(), t.Now()), nil
+		tl := t.Service.TLS
+		if tl == nil {
+			return nil, audit.ErrNotApplicable
 		}
-		return nil, audit.ErrNotApplicable
-	}
-	cs, err := handshake(ctx, t, &tls.Config{MinVersion: tls.VersionTLS10, CipherSuites: allSuites()})
-	if err != nil {
-		return nil, err
-	}
-	fs := JudgeChain(cs.PeerCertificates, t.Name(), t.Now(), t.Roots())
-	var accepted []uint16
-	for _, v := range legacy {
-		conf := &tls.Config{MinVersion: v, MaxVersion: v, CipherSuites: allSuites()}
-		if _, err := handshake(ctx, t, conf); err == nil {
-			accepted = append(accepted, v)
-		} else if ctx.Err() != nil {
-			return fs, err
+		command = tl.StartTLS
+		if _, ok := upgrades[[2]string{t.Service.Name, command}]; !ok {
+			// A dialogue not spoken here: the certificate identification
+			// saw after the upgrade is judged.
+			if tl.Cert == nil {
+				return nil, audit.ErrNotApplicable
+			}
+			return JudgeCertRecord(tl.Cert, command, t.Name(), t.Now()), nil
 		}
 	}
-	return append(fs, JudgeVersions(accepted)...), nil
-}
-
-// handshake makes one TLS handshake with conf (never verifying: judging
-// the certificate is JudgeChain's work) and closes the connection.
-func handshake(ctx context.Context, t *audit.Target, conf *tls.Config) (tls.ConnectionState, error) {
-	c, err := t.DialPlain(ctx)
+	r, err := Probe(ctx, t, command)
+	if err == nil && len(r.Versions) == 0 {
+		return nil, audit.ErrNotApplicable // no hello answered: not TLS here
+	}
+	fs := JudgeChain(r.Certs, t.Name(), t.Now(), t.Roots())
+	if command != "" {
+		for i := range fs {
+			fs[i].Evidence += " (after " + command + ")"
+		}
+	}
+	fs = append(fs, JudgeReport(&r)...)
 	if err != nil {
-		return tls.ConnectionState{}, err
+		// What was seen is judged; the grade needs the whole picture.
+		return fs, fmt.Errorf("TLS enumeration: %w", err)
 	}
-	defer c.Close()
-	conf.InsecureSkipVerify = true //nolint:gosec // the chain is judged apart
-	conf.ServerName = serverName(t.Host)
-	tc := tls.Client(c, conf)
-	if err := tc.HandshakeContext(ctx); err != nil {
-		return tls.ConnectionState{}, fmt.Errorf("TLS handshake: %w", err)
+	if g, ok := gradeFinding(&r, fs); ok {
+		fs = append(fs, g)
 	}
-	return tc.ConnectionState(), nil
+	return fs, nil
 }
