@@ -117,6 +117,11 @@ type Host struct {
 	RTT time.Duration
 	// MAC is the host's Ethernet address when ARP or NDP found it.
 	MAC MAC
+	// TimedOut is the host timeout (nmap's --host-timeout) that ended
+	// the host's port scan early, and Unprobed the probes (host × port)
+	// it left unsent; both zero for a host scanned whole.
+	TimedOut time.Duration
+	Unprobed uint64
 }
 
 // Kind implements Record.

@@ -55,6 +55,10 @@ type hostEntry struct {
 	minRTT time.Duration
 	counts []portCount
 	ports  []portRec
+	// timedOut and unprobed are the host's Host.TimedOut and
+	// Host.Unprobed: its scan stopped early.
+	timedOut time.Duration
+	unprobed uint64
 }
 
 // portCount counts a host's ports that are not listed one by one.
@@ -227,6 +231,9 @@ func (b *book) apply(e *hostEntry, h *record.Host) {
 	}
 	if h.RTT > 0 {
 		e.sample(h.RTT)
+	}
+	if h.Unprobed > 0 {
+		e.timedOut, e.unprobed = h.TimedOut, h.Unprobed
 	}
 }
 

@@ -163,6 +163,10 @@ func appendHostJSON(b jsonBuf, h *record.Host) jsonBuf {
 	b = b.key("reason").strOrNull(string(h.Reason))
 	b = b.key("rtt_ms").rtt(h.RTT)
 	b = b.key("mac").strOrNull(h.MAC.String())
+	if h.Unprobed > 0 {
+		b = b.key("timed_out").str(h.TimedOut.String())
+		b = b.key("unprobed").uint(h.Unprobed)
+	}
 	return append(b, '}')
 }
 

@@ -81,6 +81,9 @@ func (t *tableWriter) up(h *hostEntry, _ time.Time) {
 	} else {
 		w.WriteString("Host is up.\n")
 	}
+	if h.unprobed > 0 {
+		fmt.Fprintf(w, "Host timed out after %v: %d probes not sent (--host-timeout); the ports below are those probed.\n", h.timedOut, h.unprobed)
+	}
 	if n := h.portsSeen(); len(h.ports) == 0 && n > 0 {
 		fmt.Fprintf(w, "All %d scanned ports on %s are in ignored states.\n", n, name)
 	}

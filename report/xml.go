@@ -105,6 +105,9 @@ func (x *xmlWriter) up(h *hostEntry, end time.Time) {
 		x.attrInt("starttime", x.info.Start.Unix())
 		x.attrInt("endtime", max(end.Unix(), x.info.Start.Unix()))
 	}
+	if h.unprobed > 0 {
+		w.WriteString(` timedout="true"`)
+	}
 	w.WriteString("><status state=\"up\"")
 	x.attr("reason", xmlReason(x.reasonOf(h.why)))
 	w.WriteString(" reason_ttl=\"0\"/>\n")

@@ -90,6 +90,14 @@ type Config struct {
 	HostGroup int `json:"host_group,omitempty"`
 	// Pace is how fast the probes go.
 	Pace Pace `json:"pace"`
+	// HostTimeout, when set, bounds the port scan of each host (nmap's
+	// --host-timeout): from its first probe on, a host gets no new probe
+	// after this long. Its Host record then says how many of its probes
+	// were never sent (Host.Unprobed); the ports probed are reported as
+	// usual. Discovery and identification are not counted. Not with
+	// Shard, whose single probe order over every target has no host
+	// groups.
+	HostTimeout time.Duration `json:"host_timeout,omitempty"`
 	// Identify, when set, names the service and version behind each open
 	// port (nmap's -sV); nil leaves the port table's guess.
 	Identify *Identify `json:"identify,omitempty"`
@@ -214,6 +222,10 @@ func (c *Config) check() error {
 	case p.MinTimeout < 0 || p.MaxTimeout < 0 || p.InitialTimeout < 0,
 		p.MaxTimeout > 0 && p.MinTimeout > p.MaxTimeout:
 		return configErrorf("timeouts must be positive, with the shortest at most the longest")
+	case c.HostTimeout < 0:
+		return configErrorf("the host timeout must be positive")
+	case c.HostTimeout > 0 && c.Shard.N > 1:
+		return configErrorf("--host-timeout bounds each host's scan in its host group; a shard has none")
 	case c.HostGroup < 0 || c.HostGroup > MaxHostGroup:
 		return configErrorf("a host group takes 1 to %d hosts", MaxHostGroup)
 	case c.TCP != Auto && c.TCP != SYN && c.TCP != Connect:

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/ajarsec/ajar/discover"
 	"github.com/ajarsec/ajar/record"
@@ -149,6 +150,8 @@ type groupScan struct {
 	// upOut writes the records of a group's up hosts when its port scan
 	// is done.
 	upOut func(g uint64, up []record.Host)
+	// hostTimeout is Config.HostTimeout.
+	hostTimeout time.Duration
 	// saved are the groups a resumed checkpoint's host file holds, from
 	// the group it resumes in; save, when set, records each new group
 	// there before its first probe.
@@ -271,6 +274,12 @@ func (gs *groupScan) scanGroup(ctx context.Context, rec *groupRecord, base uint6
 	e, err := scan.NewPlans(live, gs.plans, cfg)
 	if err != nil {
 		return err
+	}
+	if gs.hostTimeout > 0 {
+		clock := newHostClock(live.Len(), gs.np, cfg.Order, gs.hostTimeout)
+		local.Done = clock.skip(local.Done)
+		defer clock.note(rec.up)
+		tracked = true // the engine skips positions only when tracked
 	}
 	v := gs.view(rec.g)
 	gs.cur.Store(&groupEngine{e: e, base: base, from: v.from, n: v.n, downHere: v.n - live.Len()})

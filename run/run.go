@@ -257,7 +257,7 @@ func newPortScan(cfg *Config, sess *discover.Session, ps []scan.Plan, ecfg scan.
 	}
 	ecfg.Order, ecfg.Shard, ecfg.Shards = nil, 0, 0
 	gs := &groupScan{all: set, size: size, np: np, plans: ps, cfg: ecfg, seed: seed, sess: sess,
-		hostOut: func(*record.Host) {}, upOut: func(uint64, []record.Host) {}}
+		hostTimeout: cfg.HostTimeout, hostOut: func(*record.Host) {}, upOut: func(uint64, []record.Host) {}}
 	if cfg.Events.Status != nil {
 		gs.tell = cfg.Events.Status
 	}

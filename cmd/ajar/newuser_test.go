@@ -296,3 +296,55 @@ func TestOpenHidesHosts(t *testing.T) {
 		}
 	}
 }
+
+// TestHostTimeout: --host-timeout (nmap's) stops probing a host that
+// long after its first probe, reports the ports probed, and says in the
+// table, JSON and XML that the host timed out and how many probes it
+// left unsent; a host scanned whole says nothing of the kind.
+func TestHostTimeout(t *testing.T) {
+	bed := netnstest.NewBed(t)
+	bed.Firewall(netnstest.Rule{Proto: "tcp", Ports: "1-65535", Action: "drop"})
+	addr := bed.TargetAddr4.String()
+	xmlPath := filepath.Join(t.TempDir(), "scan.xml")
+	// 20,000 silent ports at 2,000 probes a second take 10 s; the host
+	// timeout ends them after 1 s.
+	start := time.Now()
+	out, stderr, code := runIn(t, bed.Scanner, "scan", "-q", "-sT", "-p", "1-20000", "--max-rate", "2000",
+		"--host-timeout", "1s", "--max-retries", "0", "-o", "jsonl", "--save", "xml:"+xmlPath, "--save", "table:"+xmlPath+".txt", addr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if took := time.Since(start); took > 8*time.Second {
+		t.Errorf("the scan took %v: the host timeout did not stop it", took)
+	}
+	var host struct {
+		Host     string `json:"host"`
+		Status   string `json:"status"`
+		TimedOut string `json:"timed_out"`
+		Unprobed uint64 `json:"unprobed"`
+	}
+	for line := range strings.Lines(out) {
+		if strings.Contains(line, `"status"`) {
+			if err := json.Unmarshal([]byte(line), &host); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if host.Host != addr || host.TimedOut != "1s" || host.Unprobed < 5000 || host.Unprobed >= 20000 {
+		t.Errorf("host record %+v; want timed out after 1s with thousands of probes unsent\n%s", host, out)
+	}
+	tab, _ := os.ReadFile(xmlPath + ".txt")
+	if !strings.Contains(string(tab), "Host timed out after 1s") {
+		t.Errorf("table:\n%s", tab)
+	}
+	x, _ := os.ReadFile(xmlPath)
+	if !strings.Contains(string(x), `timedout="true"`) {
+		t.Errorf("XML:\n%s", x)
+	}
+	// The twin: a scan that ends before its host timeout.
+	out, stderr, code = runIn(t, bed.Scanner, "scan", "-q", "-sT", "-p", "1-50", "--host-timeout", "1m",
+		"--max-retries", "0", "--max-rtt-timeout", "200ms", addr)
+	if code != 0 || strings.Contains(out, "timed out") {
+		t.Errorf("a scan within its host timeout: exit %d, %s\n%s", code, stderr, out)
+	}
+}

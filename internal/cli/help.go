@@ -89,8 +89,11 @@ scan itself (targets and ports), so every shard run agrees on it.
 nmap's spellings: -sS -sT -sU -sV and their combinations (-sSV, -sTU), -Pn,
 -sn, -iL FILE, -p-, -oN/-oX/-oG FILE and -oA BASE (- for standard output),
 --max-retries, --min-rtt-timeout, --max-rtt-timeout, --initial-rtt-timeout,
---scan-delay, --open, -4, -6, -v, -n and --reason (ajar always gives the
-reason and never looks names up). Flags ajar does not have (-O, -A, -sC,
+--scan-delay, --host-timeout, --open, -4, -6, -v, -n and --reason (ajar
+always gives the reason and never looks names up). --host-timeout D stops
+sending probes to a host D after its first; unlike nmap, ajar still reports
+the ports it probed, and says the host timed out. --open leaves out the
+hosts without an open port. Flags ajar does not have (-O, -A, -sC,
 --script, -sA, ...) are refused with what to do instead.`
 
 // newHelpCmd is 'ajar help [COMMAND|TOPIC]': a command's help, a topic's

@@ -227,7 +227,7 @@ func addNmapHabits(fl *pflag.FlagSet, f *scanFlags) {
 	fl.DurationVar(&f.maxTimeout, "max-rtt-timeout", 3*time.Second, "the same as --max-timeout")
 	fl.DurationVar(&f.initialTimeout, "initial-rtt-timeout", time.Second, "the same as --initial-timeout")
 	fl.DurationVar(&f.scanDelay, "scan-delay", 0, "wait `D` between probes: one probe at a time, at most 1/D a second")
-	fl.DurationVar(&f.hostTimeout, "host-timeout", 0, "nmap's per-host time limit: not in ajar")
+	fl.DurationVar(&f.hostTimeout, "host-timeout", 0, "stop sending probes to a host `D` after its first (nmap's --host-timeout); the ports probed are still reported")
 	fl.BoolVar(&f.open, "open", false, "list only hosts with an open port, and only their open ports (nmap's --open)")
 	fl.CountVarP(&f.verbose, "verbose", "v", "nmap's -v: ajar always says what it does on stderr (-q for silence)")
 	fl.BoolVarP(&f.noResolve, "no-resolve", "n", false, "nmap's -n: ajar never looks up the names of addresses it finds")
@@ -243,8 +243,8 @@ func addNmapHabits(fl *pflag.FlagSet, f *scanFlags) {
 // the scan's config is made.
 func applyNmapHabits(cmd *cobra.Command, f *scanFlags) error {
 	fl := cmd.Flags()
-	if fl.Changed("host-timeout") {
-		return usageErrorf("--host-timeout: ajar has no per-host time limit yet; bound silent ports with --max-retries and --max-timeout")
+	if fl.Changed("host-timeout") && f.hostTimeout <= 0 {
+		return usageErrorf("--host-timeout takes a positive duration, such as 30s or 15m")
 	}
 	if f.open && f.allPorts {
 		return usageErrorf("give --open (only open ports) or --all-ports (every port), not both")

@@ -357,7 +357,7 @@ func scanConfig(cmd *cobra.Command, env *Env, f *scanFlags, args []string) (run.
 	}
 	cfg := run.Config{
 		Ports: spec, TCP: tcp, Seed: f.seed, Shard: shard, PingOnly: f.disc.pingOnly,
-		HostGroup: f.disc.hostGroup, Pace: pace, AllPorts: f.allPorts, Checkpoint: f.checkpoint,
+		HostGroup: f.disc.hostGroup, Pace: pace, HostTimeout: f.hostTimeout, AllPorts: f.allPorts, Checkpoint: f.checkpoint,
 		Events: scanEvents(env, f),
 	}
 	if !f.disc.noPing {
