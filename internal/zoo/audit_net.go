@@ -1,0 +1,80 @@
+//go:build linux
+
+package zoo
+
+import (
+	"context"
+	"os"
+)
+
+// auditTruthNet is the truth table of the audit zoo's network services
+// (audit/netsvc) and web pages (audit/web).
+func auditTruthNet() []Risk {
+	return []Risk{
+		{"audit-tinyproxy-open", 8888, "http-proxy-open", "open-proxy", "high"},
+		{"audit-tinyproxy-closed", 8889, "", "open-proxy", ""},
+		{"audit-dante-open", 1080, "socks-open", "open-proxy", "high"},
+		{"audit-dante-auth", 1081, "", "open-proxy", ""},
+		{"audit-apache-open", 80, "http-directory-listing", "info-leak", "low"},
+		{"audit-apache-open", 80, "http-server-status", "exposed-admin", "medium"},
+		{"audit-apache-open", 80, "http-version-banner", "info-leak", "low"},
+		{"audit-apache-open", 8000, "http-basic-auth-cleartext", "cleartext", "medium"},
+		{"audit-apache-hard", 8080, "", "info-leak", ""},
+		{"audit-apache-hard", 8080, "", "exposed-admin", ""},
+		{"audit-apache-hard", 8080, "", "cleartext", ""},
+	}
+}
+
+// catalogAuditNet lists the audit zoo's network services and web pages,
+// each risky daemon next to its hardened twin. Keep the packages in step
+// with scripts/zoo-deps.sh.
+func catalogAuditNet() []*daemon {
+	tinyproxy := func(name string, port uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "tinyproxy", product: "tinyproxy", reveal: "Server header of its error pages",
+			services: []svcDef{tcp("proxy", "http-proxy", port)}, owner: "tinyproxy",
+			argv: func(in *instance) []string { return []string{"tinyproxy", "-d", "-c", in.file("tinyproxy.conf")} },
+		}
+	}
+	dante := func(name string, port uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "dante-server", product: "Dante",
+			services: []svcDef{tcp("socks", "socks5", port)},
+			argv: func(in *instance) []string {
+				return []string{"danted", "-f", in.file("danted.conf"), "-p", in.file("danted.pid")}
+			},
+		}
+	}
+	apache := func(name string, svcs ...svcDef) *daemon {
+		return &daemon{
+			name: name, pkg: "apache2", product: "Apache httpd", reveal: "Server header",
+			services: svcs,
+			prepare: func(_ context.Context, in *instance) error {
+				if err := in.mkdirs("htdocs"); err != nil {
+					return err
+				}
+				for file, data := range map[string]string{
+					"htdocs/backup.tar.gz": "not really\n", "htdocs/notes.txt": "ajar audit zoo\n",
+					// zoo:ajar-zoo-b4c1 (apr1), never sent by ajar.
+					"htpasswd": "zoo:$apr1$z8Qv1zWk$8m4yYkCk1oPsa1Zk7v0tS/\n",
+				} {
+					if err := os.WriteFile(in.file(file), []byte(data), 0o644); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+			argv: func(in *instance) []string {
+				return []string{"apache2", "-DFOREGROUND", "-f", in.file("apache2.conf")}
+			},
+		}
+	}
+	return []*daemon{
+		tinyproxy("audit-tinyproxy-open", 8888),
+		tinyproxy("audit-tinyproxy-closed", 8889),
+		dante("audit-dante-open", 1080),
+		dante("audit-dante-auth", 1081),
+		apache("audit-apache-open", tcp("http", "http", 80), tcp("login", "http", 8000)),
+		apache("audit-apache-hard", tcp("http", "http", 8080)),
+	}
+}
