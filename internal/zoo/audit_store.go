@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -29,6 +30,12 @@ func auditTruthStore() []Risk {
 		// No twin: memcached's secure UDP setting is no UDP at all (-U 0,
 		// as audit-memcached-open runs).
 		{"audit-memcached-udp", 11213, "memcached-udp-amplification", "amplification", "high"},
+		{"audit-mosquitto-anon", 1883, "mqtt-anonymous", "no-auth", "high"},
+		{"audit-mosquitto-auth", 1884, "", "no-auth", ""},
+		{"audit-nats-open", 4222, "nats-no-auth", "no-auth", "high"},
+		{"audit-nats-auth", 4223, "", "no-auth", ""},
+		{"audit-rabbitmq-guest", 5672, "amqp-guest-login", "default-credentials", "high"},
+		{"audit-rabbitmq-default", 5673, "", "default-credentials", ""},
 	}
 }
 
@@ -71,6 +78,46 @@ func catalogAuditStore() []*daemon {
 			argv:     func(in *instance) []string { return []string{"etcd", "--config-file", in.file("etcd.conf.yml")} },
 		}
 	}
+	mosquitto := func(name string, port uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "mosquitto", product: "Mosquitto", reveal: "$SYS/broker/version topic",
+			services: []svcDef{tcp("mqtt", "mqtt", port)},
+			argv:     func(in *instance) []string { return []string{"mosquitto", "-c", in.file("mosquitto.conf")} },
+		}
+	}
+	mosquittoAuth := mosquitto("audit-mosquitto-auth", 1884)
+	mosquittoAuth.prepare = func(ctx context.Context, in *instance) error {
+		if err := in.run(ctx, "mosquitto_passwd", "-c", "-b", in.file("passwd"), "zoo", "ajar-zoo-18e3"); err != nil {
+			return err
+		}
+		return os.Chmod(in.file("passwd"), 0o644)
+	}
+	nats := func(name string, port uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "nats-server", product: "nats-server", reveal: "INFO line",
+			services: []svcDef{tcp("nats", "nats", port)},
+			argv:     func(in *instance) []string { return []string{"nats-server", "-c", in.file("nats.conf")} },
+		}
+	}
+	rabbitmq := func(name string, port uint16, node string) *daemon {
+		return &daemon{
+			name: name, pkg: "rabbitmq-server", product: "RabbitMQ", reveal: "Connection.Start server properties",
+			services: []svcDef{tcp("amqp", "amqp", port)}, user: "rabbitmq", owner: "rabbitmq",
+			env: func(in *instance) []string {
+				return []string{
+					"RABBITMQ_MNESIA_BASE=" + in.file("mnesia"), "RABBITMQ_LOG_BASE=" + in.file("log"),
+					"RABBITMQ_NODENAME=" + node + "@localhost", "RABBITMQ_CONFIG_FILE=" + in.file("rabbitmq"),
+					"RABBITMQ_ENABLED_PLUGINS_FILE=" + in.file("enabled_plugins"), "RABBITMQ_LOGS=-",
+					// Two nodes: each its own distribution port.
+					"RABBITMQ_DIST_PORT=" + strconv.Itoa(20000+int(port)),
+					// Erlang's epmd and distribution port stay on loopback.
+					"ERL_EPMD_ADDRESS=127.0.0.1",
+					"RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1}",
+				}
+			},
+			argv: func(in *instance) []string { return []string{"/usr/lib/rabbitmq/bin/rabbitmq-server"} },
+		}
+	}
 	etcdAuth := etcd("audit-etcd-auth", 2479)
 	etcdAuth.prepare = etcdEnableAuth
 	return []*daemon{
@@ -80,6 +127,12 @@ func catalogAuditStore() []*daemon {
 		mariadb("audit-mariadb-password", 3307),
 		etcd("audit-etcd-open", 2379),
 		etcdAuth,
+		mosquitto("audit-mosquitto-anon", 1883),
+		mosquittoAuth,
+		nats("audit-nats-open", 4222),
+		nats("audit-nats-auth", 4223),
+		rabbitmq("audit-rabbitmq-guest", 5672, "guest"),
+		rabbitmq("audit-rabbitmq-default", 5673, "twin"),
 		{
 			// UDP only (-p 0: no TCP), as memcached before 1.5.6 ran by
 			// default.
