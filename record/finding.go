@@ -21,6 +21,45 @@ type Finding struct {
 	// References are CVE, CWE and vendor advisory names or URLs.
 	References []string   `json:"references,omitempty"`
 	Confidence Confidence `json:"confidence"`
+	// CVSS, KEV, EPSS, FixedIn and Snapshot describe a known
+	// vulnerability (category known-vulnerability): its CVSS score, its
+	// listing in CISA's Known Exploited Vulnerabilities catalog, its EPSS
+	// score, the version that fixes it, and the vulnerability database
+	// snapshot it came from.
+	CVSS     *CVSS  `json:"cvss,omitempty"`
+	KEV      *KEV   `json:"kev,omitempty"`
+	EPSS     *EPSS  `json:"epss,omitempty"`
+	FixedIn  string `json:"fixed_in,omitempty"`
+	Snapshot string `json:"snapshot,omitempty"`
+	// Exposure is who can reach the listener, when the finding was
+	// weighed by it (ajar audit, from this machine's sockets); zero when
+	// it was not.
+	Exposure Exposure `json:"exposure,omitempty"`
+	// SeverityReason says why Severity is what it is, once weighed by
+	// Exposure.
+	SeverityReason string `json:"severity_reason,omitempty"`
+}
+
+// CVSS is a CVSS base score and the vector it was computed from.
+type CVSS struct {
+	Score   float64 `json:"score"`
+	Vector  string  `json:"vector"`
+	Version string  `json:"version"` // "2.0", "3.0", "3.1", "4.0"
+}
+
+// KEV says whether a CVE is in CISA's Known Exploited Vulnerabilities
+// catalog, and whether it is known to be used in ransomware campaigns.
+type KEV struct {
+	Listed     bool `json:"listed"`
+	Ransomware bool `json:"ransomware"`
+}
+
+// EPSS is a CVE's Exploit Prediction Scoring System score (the
+// probability of exploitation in the next 30 days) and its percentile,
+// both in [0, 1].
+type EPSS struct {
+	Score      float64 `json:"score"`
+	Percentile float64 `json:"percentile"`
 }
 
 // MaxEvidence bounds Finding.Evidence, in bytes.

@@ -41,7 +41,7 @@ const (
 	linuxCrit = "cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*"
 )
 
-func subject(t *testing.T, cpes ...string) Subject {
+func subj(t *testing.T, cpes ...string) Subject {
 	var s Subject
 	for _, c := range cpes {
 		s = append(s, mustCPE(t, c))
@@ -103,7 +103,7 @@ func TestConfigEvaluate(t *testing.T) {
 		{"empty configuration", Config{}, []string{ssh92}, false},
 	}
 	for _, c := range cases {
-		hit, got := c.cfg.Evaluate(subject(t, c.subj...))
+		hit, got := c.cfg.Evaluate(subj(t, c.subj...))
 		if got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
 		}

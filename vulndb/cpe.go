@@ -11,7 +11,7 @@ import (
 // backslash): "*" is ANY, "-" is NA.
 type CPE struct {
 	Part, Vendor, Product, Version, Update, Edition, Language string
-	SWEdition, TargetSW, TargetHW, Other                    string
+	SWEdition, TargetSW, TargetHW, Other                      string
 }
 
 // The logical values of an attribute.
