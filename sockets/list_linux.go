@@ -160,6 +160,13 @@ func (l *lister) fillUsers(ss []record.Socket) {
 	}
 }
 
+// InNetns runs fn on an OS thread moved into the named network namespace
+// (a name from `ip netns`, or a path such as /proc/PID/ns/net), for a
+// caller that opens a socket of that namespace (a socket stays in the
+// namespace it was made in). The thread is thrown away afterwards, never
+// moved back. Linux only.
+func InNetns(name string, fn func() error) error { return inNetns(name, fn) }
+
 // inNetns runs fn on an OS thread moved into the named network namespace.
 // The thread is thrown away afterwards rather than moved back, so no other
 // goroutine can ever run in the wrong namespace.

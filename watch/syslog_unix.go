@@ -1,0 +1,35 @@
+//go:build !windows && !plan9
+
+package watch
+
+import (
+	"context"
+	"encoding/json"
+	"log/syslog"
+)
+
+// Syslog sends each event to the local syslog daemon (facility daemon,
+// tag "ajar"): opened as notice, closed as info, the event's JSON as the
+// message.
+func Syslog() (Sink, error) {
+	w, err := syslog.New(syslog.LOG_DAEMON|syslog.LOG_NOTICE, "ajar")
+	if err != nil {
+		return nil, err
+	}
+	return &syslogSink{w: w}, nil
+}
+
+type syslogSink struct{ w *syslog.Writer }
+
+func (s *syslogSink) Send(e Event) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if e.Event == Opened {
+		return s.w.Notice(string(b))
+	}
+	return s.w.Info(string(b))
+}
+
+func (s *syslogSink) Close(context.Context) error { return s.w.Close() }
