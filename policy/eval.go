@@ -107,6 +107,9 @@ func evalScan(p *Policy, obs *Observed, res *Result) {
 		for _, k := range h.order {
 			res.Violations = append(res.Violations, judgeScanPort(p, entries, base, h.open[k])...)
 		}
+		if !h.up && !named(p, entries, subj) {
+			continue // a silent address of a network the policy names: nothing there
+		}
 		for _, req := range requiredPorts(entries, func(a *Allow) bool { return a.Exposure.Kind != ExposureLoopback }) {
 			if !obs.Scanned.Ports(req.k.proto).Contains(req.k.port) || h.open[req.k] != nil {
 				continue
@@ -122,6 +125,20 @@ func evalScan(p *Policy, obs *Observed, res *Result) {
 			res.Violations = append(res.Violations, v)
 		}
 	}
+}
+
+// named reports whether an entry names the subject itself, as one
+// address or a hostname, not as part of a network.
+func named(p *Policy, entries []*Host, s Subject) bool {
+	for _, h := range entries {
+		for _, m := range p.expand(h.Match) {
+			single := m.Kind == MatchPrefix && m.Prefix.IsSingleIP()
+			if (single || m.Kind == MatchHostname) && p.matchOne(m, s, 1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type portKey struct {

@@ -30,6 +30,8 @@ type initPort struct {
 	binds     []string
 	service   string // identified, or the port table's guess
 	ident     bool
+	fams      []int // the address families it listens in
+	missing   bool  // it does not listen in every family of the machine
 }
 
 // InitLocal writes a commented policy that allows exactly what this
@@ -60,7 +62,7 @@ func InitLocal(from InitFrom, local Subject, socks []record.Socket) string {
 	}
 	var match []string
 	for _, a := range sortedAddrs(local.Addrs) {
-		if !a.IsLoopback() {
+		if !a.IsLoopback() && !a.IsLinkLocalUnicast() {
 			match = append(match, a.String())
 		}
 	}
@@ -69,6 +71,22 @@ func InitLocal(from InitFrom, local Subject, socks []record.Socket) string {
 	}
 	if len(match) == 0 {
 		match = []string{"*"}
+	}
+	fams := map[int]bool{}
+	for _, m := range match {
+		if a, err := netip.ParseAddr(m); err == nil {
+			fams[map[bool]int{true: 4, false: 6}[a.Is4()]] = true
+		}
+	}
+	for i := range socks {
+		if ip := ports[portKey{socks[i].Proto, socks[i].Local.Port()}]; ip != nil && listening(&socks[i]) {
+			for _, f := range families(&socks[i]) {
+				ip.fams = append(ip.fams, f)
+			}
+		}
+	}
+	for _, ip := range ports {
+		ip.missing = (fams[4] && !slices.Contains(ip.fams, 4)) || (fams[6] && !slices.Contains(ip.fams, 6))
 	}
 	var b strings.Builder
 	header(&b, from)
@@ -193,7 +211,10 @@ func (p *initPort) writeLocal(b *strings.Builder) {
 	if procs := uniq(p.procs); len(procs) == 1 {
 		fmt.Fprintf(b, "        process: %s\n", yamlScalar(procs[0]))
 	}
-	if p.k.proto == record.TCP && widest.Exposed() {
+	switch {
+	case p.k.proto == record.TCP && widest.Exposed() && p.missing:
+		b.WriteString("        # required: true   # listens in one address family only: required would demand both\n")
+	case p.k.proto == record.TCP && widest.Exposed():
 		b.WriteString("        required: true\n")
 	}
 }

@@ -136,7 +136,7 @@ func requiredFamilies(p *Policy, entries []*Host, a *Allow, local Subject) []int
 	has := map[int]bool{}
 	for _, la := range local.Addrs {
 		la = la.Unmap()
-		if la.IsLoopback() || owner == nil || !p.Matches(owner, Subject{Addrs: []netip.Addr{la}}) {
+		if la.IsLoopback() || la.IsLinkLocalUnicast() || owner == nil || !p.Matches(owner, Subject{Addrs: []netip.Addr{la}}) {
 			continue
 		}
 		if la.Is4() {
