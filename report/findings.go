@@ -28,6 +28,10 @@ func (b jsonBuf) findings(fs []record.Finding) jsonBuf {
 			b = b.key("references").strs(f.References)
 		}
 		b = b.key("confidence").str(string(f.Confidence))
+		if f.Exposure != record.ExposureUnknown {
+			b = b.key("exposure").str(f.Exposure.String())
+		}
+		b = b.optStr("severity_reason", f.SeverityReason)
 		b = append(b, '}')
 	}
 	return append(b, ']')
@@ -105,7 +109,8 @@ func (x *xmlWriter) audit(fs []record.Finding) {
 		for _, e := range [...]struct{ k, v string }{
 			{"id", f.ID}, {"category", string(f.Category)}, {"severity", f.Severity.String()},
 			{"title", f.Title}, {"evidence", f.Evidence}, {"remediation", f.Remediation},
-			{"confidence", string(f.Confidence)},
+			{"confidence", string(f.Confidence)}, {"exposure", exposureName(f.Exposure)},
+			{"severity_reason", f.SeverityReason},
 		} {
 			if e.v == "" {
 				continue
@@ -127,4 +132,12 @@ func (x *xmlWriter) audit(fs []record.Finding) {
 		}
 		w.WriteString("</script>")
 	}
+}
+
+// exposureName is an exposure's name, "" when it was not weighed.
+func exposureName(e record.Exposure) string {
+	if e == record.ExposureUnknown {
+		return ""
+	}
+	return e.String()
 }

@@ -52,3 +52,11 @@ func auditPort(ctx context.Context, cfg *audit.Config, r *record.PortResult) err
 	}
 	return err
 }
+
+// AuditPorts identifies the service on each endpoint and audits it, as
+// IdentifyPorts does, each port's findings on its record: `ajar audit`
+// judges this machine's listeners so, with no port scan. It returns
+// ErrNoneIdentified when no service was named.
+func AuditPorts(ctx context.Context, eps []Endpoint, id Identify, au AuditConfig, ev Events, sink Sink) error {
+	return identifyPorts(ctx, eps, id, &au, ev, sink)
+}

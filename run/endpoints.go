@@ -30,8 +30,13 @@ var ErrNoneIdentified = errors.New("no service identified")
 // no probe made answer stays open|filtered. It returns ErrNoneIdentified
 // when no service was named.
 func IdentifyPorts(ctx context.Context, eps []Endpoint, cfg Identify, ev Events, sink Sink) error {
+	return identifyPorts(ctx, eps, cfg, nil, ev, sink)
+}
+
+func identifyPorts(ctx context.Context, eps []Endpoint, cfg Identify, au *AuditConfig, ev Events, sink Sink) error {
 	hosts, ports := groupEndpoints(eps)
 	s := newStream(sink, &ev, &cfg)
+	s.au = au.audit()
 	info := Info{Start: time.Now(), Hosts: uint64(len(hosts))}
 	if err := sink.Begin(info); err != nil {
 		return err

@@ -140,6 +140,9 @@ func Run(ctx context.Context, args []string, env *Env) int {
 	if errors.As(err, &ee) {
 		code = ee.code
 	}
+	if errors.Is(err, errSaid) {
+		return code // said already, by the ajar that ran in a namespace
+	}
 	msg := oneLine(strings.TrimSpace(err.Error()))
 	if code == ExitUsage && !strings.Contains(msg, "--help") {
 		msg += " (see 'ajar --help')"
