@@ -22,6 +22,10 @@ func auditTruthNet() []Risk {
 		{"audit-apache-hard", 8080, "", "info-leak", ""},
 		{"audit-apache-hard", 8080, "", "exposed-admin", ""},
 		{"audit-apache-hard", 8080, "", "cleartext", ""},
+		{"audit-unbound-open", 53, "dns-open-resolver", "open-resolver", "high"},
+		{"audit-unbound-local", 8053, "", "open-resolver", ""},
+		// Authoritative only: the reverse zone the resolver is asked for.
+		{"audit-nsd-reverse", 5300, "", "open-resolver", ""},
 	}
 }
 
@@ -69,7 +73,23 @@ func catalogAuditNet() []*daemon {
 			},
 		}
 	}
+	unbound := func(name string, port uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "unbound", product: "Unbound", reveal: "version.bind",
+			services: []svcDef{tcp("dns", "dns", port), udp("dnsu", "dns", port)},
+			needs:    []string{"audit-nsd-reverse"},
+			argv:     func(in *instance) []string { return []string{"unbound", "-d", "-c", in.file("unbound.conf")} },
+		}
+	}
 	return []*daemon{
+		unbound("audit-unbound-open", 53),
+		unbound("audit-unbound-local", 8053),
+		{
+			name: "audit-nsd-reverse", pkg: "nsd", product: "NSD", reveal: "version.bind",
+			services: []svcDef{tcp("dns", "dns", 5300), udp("dnsu", "dns", 5300)},
+			prepare:  func(_ context.Context, in *instance) error { return in.mkdirs("db") },
+			argv:     func(in *instance) []string { return []string{"nsd", "-d", "-c", in.file("nsd.conf")} },
+		},
 		tinyproxy("audit-tinyproxy-open", 8888),
 		tinyproxy("audit-tinyproxy-closed", 8889),
 		dante("audit-dante-open", 1080),
