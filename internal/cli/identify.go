@@ -17,6 +17,7 @@ import (
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/report"
 	"github.com/ajarsec/ajar/run"
+	"github.com/ajarsec/ajar/store"
 )
 
 type identifyFlags struct {
@@ -25,6 +26,7 @@ type identifyFlags struct {
 	saves  []string
 	udp    bool
 	quiet  bool
+	store  storeFlags
 }
 
 func newIdentifyCmd(env *Env) *cobra.Command {
@@ -59,6 +61,7 @@ service was named, 1 when none was, 2 on bad input.`,
 	fl.StringArrayVar(&f.saves, "save", nil, "also write `FORMAT:PATH` (repeatable)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no notes on stderr")
 	f.svc.register(fl)
+	f.store.register(fl)
 	completeFormats(cmd, "", "port")
 	completeFormats(cmd, ":", "port")
 	return cmd
@@ -95,7 +98,8 @@ func runIdentify(cmd *cobra.Command, env *Env, f *identifyFlags, args []string) 
 	if !f.quiet {
 		ev.Note = func(msg string) { fmt.Fprintln(env.Stderr, "ajar: "+msg) }
 	}
-	err = run.IdentifyPorts(ctx, eps, cfg, ev, &cliSink{env: env, out: out, quiet: true})
+	err = run.IdentifyPorts(ctx, eps, cfg, ev,
+		recorded(cmd, env, &f.store, store.KindIdentify, args, &cliSink{env: env, out: out, quiet: true}))
 	closeErr := out.close()
 	switch {
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):

@@ -16,6 +16,7 @@ import (
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/report"
 	"github.com/ajarsec/ajar/run"
+	"github.com/ajarsec/ajar/store"
 	"github.com/ajarsec/ajar/target"
 	"github.com/ajarsec/ajar/target/perm"
 )
@@ -48,6 +49,7 @@ type scanFlags struct {
 	audit, auditIntrusive   bool
 	failOn                  string
 	disc                    discoverFlags
+	store                   storeFlags
 }
 
 func newScanCmd(env *Env) *cobra.Command { return newScanCmdFlags(env, nil) }
@@ -123,6 +125,7 @@ checkpoints and the -T table at length.`,
 	f.svc.register(fl)
 	fl.BoolVar(&f.audit, "audit", false, "judge the risks behind each open port: no authentication, weak TLS and SSH, ... (implies -sV)")
 	fl.BoolVar(&f.auditIntrusive, "audit-intrusive", false, "also run the audit's intrusive checks, which ask the target to act (implies --audit)")
+	f.store.register(fl)
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when the audit finds a risk at or above `SEVERITY` (info, low, medium, high, critical)")
 	return cmd
 }
@@ -292,7 +295,7 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 		return err
 	}
 	sink := &cliSink{env: env, out: out, quiet: f.quiet}
-	err = run.Scan(cmd.Context(), cfg, sink)
+	err = run.Scan(cmd.Context(), cfg, recorded(cmd, env, &f.store, store.KindScan, args, sink))
 	sink.stopBar()
 	if err = scanError(cmd, err, out.close()); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,7 @@ type socketsFlags struct {
 	netns                     string
 	output                    string
 	verbose                   bool
+	store                     storeFlags
 }
 
 func newSocketsCmd(env *Env) *cobra.Command {
@@ -73,6 +75,7 @@ processes are hidden: their sockets show no pid.`,
 	fl.StringVar(&f.netns, "netns", "", "list the sockets of network namespace `NAME` (from 'ip netns', or a path)")
 	fl.StringVarP(&f.output, "output", "o", "table", "output `FORMAT`: table, json, jsonl or csv")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "add command lines, every process holding each socket, and the interfaces it is reachable through")
+	f.store.register(fl)
 	completeNetns(cmd)
 	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "jsonl", "csv"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -133,6 +136,7 @@ func runSockets(cmd *cobra.Command, env *Env, f *socketsFlags) error {
 		fmt.Fprintf(env.Stderr, "ajar: %d processes of other users are not visible to uid %s: their sockets show no pid (root sees all owners)\n",
 			snap.Hidden, strconv.Itoa(os.Geteuid()))
 	}
+	recordSockets(cmd, env, &f.store, time.Now(), snap.Sockets)
 	ss := filter.Apply(snap.Sockets)
 	style := report.Style{Verbose: f.verbose, Color: colorWanted(env.Stdout)}
 	return failure(report.WriteSockets(env.Stdout, format, ss, style))
