@@ -19,7 +19,7 @@ func init() {
 		Sockets:     func(w *bufio.Writer, ss []record.Socket, _ Style) error { return socketsCSV(w, ss) },
 		New: func(w io.Writer, opts Options) Writer {
 			o := newOut(w)
-			return &csvWriter{o: o, cw: csv.NewWriter(o), all: opts.AllPorts, hosts: newOpenFilter(opts)}
+			return &csvWriter{o: o, cw: csv.NewWriter(o), all: opts.AllPorts, hosts: newOpenFilter(opts), findings: opts.Findings}
 		},
 	})
 }
@@ -44,6 +44,8 @@ type csvWriter struct {
 	ended bool
 	rec   []string
 	hosts openFilter
+	// findings: a row per audit finding (Options.Findings).
+	findings bool
 }
 
 func (c *csvWriter) Begin(ri RunInfo) error {
@@ -53,7 +55,10 @@ func (c *csvWriter) Begin(ri RunInfo) error {
 	c.begun = true
 	c.ping = ri.PingOnly
 	head := resultCSVHeader
-	if c.ping {
+	switch {
+	case c.findings:
+		head = findingCSVHeader
+	case c.ping:
 		head = hostCSVHeader
 	}
 	c.rec = make([]string, len(head))
@@ -65,6 +70,9 @@ func (c *csvWriter) Write(r record.Record) error {
 		return err
 	}
 	clear(c.rec)
+	if c.findings {
+		return c.findingRows(r)
+	}
 	switch r := r.(type) {
 	case *record.PortResult:
 		c.hosts.port(r)

@@ -68,7 +68,11 @@ func (t *tableWriter) findings(h *hostEntry) {
 		return
 	}
 	w := t.o
-	w.WriteString("Audit findings (worst first):\n")
+	if t.style.Verbose {
+		w.WriteString("Audit findings (worst first):\n")
+	} else {
+		w.WriteString("Audit findings (worst first; -v adds the fixes):\n")
+	}
 	for _, pf := range fs {
 		f := pf.f
 		sev := strings.ToUpper(f.Severity.String())
@@ -79,7 +83,7 @@ func (t *tableWriter) findings(h *hostEntry) {
 		port := strconv.Itoa(int(pf.port)) + "/" + pf.proto.String()
 		w.WriteString(sev + pad + "  " + port + strings.Repeat(" ", max(1, 10-len(port))) +
 			printable(f.ID) + "  " + printable(f.Title) + "\n")
-		if f.Remediation != "" {
+		if f.Remediation != "" && t.style.Verbose {
 			w.WriteString(strings.Repeat(" ", len("CRITICAL")+2) + "fix: " + printable(f.Remediation) + "\n")
 		}
 	}

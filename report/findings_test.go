@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
 	"net/netip"
@@ -40,7 +41,11 @@ func auditStream() []record.Record {
 }
 
 func TestFindingsTable(t *testing.T) {
-	out := string(writeStream(t, Table, Options{}, streamInfo(), auditStream(), streamStats()))
+	short := string(writeStream(t, Table, Options{}, streamInfo(), auditStream(), streamStats()))
+	if !strings.Contains(short, "CRITICAL  6379/tcp  redis-no-auth") || strings.Contains(short, "fix:") {
+		t.Errorf("without -v: the findings, one line each, no fixes:\n%s", short)
+	}
+	out := string(writeStream(t, Table, Options{Style: Style{Verbose: true}}, streamInfo(), auditStream(), streamStats()))
 	_, list, ok := strings.Cut(out, "Audit findings (worst first):\n")
 	if !ok {
 		t.Fatalf("no findings in the table:\n%s", out)
@@ -264,4 +269,28 @@ func sarifSchemaFor(t *testing.T) *jsonschema.Schema {
 		t.Fatal(err)
 	}
 	return sch
+}
+
+// TestFindingsCSV: -o csv --findings writes a header and a row per
+// finding, with its port's host and service.
+func TestFindingsCSV(t *testing.T) {
+	out := writeStream(t, CSV, Options{Findings: true}, streamInfo(), auditStream(), streamStats())
+	rows, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 || !reflect.DeepEqual(rows[0], findingCSVHeader) {
+		t.Fatalf("rows %q, want the header and 3 findings", rows)
+	}
+	want := map[string]string{"redis-no-auth": "6379 critical", "ftp-anonymous": "21 medium", "redis-version": "6379 info"}
+	for _, r := range rows[1:] {
+		if got := r[2] + " " + r[9]; want[r[7]] != got || r[0] != "192.0.2.10" {
+			t.Errorf("row %q: port and severity %q, want %q", r, got, want[r[7]])
+		}
+	}
+	for _, r := range rows[1:] {
+		if r[7] == "redis-no-auth" && (r[12] == "" || r[13] != "CWE-306" || r[4] != "redis") {
+			t.Errorf("row %q lacks the service, remediation or references", r)
+		}
+	}
 }

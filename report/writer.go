@@ -47,6 +47,9 @@ type Options struct {
 	// --open does: the summary still counts them up. It is for scans
 	// without AllPorts.
 	OpenOnly bool
+	// Findings makes CSV a row per audit finding (with its port's host,
+	// port and service) instead of a row per port.
+	Findings bool
 	// Now is the clock of the times a host is finished at (XML's
 	// endtime); nil is time.Now.
 	Now func() time.Time

@@ -2,7 +2,8 @@
 # Installs what ajar's tests need on Debian: the programs the tests compare
 # against or drive: ss and ip (iproute2), nft (nftables) for the test bed's
 # firewall, ndiff and xsltproc with nmap's stylesheet (nmap-common) to check
-# our nmap XML, python3-lxml to validate it against nmap's DTD. Run as root it installs missing
+# our nmap XML, python3-lxml to validate it against nmap's DTD; iptables,
+# ufw and firewalld (firewall-offline-cmd) to check ajar firewall's output. Run as root it installs missing
 # packages with apt-get; otherwise it says what is missing, and the tests
 # that need them skip (or fail, under CI=true).
 set -euo pipefail
@@ -15,6 +16,9 @@ declare -A need=(
   [ss]=iproute2
   [ip]=iproute2
   [nft]=nftables
+  [iptables-restore]=iptables
+  [ufw]=ufw
+  [firewall-offline-cmd]=firewalld
   [ndiff]=ndiff
   [xsltproc]=xsltproc
   [tcpdump]=tcpdump

@@ -131,10 +131,11 @@ func TestAuditZoo(t *testing.T) {
 }
 
 // checkFailOn: --fail-on high exits 1 on the planted risks, with the
-// table listing them; on the hardened twins alone it exits 0.
+// table listing them (-v: with their fixes); on the hardened twins alone
+// it exits 0.
 func checkFailOn(t *testing.T, z *zoo.Zoo) {
 	run := func(ports string) (string, int) {
-		cmd := z.Bed.Scanner.Command(ajarBin, "scan", "-sT", "--audit", "--fail-on", "high", "-p", ports, "-q",
+		cmd := z.Bed.Scanner.Command(ajarBin, "scan", "-sT", "--audit", "--fail-on", "high", "-v", "-p", ports, "-q",
 			z.Addr().String())
 		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+z.AuditCA())
 		out, err := cmd.Output()
@@ -195,6 +196,8 @@ func TestAuditFlags(t *testing.T) {
 		{[]string{"-p", "1", "--audit", "--fail-on", "severe"}, "bad --fail-on"},
 		{[]string{"-p", "1", "--fail-on", "high"}, "add --audit"},
 		{[]string{"--audit", "-sn"}, "--audit has nothing to judge"},
+		{[]string{"-p", "1", "-o", "csv", "--findings"}, "add --audit"},
+		{[]string{"-p", "1", "--audit", "--findings"}, "add -o csv"},
 	} {
 		args := append([]string{"scan"}, tc.args...)
 		// Loopback, in case a check regresses and the scan starts.

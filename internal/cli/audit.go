@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/run"
@@ -15,6 +16,18 @@ func auditConfig(f *scanFlags) (*run.AuditConfig, error) {
 		}
 		if !f.audit && !f.auditIntrusive {
 			return nil, usageErrorf("--fail-on judges the audit's findings: add --audit")
+		}
+	}
+	if f.findingsCSV {
+		csvOut := f.output == "csv"
+		for _, s := range f.saves {
+			csvOut = csvOut || strings.HasPrefix(s, "csv:")
+		}
+		switch {
+		case !f.audit && !f.auditIntrusive:
+			return nil, usageErrorf("--findings lists the audit's findings: add --audit")
+		case !csvOut:
+			return nil, usageErrorf("--findings is a CSV layout: add -o csv or --save csv:FILE")
 		}
 	}
 	if !f.audit && !f.auditIntrusive {

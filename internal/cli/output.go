@@ -86,7 +86,7 @@ func openOutputs(env *Env, format string, formatGiven bool, saves []string, base
 	for _, out := range list {
 		w, opts := env.Stdout, base
 		if out.path == "-" {
-			opts.Style = report.Style{Color: colorWanted(env.Stdout)}
+			opts.Style.Color = colorWanted(env.Stdout)
 		} else {
 			fh, err := os.Create(out.path)
 			if err != nil {

@@ -48,6 +48,7 @@ type scanFlags struct {
 	svc                     serviceFlags
 	audit, auditIntrusive   bool
 	failOn                  string
+	findingsCSV             bool
 	disc                    discoverFlags
 	store                   storeFlags
 }
@@ -127,6 +128,7 @@ checkpoints and the -T table at length.`,
 	fl.BoolVar(&f.auditIntrusive, "audit-intrusive", false, "also run the audit's intrusive checks, which ask the target to act (implies --audit)")
 	f.store.register(fl)
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when the audit finds a risk at or above `SEVERITY` (info, low, medium, high, critical)")
+	fl.BoolVar(&f.findingsCSV, "findings", false, "with -o csv: a row per audit finding instead of a row per port")
 	return cmd
 }
 
@@ -287,7 +289,8 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	out, err := openOutputs(env, f.output, cmd.Flags().Changed("output"), f.saves, report.Options{AllPorts: cfg.AllPorts, OpenOnly: f.open})
+	out, err := openOutputs(env, f.output, cmd.Flags().Changed("output"), f.saves, report.Options{AllPorts: cfg.AllPorts, OpenOnly: f.open,
+		Style: report.Style{Verbose: f.verbose > 0}, Findings: f.findingsCSV})
 	if err != nil {
 		if cfg.Resume != nil {
 			cfg.Resume.Close()
