@@ -21,6 +21,9 @@ type AuditConfig struct {
 	Timeout time.Duration `json:"timeout,omitempty"`
 	// MaxBytes bounds what one check reads from one port.
 	MaxBytes int `json:"max_bytes,omitempty"`
+	// Vulns, when set, adds each audited port's known vulnerabilities
+	// (package vulndb) to its findings. It is not kept in checkpoints.
+	Vulns VulnMatcher `json:"-"`
 }
 
 func (a *AuditConfig) audit() *audit.Config {

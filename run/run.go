@@ -80,6 +80,9 @@ func Scan(ctx context.Context, cfg Config, sink Sink) error {
 	}
 	s := newStream(sink, &cfg.Events, cfg.Identify)
 	s.au = cfg.Audit.audit()
+	if cfg.Audit != nil {
+		s.vulns = cfg.Audit.Vulns
+	}
 	info := Info{Start: time.Now(), Scans: infos, Hosts: cfg.Targets.Len(), Shards: cfg.Shard.N, Progress: func() (uint64, uint64, uint64) {
 		done, total, open := sc.Progress()
 		return done, total, open + ck.openBefore()

@@ -22,6 +22,8 @@ type stream struct {
 	au   *audit.Config       // nil: no audit
 	sem  chan struct{}
 	wg   sync.WaitGroup
+	// vulns adds known vulnerabilities after the audit; nil: none.
+	vulns VulnMatcher
 
 	mu      sync.Mutex
 	err     error                    // the sink's first error
@@ -103,6 +105,9 @@ func (s *stream) port(ctx context.Context, r *record.PortResult, g uint64) {
 		err := identify(ctx, s.id, &cp)
 		if aerr := auditPort(ctx, s.au, &cp); aerr != nil {
 			err = errors.Join(err, aerr)
+		}
+		if verr := vulnPort(ctx, s.vulns, &cp); verr != nil {
+			err = errors.Join(err, verr)
 		}
 		<-s.sem
 		s.mu.Lock()

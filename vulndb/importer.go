@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,17 +162,18 @@ func (im *Importer) putCVE(src string, c *CVE) error {
 // maxSummary bounds the description kept of a CVE, in bytes.
 const maxSummary = 400
 
-func (im *Importer) nvd(r interface{ Read([]byte) (int, error) }) error {
-	n := 0
-	ts, err := readNVD(r, func(c *CVE) error {
-		n++
-		return im.putCVE(SourceNVD, c)
-	})
+func (im *Importer) nvd(r io.Reader) error {
+	_, err := im.nvdPage(r)
+	return err
+}
+
+func (im *Importer) nvdPage(r io.Reader) (nvdPage, error) {
+	page, err := readNVD(r, func(c *CVE) error { return im.putCVE(SourceNVD, c) })
 	if err != nil {
-		return err
+		return page, err
 	}
-	im.note(SourceNVD, ts, int64(n))
-	return nil
+	im.note(SourceNVD, page.Timestamp, int64(page.N))
+	return page, nil
 }
 
 func (im *Importer) cve5(b []byte) error {
@@ -183,7 +185,7 @@ func (im *Importer) cve5(b []byte) error {
 	return im.putCVE(SourceCVE5, c)
 }
 
-func (im *Importer) kev(r interface{ Read([]byte) (int, error) }) error {
+func (im *Importer) kev(r io.Reader) error {
 	// The catalog is whole in each file: it replaces the one loaded.
 	if err := im.exec("clearkev"); err != nil {
 		return err
@@ -200,7 +202,7 @@ func (im *Importer) kev(r interface{ Read([]byte) (int, error) }) error {
 	return nil
 }
 
-func (im *Importer) epss(r interface{ Read([]byte) (int, error) }) error {
+func (im *Importer) epss(r io.Reader) error {
 	n := int64(0)
 	ts, err := readEPSS(r, func(e EPSS) error {
 		n++

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -68,7 +69,11 @@ func Open(dir string) (*Matcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := openSQL(filepath.Join(dir, FileName), true)
+	name := filepath.Join(dir, FileName)
+	if _, err := os.Stat(name); err != nil {
+		return nil, fmt.Errorf("%w in %s: %v", ErrNoDatabase, dir, err)
+	}
+	db, err := openSQL(name, true)
 	if err != nil {
 		return nil, err
 	}

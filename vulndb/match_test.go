@@ -141,7 +141,7 @@ func TestFindingsFields(t *testing.T) {
 	byID := map[string]record.Finding{}
 	for _, f := range fs {
 		byID[f.ID] = f
-		if f.Category != record.KnownVulnerability || f.Snapshot != "vulndb 2026-11-29T10:00:00Z" || f.Title == "" {
+		if f.Category != record.KnownVulnerability || f.Snapshot != "vulndb 2026-12-01T00:00:00Z" || f.Title == "" {
 			t.Errorf("%s: category %s, snapshot %q, title %q", f.ID, f.Category, f.Snapshot, f.Title)
 		}
 	}

@@ -99,12 +99,18 @@ func appendNew(list []string, s string) []string {
 	return append(list, s)
 }
 
+// nvdPage is what an NVD response says of itself.
+type nvdPage struct {
+	Timestamp                            time.Time
+	Total, StartIndex, ResultsPerPage, N int
+}
+
 // readNVD streams an NVD API 2.0 response or feed file,
 // {"timestamp": …, "vulnerabilities": [{"cve": {…}}, …]}, handing each CVE
-// to put, and returns the file's timestamp.
-func readNVD(r io.Reader, put func(*CVE) error) (time.Time, error) {
+// to put.
+func readNVD(r io.Reader, put func(*CVE) error) (nvdPage, error) {
 	dec := json.NewDecoder(r)
-	var ts time.Time
+	var page nvdPage
 	err := objectKeys(dec, func(key string) error {
 		switch key {
 		case "timestamp":
@@ -112,8 +118,14 @@ func readNVD(r io.Reader, put func(*CVE) error) (time.Time, error) {
 			if err := dec.Decode(&s); err != nil {
 				return err
 			}
-			ts = parseTime(s)
+			page.Timestamp = parseTime(s)
 			return nil
+		case "totalResults":
+			return dec.Decode(&page.Total)
+		case "startIndex":
+			return dec.Decode(&page.StartIndex)
+		case "resultsPerPage":
+			return dec.Decode(&page.ResultsPerPage)
 		case "vulnerabilities":
 			return arrayItems(dec, func() error {
 				var item struct {
@@ -125,6 +137,7 @@ func readNVD(r io.Reader, put func(*CVE) error) (time.Time, error) {
 				if item.CVE.ID == "" {
 					return fmt.Errorf("a vulnerability without a CVE id")
 				}
+				page.N++
 				return put(item.CVE.cve())
 			})
 		}
@@ -132,9 +145,9 @@ func readNVD(r io.Reader, put func(*CVE) error) (time.Time, error) {
 		return dec.Decode(&skip)
 	})
 	if err != nil {
-		return ts, fmt.Errorf("NVD JSON: %w", err)
+		return page, fmt.Errorf("NVD JSON: %w", err)
 	}
-	return ts, nil
+	return page, nil
 }
 
 // objectKeys reads a JSON object from dec, calling f at each key with

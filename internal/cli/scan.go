@@ -48,8 +48,8 @@ type scanFlags struct {
 	svc                     serviceFlags
 	audit, auditIntrusive   bool
 	failOn                  string
-	findingsCSV             bool
 	disc                    discoverFlags
+	vuln                    vulnFlags
 	store                   storeFlags
 }
 
@@ -128,7 +128,7 @@ checkpoints and the -T table at length.`,
 	fl.BoolVar(&f.auditIntrusive, "audit-intrusive", false, "also run the audit's intrusive checks, which ask the target to act (implies --audit)")
 	f.store.register(fl)
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when the audit finds a risk at or above `SEVERITY` (info, low, medium, high, critical)")
-	fl.BoolVar(&f.findingsCSV, "findings", false, "with -o csv: a row per audit finding instead of a row per port")
+	addVulnFlags(fl, &f.vuln)
 	return cmd
 }
 
@@ -289,8 +289,15 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	out, err := openOutputs(env, f.output, cmd.Flags().Changed("output"), f.saves, report.Options{AllPorts: cfg.AllPorts, OpenOnly: f.open,
-		Style: report.Style{Verbose: f.verbose > 0}, Findings: f.findingsCSV})
+	if cfg.Audit != nil {
+		j, closeDB, err := vulnJudge(env, f)
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		cfg.Audit.Vulns = j
+	}
+	out, err := openOutputs(env, f.output, cmd.Flags().Changed("output"), f.saves, report.Options{AllPorts: cfg.AllPorts, OpenOnly: f.open})
 	if err != nil {
 		if cfg.Resume != nil {
 			cfg.Resume.Close()
