@@ -48,6 +48,7 @@ type scanFlags struct {
 	svc                     serviceFlags
 	audit, auditIntrusive   bool
 	failOn                  string
+	findingsCSV             bool
 	disc                    discoverFlags
 	vuln                    vulnFlags
 	store                   storeFlags
@@ -129,6 +130,7 @@ checkpoints and the -T table at length.`,
 	f.store.register(fl)
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when the audit finds a risk at or above `SEVERITY` (info, low, medium, high, critical)")
 	addVulnFlags(fl, &f.vuln)
+	fl.BoolVar(&f.findingsCSV, "findings", false, "with -o csv: a row per audit finding instead of a row per port")
 	return cmd
 }
 
@@ -297,7 +299,8 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 		defer closeDB()
 		cfg.Audit.Vulns = j
 	}
-	out, err := openOutputs(env, f.output, cmd.Flags().Changed("output"), f.saves, report.Options{AllPorts: cfg.AllPorts, OpenOnly: f.open})
+	out, err := openOutputs(env, f.output, cmd.Flags().Changed("output"), f.saves, report.Options{AllPorts: cfg.AllPorts, OpenOnly: f.open,
+		Style: report.Style{Verbose: f.verbose > 0}, Findings: f.findingsCSV})
 	if err != nil {
 		if cfg.Resume != nil {
 			cfg.Resume.Close()
