@@ -24,6 +24,10 @@ func auditTruthNet() []Risk {
 		{"audit-apache-hard", 8080, "", "cleartext", ""},
 		{"audit-unbound-open", 53, "dns-open-resolver", "open-resolver", "high"},
 		{"audit-unbound-local", 8053, "", "open-resolver", ""},
+		{"audit-dovecot-plain", 143, "imap-cleartext-login", "cleartext", "medium"},
+		{"audit-dovecot-plain", 110, "pop3-cleartext-login", "cleartext", "medium"},
+		{"audit-dovecot-tls", 1143, "", "cleartext", ""},
+		{"audit-dovecot-tls", 1110, "", "cleartext", ""},
 		// Authoritative only: the reverse zone the resolver is asked for.
 		{"audit-nsd-reverse", 5300, "", "open-resolver", ""},
 	}
@@ -81,7 +85,18 @@ func catalogAuditNet() []*daemon {
 			argv:     func(in *instance) []string { return []string{"unbound", "-d", "-c", in.file("unbound.conf")} },
 		}
 	}
+	dovecot := func(name string, imap, pop3 uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "dovecot-imapd", truthPkg: "dovecot-core", product: "Dovecot",
+			reveal: "greeting", hideVersion: true,
+			services: []svcDef{tcp("imap", "imap", imap), tcp("pop3", "pop3", pop3)},
+			prepare:  func(_ context.Context, in *instance) error { return in.mkdirs("run", "state", "mail") },
+			argv:     func(in *instance) []string { return []string{"dovecot", "-F", "-c", in.file("dovecot.conf")} },
+		}
+	}
 	return []*daemon{
+		dovecot("audit-dovecot-plain", 143, 110),
+		dovecot("audit-dovecot-tls", 1143, 1110),
 		unbound("audit-unbound-open", 53),
 		unbound("audit-unbound-local", 8053),
 		{
