@@ -32,8 +32,10 @@ var (
 		answered: func(b []byte) bool { return bytes.HasPrefix(b, []byte("a1 ")) || bytes.Contains(b, []byte("\na1 ")) },
 		judge:    JudgeIMAP}
 	pop3Proto = mailProto{service: "pop3", greeted: audit.UntilLine, ask: "CAPA\r\n",
-		answered: func(b []byte) bool { return bytes.HasSuffix(b, []byte("\r\n.\r\n")) || bytes.HasPrefix(b, []byte("-ERR")) },
-		judge:    JudgePOP3}
+		answered: func(b []byte) bool {
+			return bytes.HasSuffix(b, []byte("\r\n.\r\n")) || bytes.HasPrefix(b, []byte("-ERR"))
+		},
+		judge: JudgePOP3}
 	smtpProto = mailProto{service: "smtp", greeted: smtpFinal, ask: "EHLO ajar-audit.invalid\r\n",
 		answered: smtpFinal, judge: JudgeSMTPAuth}
 )
