@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"syscall"
 
 	"github.com/ajarsec/ajar/sockets"
 )
@@ -99,3 +100,8 @@ func Restore(ctx context.Context, netns, script string) error {
 	_, err := nft(ctx, netns, script, "-f", "-")
 	return err
 }
+
+// Detach makes cmd start in a session of its own, so that it outlives the
+// terminal (and the SSH connection) of the process that starts it: the
+// rollback timer must fire even when the change cut that connection.
+func Detach(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} }

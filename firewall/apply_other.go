@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"runtime"
 )
 
@@ -22,3 +23,6 @@ func Check(context.Context, string, *Ruleset) error { return errApply }
 
 // Restore is Linux only.
 func Restore(context.Context, string, string) error { return errApply }
+
+// Detach does nothing here: applying is Linux only.
+func Detach(*exec.Cmd) {}
