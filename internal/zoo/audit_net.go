@@ -28,6 +28,8 @@ func auditTruthNet() []Risk {
 		{"audit-dovecot-plain", 110, "pop3-cleartext-login", "cleartext", "medium"},
 		{"audit-dovecot-tls", 1143, "", "cleartext", ""},
 		{"audit-dovecot-tls", 1110, "", "cleartext", ""},
+		{"audit-exim4-relay", 25, "smtp-open-relay", "open-relay", "high"},
+		{"audit-exim4-closed", 2525, "", "open-relay", ""},
 		// Authoritative only: the reverse zone the resolver is asked for.
 		{"audit-nsd-reverse", 5300, "", "open-resolver", ""},
 	}
@@ -94,7 +96,17 @@ func catalogAuditNet() []*daemon {
 			argv:     func(in *instance) []string { return []string{"dovecot", "-F", "-c", in.file("dovecot.conf")} },
 		}
 	}
+	exim := func(name string, port uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "exim4-daemon-light", product: "Exim", reveal: "banner",
+			services: []svcDef{tcp("smtp", "smtp", port)}, owner: "Debian-exim",
+			prepare:  func(_ context.Context, in *instance) error { return in.mkdirs("spool", "log") },
+			argv:     func(in *instance) []string { return []string{"exim4", "-bdf", "-C", in.file("exim4.conf")} },
+		}
+	}
 	return []*daemon{
+		exim("audit-exim4-relay", 25),
+		exim("audit-exim4-closed", 2525),
 		dovecot("audit-dovecot-plain", 143, 110),
 		dovecot("audit-dovecot-tls", 1143, 1110),
 		unbound("audit-unbound-open", 53),
