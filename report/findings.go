@@ -32,6 +32,7 @@ func (b jsonBuf) findings(fs []record.Finding) jsonBuf {
 			b = b.key("exposure").str(f.Exposure.String())
 		}
 		b = b.optStr("severity_reason", f.SeverityReason)
+		b = b.vulnFields(f)
 		b = append(b, '}')
 	}
 	return append(b, ']')
@@ -110,12 +111,12 @@ func (x *xmlWriter) audit(fs []record.Finding) {
 		x.attr("id", "ajar-audit")
 		x.attr("output", f.Severity.String()+" "+f.ID+": "+f.Title)
 		w.WriteString(">")
-		for _, e := range [...]struct{ k, v string }{
+		for _, e := range append([]struct{ k, v string }{
 			{"id", f.ID}, {"category", string(f.Category)}, {"severity", f.Severity.String()},
 			{"title", f.Title}, {"evidence", f.Evidence}, {"remediation", f.Remediation},
 			{"confidence", string(f.Confidence)}, {"exposure", exposureName(f.Exposure)},
 			{"severity_reason", f.SeverityReason},
-		} {
+		}, vulnElems(f)...) {
 			if e.v == "" {
 				continue
 			}
