@@ -22,6 +22,8 @@ pkgs=(
   prometheus-node-exporter dante-server tinyproxy xrdp kamailio
   # The audit zoo's data stores (internal/zoo/audit_store.go).
   zookeeper docker.io
+  # The audit zoo's data stores (internal/zoo/audit_store.go).
+  zookeeper docker.io
   # The second zoo (internal/zoo, Options.Set = Second): daemons the
   # first does not run. Keep in step with internal/zoo/second.go.
   lighttpd unbound beanstalkd stunnel4 varnish gearman-job-server privoxy
@@ -74,6 +76,7 @@ units=(ssh nginx apache2 vsftpd exim4 dovecot redis-server memcached
   slapd smbd nmbd samba-ad-dc squid etcd haproxy ngircd prosody rsync
   rpcbind rpcbind.socket influxdb prometheus-node-exporter danted
   tinyproxy xrdp xrdp-sesman kamailio epmd epmd.socket
+  zookeeper docker docker.socket containerd
   zookeeper docker docker.socket containerd
   lighttpd unbound unbound-resolvconf beanstalkd stunnel4 varnish varnishncsa
   gearman-job-server privoxy dropbear gophernicus.socket oidentd coturn nsd

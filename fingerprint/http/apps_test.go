@@ -89,6 +89,11 @@ func TestJudgeRoot(t *testing.T) {
 		len(v.asks[0].apps) != 2 {
 		t.Errorf("Go 404: %+v", v)
 	}
+	// Docker 20.10's "/" (Debian 12's docker.io): its JSON 404, no Server.
+	r = answer("404 Not Found", "application/json", `{"message":"page not found"}`+"\n")
+	if v := judgeRoot(r); v.found != nil || len(v.asks) != 1 || v.asks[0].path != "/version" || v.asks[0].apps[0].name != "docker" {
+		t.Errorf("Docker 404: %+v", v)
+	}
 	r, _ = ParseResponse([]byte(nginxRoot))
 	if v := judgeRoot(r); v.found != nil || len(v.asks) != 0 {
 		t.Errorf("nginx: %+v", v)

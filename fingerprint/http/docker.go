@@ -22,6 +22,11 @@ func dockerRoot(r *Response) (*record.Service, string) {
 	toks := splitProducts(r.Header.Get("Server"))
 	isDocker := len(toks) > 0 && toks[0].name == "Docker"
 	if !isDocker && !(r.Header.Has("Api-Version") && (r.Header.Has("Ostype") || r.Header.Has("Docker-Experimental"))) {
+		if isDockerNotFound(r) {
+			// Docker 20.10 answers "/" with its JSON 404 and none of
+			// its headers: /version settles it.
+			return nil, "/version"
+		}
 		return nil, ""
 	}
 	svc := &record.Service{Product: "Docker", Confidence: 9}
@@ -38,6 +43,12 @@ func dockerRoot(r *Response) (*record.Service, string) {
 	svc.ExtraInfo = strings.Join(extra, "; ")
 	svc.CPE = []string{fingerprint.CPE("docker", "docker", svc.Version)}
 	return svc, "/version"
+}
+
+// isDockerNotFound: the Engine API's answer to a path it does not route.
+func isDockerNotFound(r *Response) bool {
+	return r.Status == 404 && r.Header.Get("Content-Type") == "application/json" &&
+		strings.TrimSpace(string(r.Body)) == `{"message":"page not found"}`
 }
 
 // dockerVersion reads GET /version of the Engine API.

@@ -5,8 +5,14 @@ package zoo
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -36,6 +42,13 @@ func auditTruthStore() []Risk {
 		{"audit-nats-auth", 4223, "", "no-auth", ""},
 		{"audit-rabbitmq-guest", 5672, "amqp-guest-login", "default-credentials", "high"},
 		{"audit-rabbitmq-default", 5673, "", "default-credentials", ""},
+		{"audit-zookeeper-open", 2181, "zookeeper-no-auth", "no-auth", "high"},
+		{"audit-zookeeper-open", 2181, "zookeeper-envi-exposed", "info-leak", "low"},
+		{"audit-zookeeper-auth", 2182, "", "no-auth", ""},
+		{"audit-zookeeper-auth", 2182, "", "info-leak", ""},
+		{"audit-docker-tcp", 2375, "docker-api-no-auth", "no-auth", "critical"},
+		// Not identified: its TLS ends without a client certificate.
+		{"audit-docker-tls", 2376, "", "no-auth", ""},
 	}
 }
 
@@ -118,6 +131,16 @@ func catalogAuditStore() []*daemon {
 			argv: func(in *instance) []string { return []string{"/usr/lib/rabbitmq/bin/rabbitmq-server"} },
 		}
 	}
+	zookeeper := func(name string, port uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "zookeeper", product: "Apache ZooKeeper", reveal: "srvr",
+			services: []svcDef{tcp("zookeeper", "zookeeper", port)},
+			argv: func(in *instance) []string {
+				return []string{"java", "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar",
+					"org.apache.zookeeper.server.quorum.QuorumPeerMain", in.file("zoo.cfg")}
+			},
+		}
+	}
 	etcdAuth := etcd("audit-etcd-auth", 2479)
 	etcdAuth.prepare = etcdEnableAuth
 	return []*daemon{
@@ -133,7 +156,19 @@ func catalogAuditStore() []*daemon {
 		nats("audit-nats-auth", 4223),
 		rabbitmq("audit-rabbitmq-guest", 5672, "guest"),
 		rabbitmq("audit-rabbitmq-default", 5673, "twin"),
+		zookeeper("audit-zookeeper-open", 2181),
+		zookeeper("audit-zookeeper-auth", 2182),
 		{
+			name: "audit-docker-tcp", pkg: "docker.io", product: "Docker", reveal: "Server header",
+			services: []svcDef{tcp("docker", "docker", 2375)}, tmpfs: []string{"/run"},
+			argv: dockerd,
+		}, {
+			// The twin: TLS with client certificates (--tlsverify).
+			name: "audit-docker-tls", pkg: "docker.io", product: "Docker",
+			services: []svcDef{tlsTCP("docker", "docker", 2376)}, tmpfs: []string{"/run"},
+			prepare: writeDockerCerts,
+			argv:    dockerd,
+		}, {
 			// UDP only (-p 0: no TCP), as memcached before 1.5.6 ran by
 			// default.
 			name: "audit-memcached-udp", pkg: "memcached", product: "memcached", reveal: "version command",
@@ -144,6 +179,39 @@ func catalogAuditStore() []*daemon {
 			},
 		},
 	}
+}
+
+// dockerd runs the Engine with the daemon's daemon.json. ip netns exec
+// mounts a fresh /sys: dockerd wants the cgroup hierarchies there again.
+func dockerd(in *instance) []string {
+	return []string{"sh", "-c", dockerdCgroups + `exec dockerd --config-file "$1"`, "sh", in.file("daemon.json")}
+}
+
+// writeDockerCerts makes the Docker twin's CA (ca.pem, which also signs
+// the clients it accepts) and its server certificate for the target's
+// address (cert.pem, key.pem).
+func writeDockerCerts(_ context.Context, in *instance) error {
+	now := time.Now()
+	ca, caKey, caDER, err := newCA("ajar audit zoo Docker CA", x509.ECDSAWithSHA256)
+	if err != nil {
+		return err
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "docker.zoo.test"},
+		IPAddresses: []net.IP{net.ParseIP(in.data.Addr)},
+		NotBefore:   now.Add(-time.Hour), NotAfter: now.Add(30 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}, ca, &key.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	return writePEMs(map[string][]byte{
+		in.file("ca.pem"): certPEM(caDER), in.file("cert.pem"): certPEM(der), in.file("key.pem"): keyPEM(key),
+	})
 }
 
 // etcdEnableAuth prepares the etcd twin: it starts the daemon once, on
@@ -218,6 +286,36 @@ func init() {
 		request []byte
 		check   func([]byte) error
 	}{memcachedUDPVersion(), checkMemcachedUDP}
+}
+
+// dockerdCgroups mounts the cgroup hierarchies the host has under the
+// daemon's own /sys/fs/cgroup (its mount namespace's).
+const dockerdCgroups = `set -e
+mount -t tmpfs -o mode=0755 cgroup /sys/fs/cgroup
+for h in $(awk '$3 == "cgroup" {print $4}' /proc/1/mounts | sed 's/.*,\(name=[a-z]*\|[a-z_]*\)$/\1/' | sort -u); do
+  d=/sys/fs/cgroup/${h#name=}; mkdir -p "$d"; mount -t cgroup -o "$h" cgroup "$d"
+done
+`
+
+// tcpReady holds, by service name, a question for services whose port
+// opens before they serve (ZooKeeper answers "not currently serving
+// requests" while it loads); written only by init functions.
+var tcpReady = map[string]func(net.Conn) error{
+	"zookeeper": zookeeperServing,
+}
+
+// zookeeperServing asks srvr (a four-letter word every configuration
+// allows) and wants the server's version line.
+func zookeeperServing(c net.Conn) error {
+	if _, err := c.Write([]byte("srvr")); err != nil {
+		return err
+	}
+	b := make([]byte, 64)
+	n, err := io.ReadAtLeast(c, b, len("Zookeeper version:"))
+	if !strings.HasPrefix(string(b[:n]), "Zookeeper version:") {
+		return fmt.Errorf("not serving yet: %q (%v)", head(b[:n]), err)
+	}
+	return nil
 }
 
 // memcachedUDPVersion is memcached's "version" in its UDP frame (request

@@ -51,7 +51,13 @@ func Probe(ctx context.Context, s Service, addr netip.Addr) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, c.Close()
+		if ready := tcpReady[s.Name]; ready != nil {
+			// A port open before the daemon serves: ask it.
+			deadline, _ := ctx.Deadline()
+			c.SetDeadline(deadline)
+			err = ready(c)
+		}
+		return nil, errors.Join(err, c.Close())
 	case portspec.UDP:
 		req, ok := udpRequests[s.Name]
 		if !ok {
