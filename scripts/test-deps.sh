@@ -20,6 +20,7 @@ declare -A need=(
   [ufw]=ufw
   [firewall-offline-cmd]=firewalld
   [ndiff]=ndiff
+  [nmap]=nmap
   [xsltproc]=xsltproc
   [tcpdump]=tcpdump
   [/usr/share/nmap/nmap.xsl]=nmap-common
