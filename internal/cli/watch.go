@@ -1,0 +1,224 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ajarsec/ajar/portspec"
+	"github.com/ajarsec/ajar/record"
+	"github.com/ajarsec/ajar/sockets"
+	"github.com/ajarsec/ajar/watch"
+)
+
+func init() { registerCommand(newWatchCmd) }
+
+type watchFlags struct {
+	local              bool
+	netns              string
+	interval           time.Duration
+	output             string
+	tcp, udp, ip4, ip6 bool
+	ports, process     string
+	exposed            bool
+	webhook            string
+	secretFile         string
+	exec               string
+	syslog             bool
+}
+
+func newWatchCmd(env *Env) *cobra.Command {
+	var f watchFlags
+	cmd := &cobra.Command{
+		Use:   "watch --local",
+		Short: "Report listeners opening and closing on this machine, as they happen",
+		Long: `Watch this machine's listening sockets and report each one that opens or
+closes, with its process, user and exposure, within about a second.
+
+The kernel's list of listening sockets (sock_diag, as ss reads it) is read
+every --interval and compared with the one before; as root, the kernel also
+wakes ajar at once when a socket closes. A restarted daemon shows as a close
+and an open (its new socket has a new inode); a daemon whose workers change
+pids shows nothing.
+
+Events go to standard output (one line each, or JSON Lines with -o jsonl:
+time, event, proto, address, port, pid, process, user, exposure), and to
+each alert sink given: a webhook (POST of the event's JSON, signed with
+HMAC-SHA256 in the X-Ajar-Signature header when a secret is given, retried
+with backoff while the receiver is down), a command run with the event on
+its standard input (--exec), and syslog. Stop with Ctrl-C: queued webhook
+deliveries get 5 seconds to finish.`,
+		Example: `  ajar watch --local                  every listener that opens or closes
+  ajar watch --local --exposed -o jsonl
+                                      only what other hosts can reach, as JSON Lines
+  ajar watch --local --netns blue     the listeners of network namespace "blue"
+  AJAR_WEBHOOK_SECRET=s3cret ajar watch --local --webhook https://hooks.example/ajar
+  ajar watch --local --exec 'logger -t ajar-watch'`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("ajar watch takes no targets yet: periodic rescans (watch TARGET --every) are not built; use --local for this machine's listeners")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runWatch(cmd, env, &f) },
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.local, "local", false, "watch this machine's listening sockets (required)")
+	fl.StringVar(&f.netns, "netns", "", "watch network namespace `NAME` (from 'ip netns', or a path)")
+	fl.DurationVar(&f.interval, "interval", watch.DefaultInterval, "time between two reads of the socket list")
+	fl.StringVarP(&f.output, "output", "o", "table", "output `FORMAT` on stdout: table (one line an event) or jsonl")
+	fl.BoolVarP(&f.tcp, "tcp", "t", false, "TCP sockets only")
+	fl.BoolVarP(&f.udp, "udp", "u", false, "UDP sockets only")
+	fl.BoolVarP(&f.ip4, "ipv4", "4", false, "IPv4 sockets only")
+	fl.BoolVarP(&f.ip6, "ipv6", "6", false, "IPv6 sockets only")
+	fl.StringVar(&f.ports, "port", "", "only these local ports, e.g. 22,80,8000-8100")
+	fl.StringVar(&f.process, "process", "", "only sockets of processes whose name contains `NAME`")
+	fl.BoolVar(&f.exposed, "exposed", false, "only sockets other hosts can reach (not loopback)")
+	fl.StringVar(&f.webhook, "webhook", "", "POST each event as JSON to `URL` (secret from $AJAR_WEBHOOK_SECRET or --webhook-secret-file)")
+	fl.StringVar(&f.secretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE`")
+	fl.StringVar(&f.exec, "exec", "", "run `COMMAND` (split at spaces, no shell) for each event, the event's JSON on its stdin")
+	fl.BoolVar(&f.syslog, "syslog", false, "send each event to syslog (facility daemon, tag ajar)")
+	completeNetns(cmd)
+	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "jsonl"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func watchUsage(format string, a ...any) error {
+	return usageErrorf("%s (see 'ajar watch --help')", fmt.Sprintf(format, a...))
+}
+
+// watchLocal turns the flags into the watcher.
+func watchLocal(cmd *cobra.Command, f *watchFlags) (*watch.Local, error) {
+	if !f.local {
+		return nil, watchUsage("give --local: ajar watch watches this machine's listeners")
+	}
+	if f.interval < 10*time.Millisecond || f.interval > time.Hour {
+		return nil, watchUsage("bad --interval %v: give 10ms to 1h", f.interval)
+	}
+	if cmd.Flags().Changed("netns") && f.netns == "" {
+		return nil, watchUsage("bad --netns: give a namespace name")
+	}
+	l := &watch.Local{Interval: f.interval, Options: sockets.Options{
+		NoTCP: f.udp && !f.tcp, NoUDP: f.tcp && !f.udp, No4: f.ip6 && !f.ip4, No6: f.ip4 && !f.ip6, Netns: f.netns,
+	}}
+	if cmd.Flags().Changed("port") {
+		pr, err := portspec.ParseRanges(f.ports)
+		if err != nil {
+			return nil, watchUsage("bad --port: %v", err)
+		}
+		l.Filter.Ports = pr.Contains
+	}
+	l.Filter.Process, l.Filter.Exposed = f.process, f.exposed
+	return l, nil
+}
+
+// watchSinks opens the outputs and alert sinks the flags ask for.
+func watchSinks(env *Env, f *watchFlags, warn func(error)) (watch.Sink, error) {
+	var sinks []watch.Sink
+	switch f.output {
+	case "table":
+		sinks = append(sinks, eventLines{env.Stdout})
+	case "jsonl":
+		sinks = append(sinks, watch.JSONLines(env.Stdout))
+	default:
+		return nil, watchUsage("unknown output format %q (want table or jsonl)", f.output)
+	}
+	if f.webhook != "" {
+		if !strings.HasPrefix(f.webhook, "http://") && !strings.HasPrefix(f.webhook, "https://") {
+			return nil, watchUsage("bad --webhook %q: give an http:// or https:// URL", f.webhook)
+		}
+		w := &watch.Webhook{URL: f.webhook, Warn: warn}
+		if s := os.Getenv("AJAR_WEBHOOK_SECRET"); s != "" {
+			w.Secret = []byte(s)
+		}
+		if f.secretFile != "" {
+			b, err := os.ReadFile(f.secretFile)
+			if err != nil {
+				return nil, watchUsage("--webhook-secret-file: %v", err)
+			}
+			w.Secret = []byte(strings.TrimSpace(string(b)))
+		}
+		sinks = append(sinks, w)
+	} else if f.secretFile != "" {
+		return nil, watchUsage("--webhook-secret-file signs what --webhook sends: give --webhook too")
+	}
+	if f.exec != "" {
+		x, err := watch.Exec(strings.Fields(f.exec), env.Stderr)
+		if err != nil {
+			return nil, watchUsage("--exec: %v", err)
+		}
+		sinks = append(sinks, x)
+	}
+	if f.syslog {
+		s, err := watch.Syslog()
+		if err != nil {
+			return nil, failure(fmt.Errorf("--syslog: %w", err))
+		}
+		sinks = append(sinks, s)
+	}
+	return watch.Multi(warn, sinks...), nil
+}
+
+func runWatch(cmd *cobra.Command, env *Env, f *watchFlags) error {
+	l, err := watchLocal(cmd, f)
+	if err != nil {
+		return err
+	}
+	warn := func(err error) { fmt.Fprintln(env.Stderr, "ajar: "+oneLine(err.Error())) }
+	sink, err := watchSinks(env, f, warn)
+	if err != nil {
+		return err
+	}
+	l.Ready = func(now []record.Socket) {
+		fmt.Fprintf(env.Stderr, "ajar: watching %d listening sockets; events follow\n", len(now))
+	}
+	err = l.Run(cmd.Context(), sink.Send)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if cerr := sink.Close(ctx); cerr != nil {
+		warn(cerr)
+	}
+	switch {
+	case errors.Is(err, context.Canceled) && cmd.Context().Err() != nil:
+		return nil // stopped by the user: the watch's normal end
+	case err != nil && errorsIsNoNetns(err):
+		return watchUsage("%v", err)
+	}
+	return failure(err)
+}
+
+// eventLines writes events for people: one line each.
+type eventLines struct{ w io.Writer }
+
+func (e eventLines) Send(ev watch.Event) error {
+	who := "no visible process"
+	if ev.PID != 0 {
+		who = fmt.Sprintf("pid %d (%s)", ev.PID, ev.Process)
+	}
+	addr := ev.Address.String()
+	if ev.Address.Is6() {
+		addr = "[" + addr + "]"
+	}
+	_, err := fmt.Fprintf(e.w, "%s  %-6s  %s %s:%d  %s  user %s  exposure %s\n",
+		ev.Time.Format(time.RFC3339), ev.Event, ev.Proto, printableArg(addr), ev.Port, printableArg(who), printableArg(ev.User), ev.Exposure)
+	return err
+}
+
+func (eventLines) Close(context.Context) error { return nil }
+
+// printableArg replaces control characters (a process may name itself
+// anything) so that a line stays one line on a terminal.
+func printableArg(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, s)
+}
