@@ -30,6 +30,10 @@ func auditTruthNet() []Risk {
 		{"audit-dovecot-tls", 1110, "", "cleartext", ""},
 		{"audit-exim4-relay", 25, "smtp-open-relay", "open-relay", "high"},
 		{"audit-exim4-closed", 2525, "", "open-relay", ""},
+		{"audit-samba-nt1", 445, "smb-v1-enabled", "known-vulnerability", "medium"},
+		{"audit-samba-nt1", 445, "smb-signing-not-required", "cleartext", "medium"},
+		{"audit-samba-signed", 1445, "", "known-vulnerability", ""},
+		{"audit-samba-signed", 1445, "", "cleartext", ""},
 		// Authoritative only: the reverse zone the resolver is asked for.
 		{"audit-nsd-reverse", 5300, "", "open-resolver", ""},
 	}
@@ -104,7 +108,22 @@ func catalogAuditNet() []*daemon {
 			argv:     func(in *instance) []string { return []string{"exim4", "-bdf", "-C", in.file("exim4.conf")} },
 		}
 	}
+	samba := func(name string, port uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "samba", product: "Samba",
+			services: []svcDef{tcp("smb", "smb", port)},
+			prepare: func(_ context.Context, in *instance) error {
+				return in.mkdirs("lock", "state", "cache", "private", "run", "ncalrpc", "bind-dns", "share")
+			},
+			argv: func(in *instance) []string {
+				return []string{"smbd", "--foreground", "--no-process-group", "--debug-stdout",
+					"--configfile=" + in.file("smb.conf")}
+			},
+		}
+	}
 	return []*daemon{
+		samba("audit-samba-nt1", 445),
+		samba("audit-samba-signed", 1445),
 		exim("audit-exim4-relay", 25),
 		exim("audit-exim4-closed", 2525),
 		dovecot("audit-dovecot-plain", 143, 110),
