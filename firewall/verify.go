@@ -27,8 +27,11 @@ type Verdict struct {
 
 func (v Verdict) String() string {
 	want := "filtered"
-	if v.Allowed && v.Listening {
+	switch {
+	case v.Allowed && v.Listening:
 		want = "open"
+	case v.Allowed:
+		want = "open or closed"
 	}
 	mark := "ok"
 	if !v.OK {
