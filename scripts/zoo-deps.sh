@@ -22,13 +22,12 @@ pkgs=(
   prometheus-node-exporter dante-server tinyproxy xrdp kamailio
   # The audit zoo's data stores (internal/zoo/audit_store.go).
   zookeeper docker.io
-  # The audit zoo's data stores (internal/zoo/audit_store.go).
-  zookeeper docker.io
   # The second zoo (internal/zoo, Options.Set = Second): daemons the
   # first does not run. Keep in step with internal/zoo/second.go.
   lighttpd unbound beanstalkd stunnel4 varnish gearman-job-server privoxy
   dropbear-bin gophernicus oidentd coturn nsd webfs mini-httpd ziproxy
-  cups-daemon
+  cups-daemon subversion git mpd tarantool dictd dict-jargon xvfb munin-node
+  ganglia-monitor zabbix-agent bind9 knot krb5-kdc mumble-server
 )
 
 # One dpkg-query for all: it names the installed ones (and exits 1 when
@@ -77,10 +76,11 @@ units=(ssh nginx apache2 vsftpd exim4 dovecot redis-server memcached
   rpcbind rpcbind.socket influxdb prometheus-node-exporter danted
   tinyproxy xrdp xrdp-sesman kamailio epmd epmd.socket
   zookeeper docker docker.socket containerd
-  zookeeper docker docker.socket containerd
   lighttpd unbound unbound-resolvconf beanstalkd stunnel4 varnish varnishncsa
   gearman-job-server privoxy dropbear gophernicus.socket oidentd coturn nsd
-  webfs mini-httpd ziproxy cups cups.socket cups.path)
+  webfs mini-httpd ziproxy cups cups.socket cups.path
+  mpd mpd.socket tarantool dictd munin-node ganglia-monitor zabbix-agent
+  named bind9 knot krb5-kdc mumble-server)
 if [ -d /run/systemd/system ]; then
   systemctl disable --now "${units[@]}" >/dev/null 2>&1 || true
 else

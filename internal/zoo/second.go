@@ -14,7 +14,7 @@ import (
 // shuffled layout moves them as it moves the first's). Keep the packages
 // in step with scripts/zoo-deps.sh.
 func catalogSecond() []*daemon {
-	return slices.Concat(secondWeb(), secondOther(), secondSmall())
+	return slices.Concat(secondWeb(), secondOther(), secondSmall(), secondTools(), secondMonitor(), secondNet())
 }
 
 // secondWeb: web servers, a cache, a proxy and a remote shell.
