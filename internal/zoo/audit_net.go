@@ -34,6 +34,9 @@ func auditTruthNet() []Risk {
 		{"audit-samba-nt1", 445, "smb-signing-not-required", "cleartext", "medium"},
 		{"audit-samba-signed", 1445, "", "known-vulnerability", ""},
 		{"audit-samba-signed", 1445, "", "cleartext", ""},
+		{"audit-xrdp-rdp", 3389, "rdp-no-nla", "no-auth", "medium"},
+		{"audit-xrdp-rdp", 3389, "rdp-standard-security", "weak-tls", "medium"},
+		{"audit-xrdp-tls", 3390, "", "weak-tls", ""},
 		// Authoritative only: the reverse zone the resolver is asked for.
 		{"audit-nsd-reverse", 5300, "", "open-resolver", ""},
 	}
@@ -121,7 +124,19 @@ func catalogAuditNet() []*daemon {
 			},
 		}
 	}
+	xrdp := func(name string, port uint16) *daemon {
+		return &daemon{
+			name: name, pkg: "xrdp", product: "xrdp",
+			services: []svcDef{tcp("rdp", "rdp", port)},
+			tmpfs:    []string{"/run"}, mkdirs: []string{"/run/xrdp/sockdir"},
+			argv: func(in *instance) []string {
+				return []string{"xrdp", "--nodaemon", "--config", in.file("xrdp.ini")}
+			},
+		}
+	}
 	return []*daemon{
+		xrdp("audit-xrdp-rdp", 3389),
+		xrdp("audit-xrdp-tls", 3390),
 		samba("audit-samba-nt1", 445),
 		samba("audit-samba-signed", 1445),
 		exim("audit-exim4-relay", 25),
