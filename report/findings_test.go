@@ -294,3 +294,31 @@ func TestFindingsCSV(t *testing.T) {
 		}
 	}
 }
+
+// TestFindingsWeighed: a finding weighed by exposure (ajar audit) keeps
+// its exposure and reason in JSON, XML, SARIF and CSV --findings; an
+// unweighed one has neither.
+func TestFindingsWeighed(t *testing.T) {
+	rs := auditStream()
+	for _, r := range rs {
+		if p, ok := r.(*record.PortResult); ok && p.Port == 6379 {
+			p.Findings[0].Exposure = record.ExposureLoopback
+			p.Findings[0].SeverityReason = "medium, not critical: loopback only"
+		}
+	}
+	for _, tc := range []struct {
+		f    Format
+		opts Options
+		want string
+	}{
+		{JSONL, Options{}, `"exposure":"loopback","severity_reason":"medium, not critical: loopback only"`},
+		{XML, Options{}, `<elem key="exposure">loopback</elem><elem key="severity_reason">medium, not critical: loopback only</elem>`},
+		{SARIF, Options{}, `"exposure":"loopback"`},
+		{CSV, Options{Findings: true}, `loopback,"medium, not critical: loopback only"`},
+	} {
+		out := string(writeStream(t, tc.f, tc.opts, streamInfo(), rs, streamStats()))
+		if !strings.Contains(out, tc.want) || strings.Count(out, "loopback only") != 1 {
+			t.Errorf("%s: want %s once:\n%s", tc.f, tc.want, out)
+		}
+	}
+}

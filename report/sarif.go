@@ -151,6 +151,9 @@ func (s *sarifWriter) result(p *record.PortResult, f *record.Finding) error {
 	if p.Service != nil {
 		props["service"] = p.Service.Name
 	}
+	if f.Exposure != record.ExposureUnknown {
+		props["exposure"], props["severity_reason"] = f.Exposure.String(), f.SeverityReason
+	}
 	res := sarifResult{RuleID: f.ID, RuleIndex: idx, Kind: "fail", Level: sarifLevel(f.Severity),
 		Message: sarifText{msg}, Locations: []sarifLocation{{sarifPhysical{sarifArtifact{where}}}},
 		PartialFingerprints: map[string]string{"ajarFinding/v1": f.ID + "@" + where}, Properties: props}
