@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ type firewallFlags struct {
 	confirmWithin               time.Duration
 	verify                      string
 	rollbackAt                  int64 // the detached rollback timer's deadline (hidden)
+	subject                     policy.Subject
 }
 
 func newFirewallCmd(env *Env) *cobra.Command {
@@ -116,6 +118,7 @@ func runFirewall(cmd *cobra.Command, env *Env, f *firewallFlags) error {
 	if err != nil {
 		return err
 	}
+	f.subject = subject
 	rs, err := firewall.FromPolicy(p, subject, name)
 	if err != nil {
 		return fwUsage("%v", err)
@@ -186,20 +189,18 @@ func netnsFlag(netns string) string {
 }
 
 // sshGuard refuses rules that would not let this SSH connection (its
-// client, to its server port) in again, unless --force. In another
-// namespace the connection is not the one filtered.
+// client, to its server port) in again, unless --force: when the
+// connection's server address is one of the addresses the rules are
+// applied on (this machine's, or --netns's).
 func sshGuard(f *firewallFlags, rs *firewall.Ruleset) error {
-	conn := os.Getenv("SSH_CONNECTION")
-	if conn == "" || f.netns != "" || f.force {
-		return nil
-	}
-	fields := strings.Fields(conn)
-	if len(fields) != 4 {
+	fields := strings.Fields(os.Getenv("SSH_CONNECTION"))
+	if len(fields) != 4 || f.force {
 		return nil
 	}
 	client, err1 := netip.ParseAddr(fields[0])
-	port, err2 := strconv.ParseUint(fields[3], 10, 16)
-	if err1 != nil || err2 != nil {
+	server, err2 := netip.ParseAddr(fields[2])
+	port, err3 := strconv.ParseUint(fields[3], 10, 16)
+	if err1 != nil || err2 != nil || err3 != nil || !slices.Contains(f.subject.Addrs, server.Unmap()) {
 		return nil
 	}
 	if rs.Admits(record.TCP, client, uint16(port), "") {
