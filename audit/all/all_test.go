@@ -13,7 +13,7 @@ import (
 )
 
 func TestChecksCompiledIn(t *testing.T) {
-	want := []string{"amqp-guest", "cassandra-auth", "couchdb-auth", "dns-recursion", "dns-recursion-tcp", "docker-api", "elasticsearch-auth", "etcd-auth", "ftp-anonymous", "http-actuator", "http-basic-auth-cleartext", "http-directory-listing", "http-phpmyadmin", "http-pprof", "http-proxy-open", "http-server-status", "http-version-banner", "imap-cleartext", "kubelet-anonymous", "kubernetes-anonymous", "ldap-anonymous", "memcached-auth", "memcached-udp", "metrics", "mongodb-auth", "mqtt-anonymous", "mysql-empty-root", "nats-auth", "pop3-cleartext", "postgresql-trust", "rdp-nla", "rdp-standard-security", "redis-auth", "rsync-modules", "smb-signing", "smb-v1", "smtp-cleartext", "smtp-relay", "snmp-community", "socks-open", "ssh-algorithms", "telnet-cleartext", "tls", "vnc-auth", "zookeeper-auth"}
+	want := []string{"amqp-guest", "cassandra-auth", "couchdb-auth", "dns-recursion", "dns-recursion-tcp", "docker-api", "elasticsearch-auth", "etcd-auth", "ftp-anonymous", "http-actuator", "http-basic-auth-cleartext", "http-directory-listing", "http-phpmyadmin", "http-pprof", "http-proxy-open", "http-server-status", "http-version-banner", "imap-cleartext", "kubelet-anonymous", "kubernetes-anonymous", "ldap-anonymous", "memcached-auth", "memcached-udp", "metrics", "mongodb-auth", "mqtt-anonymous", "mysql-empty-root", "nats-auth", "pop3-cleartext", "postgresql-trust", "rdp-nla", "rdp-standard-security", "redis-auth", "rsync-modules", "smb-signing", "smb-v1", "smtp-cleartext", "smtp-relay", "snmp-community", "socks-open", "ssh-algorithms", "telnet-cleartext", "tls", "vnc-auth", "x11-access", "zookeeper-auth"}
 	var got []string
 	for _, c := range audit.Checks() {
 		got = append(got, c.Info().Name)

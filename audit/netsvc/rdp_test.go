@@ -45,3 +45,19 @@ func TestJudgeRDP(t *testing.T) {
 		}
 	}
 }
+
+func TestJudgeX11(t *testing.T) {
+	for in, want := range map[string]string{
+		// Xvfb 21.1.7 with -ac: Success.
+		"\x01\x00\x0b\x00\x00\x00\x1a\x02": "x11-open/critical confirmed",
+		// Xvfb without -ac: Failed, "Authorization required, but no authorization protocol specified".
+		"\x00\x40\x0b\x00\x00\x00\x11\x00": "n/a",
+		"\x02\x00\x0b\x00\x00\x00\x02\x00": "n/a",
+		"\x01\x00\x0c\x00\x00\x00\x1a\x02": "n/a",
+		"\x01":                             "n/a",
+	} {
+		if got := judged(JudgeX11([]byte(in))); got != want {
+			t.Errorf("JudgeX11(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ package zoo
 import (
 	"context"
 	"os"
+	"strconv"
 )
 
 // auditTruthNet is the truth table of the audit zoo's network services
@@ -37,6 +38,8 @@ func auditTruthNet() []Risk {
 		{"audit-xrdp-rdp", 3389, "rdp-no-nla", "no-auth", "medium"},
 		{"audit-xrdp-rdp", 3389, "rdp-standard-security", "weak-tls", "medium"},
 		{"audit-xrdp-tls", 3390, "", "weak-tls", ""},
+		{"audit-xvfb-open", 6001, "x11-open", "no-auth", "critical"},
+		{"audit-xvfb-closed", 6002, "", "no-auth", ""},
 		// Authoritative only: the reverse zone the resolver is asked for.
 		{"audit-nsd-reverse", 5300, "", "open-resolver", ""},
 	}
@@ -107,8 +110,8 @@ func catalogAuditNet() []*daemon {
 		return &daemon{
 			name: name, pkg: "exim4-daemon-light", product: "Exim", reveal: "banner",
 			services: []svcDef{tcp("smtp", "smtp", port)}, owner: "Debian-exim",
-			prepare:  func(_ context.Context, in *instance) error { return in.mkdirs("spool", "log") },
-			argv:     func(in *instance) []string { return []string{"exim4", "-bdf", "-C", in.file("exim4.conf")} },
+			prepare: func(_ context.Context, in *instance) error { return in.mkdirs("spool", "log") },
+			argv:    func(in *instance) []string { return []string{"exim4", "-bdf", "-C", in.file("exim4.conf")} },
 		}
 	}
 	samba := func(name string, port uint16) *daemon {
@@ -134,7 +137,22 @@ func catalogAuditNet() []*daemon {
 			},
 		}
 	}
+	xvfb := func(name string, port uint16, access ...string) *daemon {
+		return &daemon{
+			name: name, pkg: "xvfb", product: "X.Org",
+			services: []svcDef{tcp("x11", "x11", port)},
+			tmpfs:    []string{"/tmp"}, // its lock file
+			argv: func(in *instance) []string {
+				return append([]string{"Xvfb", ":" + strconv.Itoa(int(port)-6000), "-listen", "tcp",
+					"-nolisten", "unix", "-screen", "0", "320x200x8"}, access...)
+			},
+		}
+	}
 	return []*daemon{
+		// -ac: access control off, every client welcome.
+		xvfb("audit-xvfb-open", 6001, "-ac"),
+		// The twin: access control on, no host listed, no cookie given out.
+		xvfb("audit-xvfb-closed", 6002),
 		xrdp("audit-xrdp-rdp", 3389),
 		xrdp("audit-xrdp-tls", 3390),
 		samba("audit-samba-nt1", 445),
