@@ -43,7 +43,13 @@ func TestMain(m *testing.M) {
 
 func ajar(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(ajarBin, args...)
+	return runAjarCmd(t, exec.Command(ajarBin, args...))
+}
+
+// runAjarCmd runs an ajar command made ready (in a namespace, say) and
+// returns its output and exit code.
+func runAjarCmd(t *testing.T, cmd *exec.Cmd) (stdout, stderr string, code int) {
+	t.Helper()
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -53,7 +59,7 @@ func ajar(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	case errors.As(err, &ee):
 		code = ee.ExitCode()
 	default:
-		t.Fatalf("running ajar %v: %v", args, err)
+		t.Fatalf("running %v: %v", cmd.Args, err)
 	}
 	return o.String(), e.String(), code
 }

@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,19 +43,7 @@ func violations(t *testing.T, run func(args ...string) (string, string, int), ar
 // there, as a scan from a namespace needs), and returns its exit code.
 func ajarInCode(t *testing.T, ns *netnstest.NS, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := ns.Command(ajarBin, args...)
-	var o, e strings.Builder
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	default:
-		t.Fatalf("running ajar %v in %s: %v", args, ns, err)
-	}
-	return o.String(), e.String(), code
+	return runAjarCmd(t, ns.Command(ajarBin, args...))
 }
 
 // editPolicy turns the policy init wrote into the one the test wants:
