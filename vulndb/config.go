@@ -28,6 +28,22 @@ type CPEMatch struct {
 	StartExcl  string `json:"se,omitempty"`
 	EndIncl    string `json:"ei,omitempty"`
 	EndExcl    string `json:"ee,omitempty"`
+
+	// crit is Criteria parsed, once (prepare); critOK says it parsed.
+	crit     CPE
+	critOK   bool
+	prepared bool
+}
+
+// prepare parses the criteria of every match once, for Evaluate.
+func (c *Config) prepare() {
+	for i := range c.Nodes {
+		for j := range c.Nodes[i].Matches {
+			m := &c.Nodes[i].Matches[j]
+			crit, err := ParseCPE(m.Criteria)
+			m.crit, m.critOK, m.prepared = crit, err == nil, true
+		}
+	}
 }
 
 // Subject is what a configuration is evaluated against: the CPE names of
@@ -102,8 +118,13 @@ func (n *Node) evaluate(s Subject) (bool, Hit, bool) {
 
 // matchAny returns the first name of s the criterion matches.
 func (m *CPEMatch) matchAny(s Subject) (CPE, bool) {
-	crit, err := ParseCPE(m.Criteria)
-	if err != nil {
+	crit, ok := m.crit, m.critOK
+	if !m.prepared {
+		var err error
+		crit, err = ParseCPE(m.Criteria)
+		ok = err == nil
+	}
+	if !ok {
 		return CPE{}, false
 	}
 	for _, c := range s {

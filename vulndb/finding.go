@@ -95,8 +95,19 @@ func firstSentence(s string) string {
 
 // Findings returns the known vulnerabilities of a service as findings;
 // CVEs the distribution fixed are left out.
+// The slice returned is shared by every port of the same service: the
+// caller copies it before changing it.
 func (m *Matcher) Findings(ctx context.Context, svc *record.Service) ([]record.Finding, error) {
-	vs, err := m.Match(ctx, svc)
+	if svc == nil || len(svc.CPE) == 0 {
+		return nil, nil
+	}
+	key := serviceKey(svc)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if fs, ok := m.findings[key]; ok {
+		return fs, nil
+	}
+	vs, err := m.matchLocked(ctx, svc, key)
 	if err != nil {
 		return nil, err
 	}
@@ -107,5 +118,6 @@ func (m *Matcher) Findings(ctx context.Context, svc *record.Service) ([]record.F
 			out = append(out, vs[i].Finding(snap))
 		}
 	}
+	m.findings[key] = out
 	return out, nil
 }

@@ -58,6 +58,8 @@ type Matcher struct {
 
 	mu       sync.Mutex
 	verdicts map[string][]Verdict
+	cands    map[string][]candidate
+	findings map[string][]record.Finding
 	fixes    map[string]map[string][]DistroFix // family/package → CVE → fixes
 	families map[string]bool                   // distribution data loaded
 }
@@ -77,7 +79,8 @@ func Open(dir string) (*Matcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Matcher{db: db, man: man, verdicts: map[string][]Verdict{}, fixes: map[string]map[string][]DistroFix{},
+	m := &Matcher{db: db, man: man, verdicts: map[string][]Verdict{}, cands: map[string][]candidate{},
+		findings: map[string][]record.Finding{}, fixes: map[string]map[string][]DistroFix{},
 		families: map[string]bool{}}
 	for src, fam := range map[string]string{SourceOSVDebian: "debian", SourceOSVUbuntu: "ubuntu"} {
 		if _, ok := man.Sources[src]; ok {
@@ -115,9 +118,18 @@ func (m *Matcher) Match(ctx context.Context, svc *record.Service) ([]Verdict, er
 	if svc == nil || len(svc.CPE) == 0 {
 		return nil, nil
 	}
-	key := strings.Join(svc.CPE, "|") + "|" + svc.Version + "|" + svc.Banner + "|" + svc.ExtraInfo
+	key := serviceKey(svc)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.matchLocked(ctx, svc, key)
+}
+
+func serviceKey(svc *record.Service) string {
+	return strings.Join(svc.CPE, "|") + "|" + svc.Version + "|" + svc.Banner + "|" + svc.ExtraInfo
+}
+
+// matchLocked is Match with m.mu held.
+func (m *Matcher) matchLocked(ctx context.Context, svc *record.Service, key string) ([]Verdict, error) {
 	if v, ok := m.verdicts[key]; ok {
 		return v, nil
 	}
@@ -152,17 +164,27 @@ const candidates = `SELECT c.id, coalesce(c.summary, ''), coalesce(c.cwe, ''), c
 	FROM (SELECT DISTINCT cve FROM cpe_key WHERE key=?) x JOIN cve c ON c.id=x.cve
 	LEFT JOIN kev k ON k.cve=c.id LEFT JOIN epss e ON e.cve=c.id ORDER BY c.id`
 
-// probe finds the CVEs indexed under key whose ranges hold probe's
-// version, judged with the whole subject for platform conditions.
-func (m *Matcher) probe(ctx context.Context, key string, probe CPE, subj Subject) ([]Verdict, error) {
+// candidate is a CVE indexed under a key, decoded once per matcher.
+type candidate struct {
+	v        Verdict // the CVE's own fields
+	configs  []Config
+	affected []Affected
+}
+
+// candidatesOf reads, once, the CVEs indexed under key.
+func (m *Matcher) candidatesOf(ctx context.Context, key string) ([]candidate, error) {
+	if c, ok := m.cands[key]; ok {
+		return c, nil
+	}
 	rows, err := m.db.QueryContext(ctx, candidates, key)
 	if err != nil {
 		return nil, fmt.Errorf("vulnerability database: %w", err)
 	}
 	defer rows.Close()
-	var out []Verdict
+	var out []candidate
 	for rows.Next() {
-		var v Verdict
+		var c candidate
+		v := &c.v
 		var cwe string
 		var nvd, cve5 []byte
 		var ransom sql.NullBool
@@ -170,9 +192,6 @@ func (m *Matcher) probe(ctx context.Context, key string, probe CPE, subj Subject
 		if err := rows.Scan(&v.CVE, &v.Summary, &cwe, &v.CVSS.Version, &v.CVSS.Vector, &v.CVSS.Score, &nvd, &cve5,
 			&ransom, &score, &pct); err != nil {
 			return nil, fmt.Errorf("vulnerability database: %w", err)
-		}
-		if !judge(&v, probe, subj, nvd, cve5) {
-			continue
 		}
 		if cwe != "" {
 			v.CWEs = strings.Split(cwe, ",")
@@ -183,17 +202,49 @@ func (m *Matcher) probe(ctx context.Context, key string, probe CPE, subj Subject
 		if score.Valid {
 			v.EPSS = &record.EPSS{Score: score.Float64, Percentile: pct.Float64}
 		}
+		if len(nvd) > 0 && json.Unmarshal(nvd, &c.configs) == nil {
+			for i := range c.configs {
+				c.configs[i].prepare()
+			}
+		}
+		if len(c.configs) == 0 && len(cve5) > 0 {
+			if err := json.Unmarshal(cve5, &c.affected); err != nil {
+				c.affected = nil
+			}
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	m.cands[key] = out
+	return out, nil
+}
+
+// probe finds the CVEs indexed under key whose ranges hold probe's
+// version, judged with the whole subject for platform conditions.
+func (m *Matcher) probe(ctx context.Context, key string, probe CPE, subj Subject) ([]Verdict, error) {
+	cands, err := m.candidatesOf(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	var out []Verdict
+	for i := range cands {
+		c := &cands[i]
+		v := c.v
+		if !judge(&v, probe, subj, c.configs, c.affected) {
+			continue
+		}
 		v.Status, v.Confidence = Vulnerable, record.Likely
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // judge decides one CVE from NVD's configurations, or, when NVD has
 // none, from the CVE5 record's affected ranges.
-func judge(v *Verdict, probe CPE, subj Subject, nvd, cve5 []byte) bool {
-	var configs []Config
-	if len(nvd) > 0 && json.Unmarshal(nvd, &configs) == nil && len(configs) > 0 {
+func judge(v *Verdict, probe CPE, subj Subject, configs []Config, affected []Affected) bool {
+	if len(configs) > 0 {
 		for i := range configs {
 			if hit, ok := configs[i].Evaluate(subj); ok && hit.CPE == probe {
 				v.Source, v.FixedIn = SourceNVD, hit.Match.FixedIn()
@@ -201,10 +252,6 @@ func judge(v *Verdict, probe CPE, subj Subject, nvd, cve5 []byte) bool {
 				return true
 			}
 		}
-		return false
-	}
-	var affected []Affected
-	if len(cve5) == 0 || json.Unmarshal(cve5, &affected) != nil {
 		return false
 	}
 	ver := probe.FullVersion()

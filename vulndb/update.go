@@ -175,7 +175,9 @@ type httpError struct {
 	retryAfter string
 }
 
-func (e *httpError) Error() string { return fmt.Sprintf("GET %s: %s", e.url, http.StatusText(e.status)) }
+func (e *httpError) Error() string {
+	return fmt.Sprintf("GET %s: %s", e.url, http.StatusText(e.status))
+}
 
 func fetchImport(ctx context.Context, im *Importer, cfg *UpdateConfig, src, u string, header http.Header) error {
 	cfg.log("downloading %s from %s", src, u)

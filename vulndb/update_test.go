@@ -40,7 +40,7 @@ func newFeedServer(t *testing.T) *feedServer {
 		}
 	}
 	inner := zipBytes(t, map[string]string{
-		"cves/2099/0xxx/CVE-2099-0005.json":  string(files["CVE-2099-0005.json"]),
+		"cves/2099/0xxx/CVE-2099-0005.json":   string(files["CVE-2099-0005.json"]),
 		"cves/2023/38xxx/CVE-2023-38408.json": string(files["CVE-2023-38408.json"]),
 		"cves/delta.json":                     `{"fetchTime":"2026-12-01T00:00:00Z"}`,
 	})

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,18 +147,24 @@ func UbuntuOSV(now time.Time) map[string]string {
 // Zip makes a zip archive of files.
 func Zip(t testing.TB, files map[string]string) []byte {
 	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for name, body := range files {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(body))
-	}
-	if err := zw.Close(); err != nil {
+	if err := writeZip(&b, files); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+func writeZip(w io.Writer, files map[string]string) error {
+	zw := zip.NewWriter(w)
+	for name, body := range files {
+		fw, err := zw.Create(name)
+		if err != nil {
+			return err
+		}
+		if _, err := fw.Write([]byte(body)); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }
 
 // Gzip compresses body.
