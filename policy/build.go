@@ -37,6 +37,7 @@ func build(name string, raw *rawPolicy) (*Policy, error) {
 	}
 	var err error
 	if raw.Findings != "" {
+		p.FindingsPos = raw.findPos
 		if p.Findings, err = record.ParseSeverity(raw.Findings); err != nil {
 			return nil, &Error{File: raw.findPos.File, Line: raw.findPos.Line, Msg: "findings: " + err.Error()}
 		}

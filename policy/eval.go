@@ -253,8 +253,7 @@ func judgeService(rule *Allow, s *record.Service) (record.Violation, bool) {
 // judgeFindings turns the port's findings at or above the threshold into
 // violations.
 func judgeFindings(p *Policy, entries []*Host, base record.Violation, r *record.PortResult) []record.Violation {
-	threshold := p.Findings
-	pos := Pos{File: p.File}
+	threshold, pos := p.Findings, p.FindingsPos
 	for _, h := range entries {
 		if h.Findings != record.SeverityUnknown {
 			threshold, pos = h.Findings, h.Pos

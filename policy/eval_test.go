@@ -56,7 +56,7 @@ hosts:
 	want := `wrong-service tcp/443 10.0.0.5 p.yaml:12
 unexpected-open tcp/3306 10.0.0.5 p.yaml:4
 wrong-exposure tcp/5432 10.0.0.5 p.yaml:9
-finding tcp/5432 10.0.0.5 p.yaml:4
+finding tcp/5432 10.0.0.5 p.yaml:2
 required-missing tcp/80 10.0.0.5 p.yaml:7
 `
 	if got := summary(res.Violations); got != want {

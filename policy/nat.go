@@ -158,24 +158,25 @@ func nftPorts(raw json.RawMessage) []uint16 {
 		return []uint16{n}
 	}
 	var r struct {
-		Range []uint16 `json:"range"`
-		Set   []json.RawMessage
-	}
-	var set struct {
-		Set []json.RawMessage `json:"set"`
+		Range []uint16          `json:"range"`
+		Set   []json.RawMessage `json:"set"`
 	}
 	var out []uint16
-	if json.Unmarshal(raw, &r) == nil && len(r.Range) == 2 {
+	if json.Unmarshal(raw, &r) != nil {
+		return nil
+	}
+	if len(r.Range) == 2 {
 		for p := int(r.Range[0]); p <= int(r.Range[1]) && len(out) < maxNATPorts; p++ {
 			if p > 0 {
 				out = append(out, uint16(p))
 			}
 		}
 	}
-	if json.Unmarshal(raw, &set) == nil {
-		for _, item := range set.Set {
-			out = append(out, nftPorts(item)...)
+	for _, item := range r.Set {
+		if len(out) >= maxNATPorts {
+			break
 		}
+		out = append(out, nftPorts(item)...)
 	}
 	return out
 }

@@ -86,3 +86,18 @@ func FuzzParseIptablesSave(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseNftJSON(f *testing.F) {
+	f.Add([]byte(nftDocker))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ns, err := ParseNftJSON(b)
+		if err != nil {
+			return
+		}
+		for _, n := range ns {
+			if n.Port == 0 || n.Proto == 0 {
+				t.Fatalf("%+v", n)
+			}
+		}
+	})
+}

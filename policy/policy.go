@@ -46,6 +46,8 @@ type Policy struct {
 	// Findings, when set, makes an audit finding at or above it a
 	// violation on every host (a host entry may set its own).
 	Findings record.Severity
+	// FindingsPos is where Findings is set.
+	FindingsPos Pos
 	// CheckLoopback makes listeners bound to loopback only subject to
 	// the policy too ("loopback: check"); by default, a port that only
 	// this machine can reach is not a door and is left alone.
