@@ -194,7 +194,7 @@ func judgeScanPort(p *Policy, entries []*Host, base record.Violation, r *record.
 	if rule == nil {
 		v := base
 		v.Type, v.Rule = record.UnexpectedOpen, entries[0].Pos.String()
-		v.Observed = fmt.Sprintf("%s open at %s%s", k, where, serviceNote(r.Service))
+		v.Observed = fmt.Sprintf("open at %s%s", where, serviceNote(r.Service))
 		v.Expected = "closed: no allow entry names it"
 		v.Remediation = remedyRemote(k, svc)
 		out = append(out, v)
@@ -227,7 +227,7 @@ func serviceNote(s *record.Service) string {
 	case s == nil || s.Name == "":
 		return ""
 	case identified(s) && s.Product != "":
-		return fmt.Sprintf(" (%s: %s %s)", s.Name, s.Product, s.Version)
+		return fmt.Sprintf(" (%s: %s)", s.Name, strings.TrimSpace(s.Product+" "+s.Version))
 	}
 	return " (" + s.Name + ")"
 }

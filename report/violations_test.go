@@ -13,7 +13,7 @@ import (
 
 var testViolations = []record.Violation{
 	{Type: record.UnexpectedOpen, Host: netip.MustParseAddr("10.0.0.5"), Proto: record.TCP, Port: 3306, Source: "scan",
-		Observed: "tcp/3306 open at 10.0.0.5:3306 (mysql)", Expected: "closed: no allow entry names it", Rule: "web.yaml:3",
+		Observed: "open at 10.0.0.5:3306 (mysql)", Expected: "closed: no allow entry names it", Rule: "web.yaml:3",
 		Remediation: "close tcp/3306 on the host"},
 	{Type: record.RequiredMissing, Host: netip.MustParseAddr("10.0.0.5"), Proto: record.TCP, Port: 80, Source: "scan",
 		Observed: "not open", Expected: "open (required: true)", Rule: "web.yaml:7", Remediation: "start <nginx> & co"},
