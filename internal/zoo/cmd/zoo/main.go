@@ -7,7 +7,9 @@
 //
 // In COMMAND's arguments "{target}" becomes the target's address; its
 // environment also has ZOO_TARGET (the address), ZOO_TRUTH (the truth
-// file) and ZOO_TARGET_NETNS (the daemons' namespace, for ip netns exec). The truth table is written before COMMAND starts, as JSON:
+// file), ZOO_TARGET_NETNS (the daemons' namespace, for ip netns exec) and
+// ZOO_DIR (the zoo's directory; the audit set's CA is
+// $ZOO_DIR/audit-ca.pem). The truth table is written before COMMAND starts, as JSON:
 // {"target": …, "layout": …, "start_seconds": …, "services": [Service…]}.
 // It needs root. The exit status is COMMAND's, or 3 when the zoo failed.
 package main
@@ -114,7 +116,7 @@ func command(ctx context.Context, z *zoo.Zoo, truthPath string, argv []string) i
 	cmd := z.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), "ZOO_TARGET="+z.Addr().String(), "ZOO_TRUTH="+truthPath,
-		"ZOO_TARGET_NETNS="+z.Bed.Target.Name)
+		"ZOO_TARGET_NETNS="+z.Bed.Target.Name, "ZOO_DIR="+z.Dir)
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "zoo:", err)
 		return 3
