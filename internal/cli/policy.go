@@ -85,7 +85,7 @@ JSON Lines). Read it, remove what should not be open, and commit it.`,
 		Example: `  ajar policy init > policy.yaml
   ajar policy init --netns blue -o policy.yaml
   ajar policy init -p- 10.0.0.5 > policy.yaml
-  ajar scan -oJ scan.json 10.0.0.0/24 && ajar policy init --results scan.json`,
+  ajar scan -o json 10.0.0.0/24 > scan.json && ajar policy init --results scan.json`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runPolicyInit(cmd, env, &f, args) },
 	}
 	fl := cmd.Flags()

@@ -59,3 +59,38 @@ func TestFirewallPrint(t *testing.T) {
 		t.Errorf("schema: %d %s", code, out)
 	}
 }
+
+// TestPolicyInitResults: policy init reads ajar's JSON Lines and JSON
+// output, and what it writes passes lint and a check of the same ports.
+func TestPolicyInitResults(t *testing.T) {
+	lines := `{"host":"192.0.2.7","hostname":"db1","port":22,"proto":"tcp","state":"open","reason":"syn-ack","rtt_ms":0.2,"service":{"name":"ssh","product":"OpenSSH","confidence":10,"method":"probe"}}
+{"host":"192.0.2.7","hostname":"db1","status":"up","reason":"user-set","rtt_ms":null,"mac":null}
+{"host":"192.0.2.8","hostname":null,"port":53,"proto":"udp","state":"open","reason":"udp-response","rtt_ms":1,"service":null}
+`
+	dir := t.TempDir()
+	for name, text := range map[string]string{"scan.jsonl": lines, "scan.json": "[\n  " + strings.Join(strings.Split(strings.TrimSpace(lines), "\n"), ",\n  ") + "\n]\n"} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(text), 0o644)
+		out := filepath.Join(dir, name+".policy.yaml")
+		if _, stderr, code := runAjar(t, "policy", "init", "--results", path, "-o", out); code != 0 {
+			t.Fatalf("%s: exit %d %s", name, code, stderr)
+		}
+		b, _ := os.ReadFile(out)
+		for _, frag := range []string{"match: [192.0.2.7]  # db1", "- port: tcp/22", "service: ssh", "match: [192.0.2.8]", "- port: udp/53"} {
+			if !strings.Contains(string(b), frag) {
+				t.Errorf("%s: init lacks %q:\n%s", name, frag, b)
+			}
+		}
+		if stdout, stderr, code := runAjar(t, "policy", "lint", out); code != 0 || !strings.Contains(stdout, "2 host entries") {
+			t.Errorf("lint: %d %s %s", code, stdout, stderr)
+		}
+		if _, stderr, code := runAjar(t, "policy", "init", "--results", path, "-o", out); code != 2 || !strings.Contains(stderr, "exists") {
+			t.Errorf("init over an existing file: %d %s", code, stderr)
+		}
+	}
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte("{\"host\":\"192.0.2.7\",\"port\":22,\"proto\":\"sctp\",\"state\":\"open\"}\n"), 0o644)
+	if _, stderr, code := runAjar(t, "policy", "init", "--results", bad); code != 2 || !strings.Contains(stderr, "sctp") {
+		t.Errorf("bad results: %d %s", code, stderr)
+	}
+}
