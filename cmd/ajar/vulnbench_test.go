@@ -12,7 +12,7 @@ import (
 
 	"github.com/ajarsec/ajar/internal/zoo"
 	"github.com/ajarsec/ajar/portspec"
-	"github.com/ajarsec/ajar/record"
+	ajarrecord "github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/vulndb"
 )
 
@@ -58,7 +58,7 @@ func BenchmarkVulnZoo(b *testing.B) {
 	for sc.Scan() {
 		var r struct {
 			Port    uint16          `json:"port"`
-			Service *record.Service `json:"service"`
+			Service *ajarrecord.Service `json:"service"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil || r.Service == nil || len(r.Service.CPE) == 0 {
 			continue
