@@ -134,38 +134,50 @@ func refusal(err error) error {
 	return err
 }
 
-// enumerate finds the suites the server accepts at version: offer them
-// all, take away the one it chose, offer again, until it refuses (at
-// most maxRounds hellos). Then it offers the accepted ones in reverse:
-// a server that still chooses its first one has an order of its own.
-func (p *prober) enumerate(ctx context.Context, version uint16, wantCerts bool) (Accepted, []*x509.Certificate, error) {
+// offered is every suite a hello for version offers.
+func offered(version uint16) []uint16 {
 	all := suites12
 	if version == VersionTLS13 {
 		all = suites13
 	}
-	offer := make([]uint16, len(all))
+	ids := make([]uint16, len(all))
 	for i, s := range all {
-		offer[i] = s.ID
+		ids[i] = s.ID
 	}
+	return ids
+}
+
+// accepts sends one hello for version with every suite: whether the
+// server accepts the version, the suite it chose, and (wantCerts) its
+// certificates.
+func (p *prober) accepts(ctx context.Context, version uint16, wantCerts bool) (Accepted, []*x509.Certificate, error) {
 	acc := Accepted{Version: version}
-	var certs []*x509.Certificate
-	if version == VersionSSL2 {
-		if _, err := p.hello(ctx, version, nil, false); err != nil {
-			return acc, nil, ignoreRefusal(err)
-		}
+	sh, err := p.hello(ctx, version, offered(version), wantCerts)
+	switch {
+	case err != nil:
+		return acc, nil, ignoreRefusal(err)
+	case version == VersionSSL2:
 		acc.Suites = []uint16{0} // SSL 2.0's kinds are not TLS suites
-		return acc, nil, nil
+	case sh.Alert == 0 && sh.Version == version && slices.Contains(offered(version), sh.Suite):
+		acc.Suites = []uint16{sh.Suite}
 	}
+	return acc, sh.Certs, nil
+}
+
+// enumerate finds the other suites the server accepts at acc's version:
+// offer them all but those it chose, take away the one it chooses, offer
+// again, until it refuses (at most maxRounds hellos). Then it offers the
+// accepted ones in reverse: a server that still chooses its first one
+// has an order of its own.
+func (p *prober) enumerate(ctx context.Context, acc *Accepted) error {
+	offer := slices.DeleteFunc(offered(acc.Version), func(s uint16) bool { return slices.Contains(acc.Suites, s) })
 	for round := 0; round < maxRounds && len(offer) > 0; round++ {
-		sh, err := p.hello(ctx, version, offer, wantCerts && round == 0)
+		sh, err := p.hello(ctx, acc.Version, offer, false)
 		if err != nil {
-			return acc, certs, ignoreRefusal(err)
+			return ignoreRefusal(err)
 		}
-		if sh.Alert != 0 || sh.Version != version || !slices.Contains(offer, sh.Suite) {
+		if sh.Alert != 0 || sh.Version != acc.Version || !slices.Contains(offer, sh.Suite) {
 			break
-		}
-		if round == 0 {
-			certs = sh.Certs
 		}
 		acc.Suites = append(acc.Suites, sh.Suite)
 		offer = slices.DeleteFunc(offer, func(s uint16) bool { return s == sh.Suite })
@@ -173,13 +185,13 @@ func (p *prober) enumerate(ctx context.Context, version uint16, wantCerts bool) 
 	if len(acc.Suites) > 1 {
 		rev := slices.Clone(acc.Suites)
 		slices.Reverse(rev)
-		sh, err := p.hello(ctx, version, rev, false)
+		sh, err := p.hello(ctx, acc.Version, rev, false)
 		if err != nil {
-			return acc, certs, ignoreRefusal(err)
+			return ignoreRefusal(err)
 		}
 		acc.ServerOrder = sh.Suite == acc.Suites[0]
 	}
-	return acc, certs, nil
+	return nil
 }
 
 func ignoreRefusal(err error) error {
@@ -195,17 +207,19 @@ func ignoreRefusal(err error) error {
 func Probe(ctx context.Context, t *audit.Target, command string) (Report, error) {
 	p := &prober{t: t, sni: serverName(t.Host), command: command}
 	var r Report
+	// First the versions, one hello each, and the certificates: should
+	// the budget end while the suites are counted, they are known.
 	for _, v := range []uint16{VersionTLS13, VersionTLS12, VersionTLS11, VersionTLS10, VersionSSL3, VersionSSL2} {
-		acc, certs, err := p.enumerate(ctx, v, r.Certs == nil && v != VersionTLS13)
+		acc, certs, err := p.accepts(ctx, v, r.Certs == nil && v != VersionTLS13)
+		if err != nil {
+			r.Incomplete = "stopped at " + VersionName(v) + ": " + err.Error()
+			return r, err
+		}
 		if len(acc.Suites) > 0 {
 			r.Versions = append(r.Versions, acc)
 		}
 		if r.Certs == nil {
 			r.Certs = certs
-		}
-		if err != nil {
-			r.Incomplete = "stopped at " + VersionName(v) + ": " + err.Error()
-			return r, err
 		}
 	}
 	if r.Certs == nil && r.Accepts(VersionTLS13) {
@@ -215,6 +229,15 @@ func Probe(ctx context.Context, t *audit.Target, command string) (Report, error)
 			return r, err
 		}
 		r.Certs = cs.PeerCertificates
+	}
+	for i := range r.Versions {
+		if r.Versions[i].Version == VersionSSL2 {
+			continue
+		}
+		if err := p.enumerate(ctx, &r.Versions[i]); err != nil {
+			r.Incomplete = "suites of " + VersionName(r.Versions[i].Version) + ": " + err.Error()
+			return r, err
+		}
 	}
 	return r, nil
 }
