@@ -3,7 +3,8 @@
 # against or drive: ss and ip (iproute2), nft (nftables) for the test bed's
 # firewall, ndiff and xsltproc with nmap's stylesheet (nmap-common) to check
 # our nmap XML, python3-lxml to validate it against nmap's DTD; iptables,
-# ufw and firewalld (firewall-offline-cmd) to check ajar firewall's output. Run as root it installs missing
+# ufw and firewalld (firewall-offline-cmd) to check ajar firewall's output;
+# sslscan, whose TLS suites the TLS audit's must equal. Run as root it installs missing
 # packages with apt-get; otherwise it says what is missing, and the tests
 # that need them skip (or fail, under CI=true).
 set -euo pipefail
@@ -21,6 +22,7 @@ declare -A need=(
   [firewall-offline-cmd]=firewalld
   [ndiff]=ndiff
   [nmap]=nmap
+  [sslscan]=sslscan
   [xsltproc]=xsltproc
   [tcpdump]=tcpdump
   [/usr/share/nmap/nmap.xsl]=nmap-common
