@@ -59,6 +59,12 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
+	// Up to date (the usual case): a read, no write lock taken.
+	var have int
+	if s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&have) == nil &&
+		have == steps[len(steps)-1].version {
+		return nil
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrating: %w", err)
@@ -73,7 +79,6 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrating: %w", err)
 	}
-	var have int
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
 		return fmt.Errorf("migrating: %w", err)
 	}

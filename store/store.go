@@ -181,6 +181,8 @@ const (
 	KindIdentify Kind = "identify"
 	KindSockets  Kind = "sockets"
 	KindImport   Kind = "import"
+	KindAudit    Kind = "audit" // ajar audit: this machine's listeners
+	KindCheck    Kind = "check" // ajar check: a scan judged by a policy
 )
 
 const runCols = `id, kind, started_us, ended_us, complete, interrupted, targets, args, source, info,

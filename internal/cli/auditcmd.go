@@ -19,6 +19,7 @@ import (
 	"github.com/ajarsec/ajar/report"
 	"github.com/ajarsec/ajar/run"
 	"github.com/ajarsec/ajar/sockets"
+	"github.com/ajarsec/ajar/store"
 )
 
 func init() { registerCommand(newAuditCmd) }
@@ -33,6 +34,7 @@ type auditFlags struct {
 	failOn    string
 	verbose   bool
 	quiet     bool
+	store     storeFlags
 }
 
 // envAuditNetns marks the ajar that `ajar audit --netns` started inside
@@ -78,6 +80,7 @@ the info findings and the reasons. Only safe checks run unless
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding is at or above `SEVERITY` (info, low, medium, high, critical)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "add info findings and why each severity is what it is")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no notes on stderr")
+	f.store.register(fl)
 	completeNetns(cmd)
 	return cmd
 }
@@ -135,7 +138,8 @@ func runAudit(cmd *cobra.Command, env *Env, f *auditFlags) error {
 	if !f.quiet {
 		ev.Note = func(msg string) { fmt.Fprintln(env.Stderr, "ajar: "+msg) }
 	}
-	err = run.AuditPorts(ctx, eps, run.Identify{}, run.AuditConfig{Intrusive: f.intrusive}, ev, sink)
+	err = run.AuditPorts(ctx, eps, run.Identify{}, run.AuditConfig{Intrusive: f.intrusive}, ev,
+		recorded(ctx, env, &f.store, store.KindAudit, nil, sink))
 	if cerr := sink.close(); err == nil || errors.Is(err, run.ErrNoneIdentified) {
 		err = cerr
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/ajarsec/ajar/report"
 	"github.com/ajarsec/ajar/run"
 	"github.com/ajarsec/ajar/sockets"
+	"github.com/ajarsec/ajar/store"
 	"github.com/ajarsec/ajar/target"
 )
 
@@ -33,6 +34,7 @@ type checkFlags struct {
 	output  string
 	save    string
 	quiet   bool
+	store   storeFlags
 }
 
 func newCheckCmd(env *Env) *cobra.Command {
@@ -80,6 +82,7 @@ Exit status: 0 compliant, 1 violations (or a failure), 2 bad input.`,
 	fl.StringVarP(&f.output, "output", "o", "table", "output `FORMAT`: table, json, jsonl, junit or sarif")
 	fl.StringVar(&f.save, "save", "", "also write `FORMAT:PATH`, e.g. junit:ajar.xml")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no notes on stderr")
+	f.store.register(fl)
 	completeNetns(cmd)
 	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "jsonl", "junit", "sarif"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -244,7 +247,7 @@ func observeScan(ctx context.Context, env *Env, f *checkFlags, p *policy.Policy,
 		cfg.Events = run.Events{Note: func(msg string) { fmt.Fprintln(env.Stderr, "ajar: "+msg) }}
 	}
 	col := &collectSink{}
-	if err := run.Scan(ctx, cfg, col); err != nil {
+	if err := run.Scan(ctx, cfg, recorded(ctx, env, &f.store, store.KindCheck, args, col)); err != nil {
 		if errors.Is(err, run.ErrConfig) {
 			return nil, checkUsage("%v", err)
 		}

@@ -61,7 +61,7 @@ and CI.`,
 	fl.StringVarP(&f.output, "output", "o", "text", "output `FORMAT`: text, json, jsonl or xml")
 	fl.IntVar(&f.settle, "settle", 0, "report a change only when the last `N` stored scans up to B agree on it")
 	fl.BoolVar(&f.exitCode, "exit-code", false, "exit 1 when anything changed, 0 when nothing did")
-	fl.StringVar(&f.kind, "kind", "scan", "the kind of run last and last~N count: scan, identify, sockets or import")
+	fl.StringVar(&f.kind, "kind", "scan", "the kind of run last and last~N count: scan, identify, sockets, audit, check or import")
 	fl.StringVar(&f.db, "db", "", "read the history in `URL` (postgres://..., or a SQLite file) instead of the data directory's")
 	return cmd
 }

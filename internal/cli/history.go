@@ -55,18 +55,18 @@ func storeWanted(f *storeFlags) bool {
 // recorded tees a run's records to the history, when it is wanted. The
 // history never fails the run: its first error is a warning on stderr,
 // and the run goes on unrecorded.
-func recorded(cmd *cobra.Command, env *Env, f *storeFlags, kind store.Kind, args []string, sink run.Sink) run.Sink {
+func recorded(ctx context.Context, env *Env, f *storeFlags, kind store.Kind, args []string, sink run.Sink) run.Sink {
 	if !storeWanted(f) {
 		return sink
 	}
 	t := &teeSink{Sink: sink, env: env}
-	st, err := openStore(cmd.Context(), env, f.db)
+	st, err := openStore(ctx, env, f.db)
 	if err != nil {
 		t.warn(err)
 		return t
 	}
 	t.st = st
-	t.k = st.NewSink(cmd.Context(), store.Meta{Kind: kind, Targets: strings.Join(args, " "), Args: commandLine()})
+	t.k = st.NewSink(ctx, store.Meta{Kind: kind, Targets: strings.Join(args, " "), Args: commandLine()})
 	return t
 }
 
@@ -78,7 +78,7 @@ type teeSink struct {
 	env    *Env
 	st     *store.Store // nil: not recorded
 	k      *store.Sink
-	warned bool
+	warned bool // the history failed: the rest is not recorded
 }
 
 func (t *teeSink) warn(err error) {
@@ -87,32 +87,28 @@ func (t *teeSink) warn(err error) {
 	}
 	t.warned = true
 	fmt.Fprintf(t.env.Stderr, "ajar: warning: the run is not recorded in the history: %v (--no-store skips it)\n", oneLine(err.Error()))
-	if t.st != nil {
-		t.st.Close()
-		t.st = nil
-	}
 }
 
 func (t *teeSink) Begin(info run.Info) error {
-	if t.st != nil {
+	if t.st != nil && !t.warned {
 		t.warn(t.k.Begin(info))
 	}
 	return t.Sink.Begin(info)
 }
 
 func (t *teeSink) Write(r record.Record) error {
-	if t.st != nil {
+	if t.st != nil && !t.warned {
 		t.warn(t.k.Write(r))
 	}
 	return t.Sink.Write(r)
 }
 
+// End ends the outputs, then the history's run (which stops its writer
+// even after an error).
 func (t *teeSink) End(sum run.Summary) error {
 	err := t.Sink.End(sum)
 	if t.st != nil {
 		t.warn(t.k.End(sum))
-	}
-	if t.st != nil {
 		t.st.Close()
 	}
 	return err
@@ -166,7 +162,7 @@ runs.`,
 	}
 	fl := cmd.PersistentFlags()
 	fl.StringVar(&f.db, "db", "", "read the history in `URL` (postgres://..., or a SQLite file) instead of the data directory's")
-	cmd.Flags().StringVar(&f.kind, "kind", "", "only runs of `KIND`: scan, identify, sockets or import")
+	cmd.Flags().StringVar(&f.kind, "kind", "", "only runs of `KIND`: scan, identify, sockets, audit, check or import")
 	cmd.Flags().IntVarP(&f.limit, "limit", "n", 0, "only the newest `N` runs")
 	cmd.Flags().StringVarP(&f.output, "output", "o", "table", "output `FORMAT`: table, json or jsonl")
 	cmd.AddCommand(newPruneCmd(env, &f))
@@ -175,9 +171,10 @@ runs.`,
 
 func runHistory(cmd *cobra.Command, env *Env, f *historyFlags) error {
 	switch f.kind {
-	case "", string(store.KindScan), string(store.KindIdentify), string(store.KindSockets), string(store.KindImport):
+	case "", string(store.KindScan), string(store.KindIdentify), string(store.KindSockets), string(store.KindImport),
+		string(store.KindAudit), string(store.KindCheck):
 	default:
-		return usageErrorf("bad --kind %q: want scan, identify, sockets or import", f.kind)
+		return usageErrorf("bad --kind %q: want scan, identify, sockets, audit, check or import", f.kind)
 	}
 	if f.limit < 0 {
 		return usageErrorf("bad --limit %d: want 0 or more", f.limit)

@@ -99,7 +99,7 @@ func runIdentify(cmd *cobra.Command, env *Env, f *identifyFlags, args []string) 
 		ev.Note = func(msg string) { fmt.Fprintln(env.Stderr, "ajar: "+msg) }
 	}
 	err = run.IdentifyPorts(ctx, eps, cfg, ev,
-		recorded(cmd, env, &f.store, store.KindIdentify, args, &cliSink{env: env, out: out, quiet: true}))
+		recorded(ctx, env, &f.store, store.KindIdentify, args, &cliSink{env: env, out: out, quiet: true}))
 	closeErr := out.close()
 	switch {
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):

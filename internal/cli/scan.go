@@ -308,7 +308,7 @@ func runScan(cmd *cobra.Command, env *Env, f *scanFlags, args []string) error {
 		return err
 	}
 	sink := &cliSink{env: env, out: out, quiet: f.quiet}
-	err = run.Scan(cmd.Context(), cfg, recorded(cmd, env, &f.store, store.KindScan, args, sink))
+	err = run.Scan(cmd.Context(), cfg, recorded(cmd.Context(), env, &f.store, store.KindScan, args, sink))
 	sink.stopBar()
 	if err = scanError(cmd, err, out.close()); err != nil {
 		return err
