@@ -177,6 +177,9 @@ func rollback(t *testing.T, bed *netnstest.Bed, run func(...string) (string, str
 		t.Errorf("--confirm after the rollback: exit %d, want 1 (nothing to confirm)", code)
 	}
 	apply()
+	if _, stderr, code := run("firewall", "--policy", pol, "--netns", bed.Target.Name, "--apply"); code != 1 || !strings.Contains(stderr, "waits for confirmation") {
+		t.Errorf("apply while a change waits: exit %d %s", code, stderr)
+	}
 	if out, stderr, code := run("firewall", "--confirm", "--netns", bed.Target.Name); code != 0 {
 		t.Fatalf("--confirm: %d %s %s", code, out, stderr)
 	}

@@ -161,6 +161,13 @@ func applyFirewall(ctx context.Context, env *Env, f *firewallFlags, rs *firewall
 	if err := sshGuard(f, rs); err != nil {
 		return err
 	}
+	// A change still waiting for --confirm would have its timer undo this
+	// one too: one at a time.
+	if path, err := pendingPath(env, f.netns); err != nil {
+		return failure(err)
+	} else if _, err := os.Stat(path); err == nil {
+		return failure(fmt.Errorf("the last change waits for confirmation: 'ajar firewall --confirm%s' keeps it, or wait for its rollback", netnsFlag(f.netns)))
+	}
 	undo, err := firewall.Apply(ctx, f.netns, rs)
 	if err != nil {
 		return failure(err)
@@ -244,6 +251,14 @@ func startRollbackTimer(env *Env, f *firewallFlags, undo string) error {
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Env = os.Environ()
+	// The timer's own errors go to a log beside the undo script.
+	logf, err := os.OpenFile(strings.TrimSuffix(path, ".nft")+".log", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		os.Remove(path)
+		return err
+	}
+	defer logf.Close()
+	cmd.Stdout, cmd.Stderr = logf, logf
 	firewall.Detach(cmd)
 	if err := cmd.Start(); err != nil {
 		os.Remove(path)
