@@ -72,7 +72,9 @@ func TestAuditZoo(t *testing.T) {
 	// A twin is clean only if it was judged: its service identified.
 	for _, s := range svcs {
 		if why, ok := auditUnnamed[s.Daemon]; ok {
-			if names[s.Port] != "" {
+			// "unknown": probed, nothing recognised (a TLS session
+			// that ends before a byte of the service).
+			if n := names[s.Port]; n != "" && n != "unknown" {
 				t.Errorf("%s (port %d) is named %s now: remove it from auditUnnamed (%s)", s.Daemon, s.Port, names[s.Port], why)
 			}
 			continue
