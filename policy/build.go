@@ -49,8 +49,14 @@ func build(name string, raw *rawPolicy) (*Policy, error) {
 	default:
 		return nil, &Error{File: raw.loopPos.File, Line: raw.loopPos.Line, Msg: fmt.Sprintf("loopback: %q (want ignore or check)", raw.Loopback)}
 	}
+	allows := 0
 	for i := range raw.Hosts {
-		h, err := p.buildHost(&raw.Hosts[i])
+		rh := &raw.Hosts[i]
+		allows += len(rh.Allow)
+		if i >= MaxEntries || allows > MaxEntries {
+			return nil, &Error{File: rh.file, Line: rh.line, Msg: fmt.Sprintf("more than %d host or allow entries: a policy is for people to read (use ranges and groups)", MaxEntries)}
+		}
+		h, err := p.buildHost(rh)
 		if err != nil {
 			return nil, err
 		}

@@ -11,25 +11,29 @@ import (
 // agree.
 func (p *Policy) contradictions() error {
 	type at struct {
-		h *Host
-		a *Allow
+		h      *Host
+		a      *Allow
+		lo, hi uint16 // the lowest and highest port: a cheap first test of overlap
 	}
 	var all []at
 	for i := range p.Hosts {
 		for j := range p.Hosts[i].Allow {
-			all = append(all, at{&p.Hosts[i], &p.Hosts[i].Allow[j]})
+			a := &p.Hosts[i].Allow[j]
+			rs := a.Ports.Ranges()
+			all = append(all, at{&p.Hosts[i], a, rs[0].Lo, rs[len(rs)-1].Hi})
 		}
 	}
 	for j := range all {
 		for i := range j {
 			x, y := all[i], all[j]
-			if x.a.Proto != y.a.Proto || x.a.Ports.Exclude(y.a.Ports).Len() == x.a.Ports.Len() {
+			if x.a.Proto != y.a.Proto || x.lo > y.hi || y.lo > x.hi {
 				continue
 			}
-			if x.h != y.h && !p.overlap(x.h, y.h) {
+			what := differ(x.a, y.a)
+			if what == "" || x.a.Ports.Exclude(y.a.Ports).Len() == x.a.Ports.Len() || (x.h != y.h && !p.overlap(x.h, y.h)) {
 				continue
 			}
-			if what := differ(x.a, y.a); what != "" {
+			{
 				return &Error{File: y.a.Pos.File, Line: y.a.Pos.Line, Msg: fmt.Sprintf(
 					"%s contradicts the entry at %s for the same hosts and ports: %s", y.a.PortText, x.a.Pos, what)}
 			}

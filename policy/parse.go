@@ -15,12 +15,17 @@ import (
 // Limits on what a policy file may be: a hostile or broken file costs an
 // error, never unbounded memory or time.
 const (
-	// MaxSize bounds one policy file, in bytes.
-	MaxSize = 1 << 20
+	// MaxSize bounds one policy file, in bytes: thousands of lines, and
+	// a bound on the YAML parser's time.
+	MaxSize = 256 << 10
 	// MaxDepth bounds nesting: brackets, and indentation in steps of two.
 	MaxDepth = 32
 	// MaxIncludes bounds the files one policy reads, itself included.
 	MaxIncludes = 32
+	// MaxEntries bounds the host entries and the allow entries of a
+	// policy with its includes, each: a policy is read by people, and
+	// its entries are compared pairwise for contradictions.
+	MaxEntries = 4096
 )
 
 // Error is a problem with a policy file, at a line and column.

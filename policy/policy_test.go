@@ -2,9 +2,11 @@ package policy
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ajarsec/ajar/record"
 )
@@ -142,7 +144,7 @@ func TestTooLarge(t *testing.T) {
 	src := "version: 1\nhosts:\n" + strings.Repeat("  - match: 10.0.0.1\n    allow: [{port: tcp/22}]\n", 10<<20/40)
 	_, err := Parse("big.yaml", []byte(src))
 	var pe *Error
-	if !errors.As(err, &pe) || pe.Line < 1000 || !strings.Contains(err.Error(), "over 1048576 bytes") {
+	if !errors.As(err, &pe) || pe.Line < 1000 || !strings.Contains(err.Error(), fmt.Sprintf("over %d bytes", MaxSize)) {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -178,4 +180,20 @@ func TestInclude(t *testing.T) {
 	if _, err := LoadFS("dir/loop.yaml", read); err == nil || !strings.Contains(err.Error(), "dir/loop.yaml:2: dir/loop.yaml is included twice") {
 		t.Errorf("loop: %v", err)
 	}
+}
+
+// TestManyEntries: a file of many small entries is refused with the line
+// where the limit is crossed, quickly (entries are compared pairwise).
+func TestManyEntries(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nhosts:\n  - match: \"*\"\n    allow:\n")
+	for i := range MaxEntries + 1 {
+		fmt.Fprintf(&b, "      - {port: tcp/%d}\n", i+1)
+	}
+	start := time.Now()
+	_, err := Parse("many.yaml", []byte(b.String()))
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("many.yaml:3: more than %d", MaxEntries)) {
+		t.Fatalf("got %v", err)
+	}
+	t.Logf("refused in %v", time.Since(start))
 }
