@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -46,6 +47,8 @@ type flight struct {
 // hold more results waiting.
 type async struct {
 	e      *Engine
+	batch  []Batcher     // the plans' probers that hold packets back
+	flush  func()        // flushAll, made once
 	chunks []*chunk      // made by the sender as needed; never moved
 	made   int           // slots in chunks, written by the sender
 	quit   chan struct{} // closed by loop: the sender returns
@@ -78,8 +81,23 @@ type chunk struct {
 }
 
 func newAsync(e *Engine) *async {
-	return &async{e: e, chunks: make([]*chunk, (e.par+chunkSize-1)/chunkSize),
+	a := &async{e: e, chunks: make([]*chunk, (e.par+chunkSize-1)/chunkSize),
 		quit: make(chan struct{}), sent: make(chan struct{}), kickSend: make(chan struct{}, 1), kickLoop: make(chan struct{}, 1)}
+	for _, p := range e.plans {
+		if b, ok := p.Prober.(Batcher); ok && !slices.Contains(a.batch, b) {
+			a.batch = append(a.batch, b)
+		}
+	}
+	a.flush = a.flushAll
+	return a
+}
+
+// flushAll sends what the probers hold back; the sender calls it before
+// it waits.
+func (a *async) flushAll() {
+	for _, b := range a.batch {
+		b.Flush()
+	}
 }
 
 // flight is slot i's.
@@ -324,6 +342,7 @@ func (a *async) take() int32 {
 // or ctx ends.
 func (a *async) send(ctx context.Context) {
 	defer close(a.sent)
+	defer a.flush()
 	e := a.e
 	t := time.NewTimer(time.Hour)
 	t.Stop()
@@ -334,12 +353,15 @@ func (a *async) send(ctx context.Context) {
 		w, i, due := a.next(time.Now(), k < e.total)
 		switch w {
 		case workRetry:
-			if e.pace.take(ctx, true, t) != nil {
+			if e.pace.take(ctx, true, t, a.flush) != nil {
 				return
 			}
 			a.start(ctx, i)
 			continue
 		case workFirst:
+			if e.track != nil && k-e.track.mark.Load() >= maxWindow {
+				a.flush() // admit waits for tries started, maybe held back
+			}
 			probe, ok := e.admit(ctx, k)
 			if !ok {
 				return
@@ -351,7 +373,7 @@ func (a *async) send(ctx context.Context) {
 			if first == warmup && !a.warm(ctx, t) {
 				return
 			}
-			if e.pace.take(ctx, false, t) != nil {
+			if e.pace.take(ctx, false, t, a.flush) != nil {
 				return
 			}
 			i = a.take()
@@ -367,6 +389,7 @@ func (a *async) send(ctx context.Context) {
 			a.start(ctx, i)
 			continue
 		}
+		a.flush()
 		var timer <-chan time.Time
 		if !due.IsZero() {
 			t.Reset(max(time.Until(due), time.Microsecond))
@@ -390,6 +413,7 @@ func (a *async) send(ctx context.Context) {
 // sets the timeouts, so that a first wave of silent ports does not each
 // wait the initial timeout; it reports false if ctx ended first.
 func (a *async) warm(ctx context.Context, t *time.Timer) bool {
+	a.flush()
 	t.Reset(a.e.cfg.InitialTimeout)
 	defer t.Stop()
 	select {
@@ -417,5 +441,9 @@ func (a *async) start(ctx context.Context, i int32) {
 	a.mu.Lock()
 	a.inProber++
 	a.mu.Unlock()
+	if hs, ok := w.(HoldStarter); ok && len(a.batch) > 0 {
+		hs.StartHeld(ctx, f.dst, f.wait, c.cb[i%chunkSize])
+		return
+	}
 	w.Start(ctx, f.dst, f.wait, c.cb[i%chunkSize])
 }

@@ -285,9 +285,10 @@ func (p *pacer) wait(ctx context.Context, retry bool) error {
 
 // take is wait for an engine's one sender (async.go): when the bucket
 // is empty it sleeps on t, a stopped timer of its own, until a token is
-// earned, rather than queueing a channel, so that it allocates nothing.
-// Waiters queued by wait are served first.
-func (p *pacer) take(ctx context.Context, retry bool, t *time.Timer) error {
+// earned, rather than queueing a channel, so that it allocates nothing;
+// it calls idle, when not nil, before it sleeps. Waiters queued by wait
+// are served first.
+func (p *pacer) take(ctx context.Context, retry bool, t *time.Timer, idle func()) error {
 	for {
 		p.mu.Lock()
 		now := time.Now()
@@ -304,6 +305,9 @@ func (p *pacer) take(ctx context.Context, retry bool, t *time.Timer) error {
 		// wake-up per token would cost the sender more than its sends.
 		d := max(p.state.next(), time.Duration(p.state.capacity()/4/p.state.rate*float64(time.Second)), time.Microsecond)
 		p.mu.Unlock()
+		if idle != nil {
+			idle()
+		}
 		t.Reset(d)
 		select {
 		case <-ctx.Done():

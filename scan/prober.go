@@ -63,3 +63,21 @@ type AsyncWorker interface {
 	// Close releases what the worker holds; no probe of it is under way.
 	Close() error
 }
+
+// Batcher is implemented by AsyncProbers whose workers can hold a
+// probe's packet back, to send many in one system call: their
+// AsyncWorkers implement HoldStarter. The engine's sender starts its
+// probes with StartHeld, and calls Flush whenever it is about to wait
+// (for a pace token, a free slot, a retry's time) and when it stops, so
+// that no probe waits longer than it takes the sender to start the next
+// few. A prober's batch may also go out by itself when it is full.
+type Batcher interface {
+	Flush()
+}
+
+// HoldStarter is an AsyncWorker of a Batcher.
+type HoldStarter interface {
+	// StartHeld is Start, but the probe's packet may wait for the
+	// prober's Flush; done is called as for Start.
+	StartHeld(ctx context.Context, dst netip.AddrPort, timeout time.Duration, done func(Outcome))
+}

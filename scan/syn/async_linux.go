@@ -89,8 +89,18 @@ func (p *prober) newAsyncWorker() scan.AsyncWorker {
 	return &asyncWorker{w}
 }
 
-// Start implements scan.AsyncWorker.
+// Start implements scan.AsyncWorker: the SYN goes out before it returns.
 func (a *asyncWorker) Start(ctx context.Context, dst netip.AddrPort, timeout time.Duration, done func(scan.Outcome)) {
+	a.start(ctx, dst, timeout, done, false)
+}
+
+// StartHeld implements scan.HoldStarter: the SYN waits in the prober's
+// batch (batch_linux.go) for its Flush, or until the batch is full.
+func (a *asyncWorker) StartHeld(ctx context.Context, dst netip.AddrPort, timeout time.Duration, done func(scan.Outcome)) {
+	a.start(ctx, dst, timeout, done, true)
+}
+
+func (a *asyncWorker) start(ctx context.Context, dst netip.AddrPort, timeout time.Duration, done func(scan.Outcome), held bool) {
 	w := a.w
 	w.cb, w.actx = done, ctx
 	if w.p.closed.Load() {
@@ -111,6 +121,8 @@ func (a *asyncWorker) Start(ctx context.Context, dst netip.AddrPort, timeout tim
 	case ctx.Err() != nil:
 		w.settle(gen, result{kind: resCancel})
 	case w.keptAnswer(gen):
+	case held:
+		w.p.queue(w, gen, timeout)
 	default:
 		w.transmit(gen, timeout)
 	}

@@ -148,11 +148,29 @@ func (s started) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 
 func (s started) Close() error { return s.w.Close() }
 
+// held is started with the engine's batched sends: StartHeld, then the
+// prober's Flush.
+type held struct {
+	started
+	p *syn.Prober
+}
+
+func (h held) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Duration) scan.Outcome {
+	ch := make(chan scan.Outcome, 1)
+	h.w.(scan.HoldStarter).StartHeld(ctx, dst, timeout, func(o scan.Outcome) { ch <- o })
+	h.p.Flush()
+	return <-ch
+}
+
 // bothWorkers runs test with the prober's goroutine workers and with its
-// async workers (an engine slot's), which must behave alike: tries of one
+// async workers (an engine slot's), sending at once and batched, which
+// must behave alike: tries of one
 // destination from other source ports, late answers kept or delivered to
 // the retry.
 func bothWorkers(t *testing.T, test func(t *testing.T, newWorker func(*syn.Prober) scan.Worker)) {
 	t.Run("worker", func(t *testing.T) { test(t, func(p *syn.Prober) scan.Worker { return p.NewWorker() }) })
 	t.Run("async", func(t *testing.T) { test(t, func(p *syn.Prober) scan.Worker { return started{p.NewAsyncWorker()} }) })
+	t.Run("held", func(t *testing.T) {
+		test(t, func(p *syn.Prober) scan.Worker { return held{started{p.NewAsyncWorker()}, p} })
+	})
 }

@@ -41,3 +41,42 @@ func BenchmarkAsyncProbe(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAsyncProbeBatch is BenchmarkAsyncProbe with the engine's
+// batched sends: a batch of probes started held, one Flush (a sendmmsg),
+// and their answers. Neither path allocates.
+func BenchmarkAsyncProbeBatch(b *testing.B) {
+	ns := netnstest.New(b)
+	var p *syn.Prober
+	if err := ns.Do(func() (err error) { p, err = syn.New(syn.Config{}); return err }); err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	const batch = 32
+	var ws [batch]scan.HoldStarter
+	for i := range ws {
+		w := p.NewAsyncWorker()
+		defer w.Close()
+		ws[i] = w.(scan.HoldStarter)
+	}
+	ctx := context.Background()
+	got := make(chan scan.Outcome, batch)
+	done := func(o scan.Outcome) { got <- o }
+	lo := netip.MustParseAddr("127.0.0.1")
+	port := uint16(1)
+	b.ReportAllocs()
+	for n := 0; n < b.N; n += batch {
+		for _, w := range ws {
+			if port++; port > 20000 {
+				port = 2
+			}
+			w.StartHeld(ctx, netip.AddrPortFrom(lo, port), time.Second, done)
+		}
+		p.Flush()
+		for range ws {
+			if o := <-got; o.Err != nil || o.NoAnswer {
+				b.Fatalf("%+v", o)
+			}
+		}
+	}
+}

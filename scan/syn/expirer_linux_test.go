@@ -45,7 +45,7 @@ func TestAnswerReadLate(t *testing.T) {
 	done := make(chan scan.Outcome, 1)
 	go func() { done <- w.Probe(context.Background(), dst, 20*time.Millisecond) }()
 	deadline := time.Now().Add(5 * time.Second)
-	for p.p.wheel.len() == 0 { // sent: its wait is on the wheel
+	for p.p.wheel.Len() == 0 { // sent: its wait is on the wheel
 		if time.Now().After(deadline) {
 			p.p.rxMu.Unlock()
 			t.Fatal("the probe was never sent")

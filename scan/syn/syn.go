@@ -107,6 +107,14 @@ func (p *Prober) NewAsyncWorker() scan.AsyncWorker { return p.p.newAsyncWorker()
 
 var _ scan.AsyncProber = (*Prober)(nil)
 
+// Flush sends the SYNs that probes started by NewAsyncWorker's workers
+// left queued (scan.Batcher): those go out many a system call
+// (sendmmsg), when the engine's sender is about to wait, or when a batch
+// is full.
+func (p *Prober) Flush() { p.p.flush() }
+
+var _ scan.Batcher = (*Prober)(nil)
+
 // Close stops the receiver and closes the sockets. Probes still under way
 // end with an error; the workers' own Close may come before or after.
 func (p *Prober) Close() error { return p.p.close() }

@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/ajarsec/ajar/scan/internal/wheel"
 )
 
 const (
@@ -38,10 +40,11 @@ type prober struct {
 	recv         *rawSock // AF_PACKET, SOCK_DGRAM: packets from the IP header on
 	routes       *routes
 	rx           *receiver
-	rxMu         sync.Mutex       // held by whoever reads recv
-	wheel        *wheel[probeRef] // the deadlines of the probes sent
-	late         *lateTable       // probes that gave up, for their late answers
-	epoch        time.Time        // the zero of clock
+	rxMu         sync.Mutex             // held by whoever reads recv
+	wheel        *wheel.Wheel[probeRef] // the deadlines of the probes sent
+	late         *lateTable             // probes that gave up, for their late answers
+	epoch        time.Time              // the zero of clock
+	tx           txBatch                // SYNs of engine slots' probes, to be sent (batch_linux.go)
 
 	// slots[port-lo] lists the workers sending from port.
 	slots []portSlot
@@ -121,7 +124,8 @@ func available() error {
 
 func newProber(cfg Config) (_ *prober, err error) {
 	p := &prober{lo: cfg.FirstPort, hi: cfg.LastPort, closing: make(chan struct{}), recvDone: make(chan struct{}),
-		expDone: make(chan struct{}), epoch: time.Now(), wheel: newWheel[probeRef](), late: new(lateTable)}
+		expDone: make(chan struct{}), epoch: time.Now(), wheel: wheel.New[probeRef](), late: new(lateTable)}
+	p.tx.init()
 	if p.lo == 0 {
 		b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
 		if err != nil {
@@ -181,20 +185,20 @@ func (p *prober) expirer() {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
 	for {
-		tick := p.wheel.plan()
+		tick := p.wheel.Plan()
 		if tick < 0 {
 			select {
-			case <-p.wheel.kick:
+			case <-p.wheel.Kick():
 				continue
 			case <-p.closing:
 				return
 			}
 		}
-		if d := time.Duration(tick*wheelTick - p.clock()); d > 0 {
+		if d := time.Duration(tick*wheel.Tick - p.clock()); d > 0 {
 			t.Reset(d)
 			select {
 			case <-t.C:
-			case <-p.wheel.kick: // something due earlier
+			case <-p.wheel.Kick(): // something due earlier
 				t.Stop()
 				continue
 			case <-p.closing:
@@ -204,7 +208,7 @@ func (p *prober) expirer() {
 		}
 		now := p.clock()
 		p.drain()
-		p.wheel.expire(now, expireProbe)
+		p.wheel.Expire(now, expireProbe)
 	}
 }
 

@@ -30,6 +30,8 @@ func (*prober) close() error { return nil }
 
 func (*prober) stats() Stats { return Stats{} }
 
+func (*prober) flush() {}
+
 func (*prober) start(_ context.Context, _ netip.AddrPort, _ time.Duration, done func(scan.Outcome)) {
 	done(scan.Outcome{Err: errUnsupported()})
 }

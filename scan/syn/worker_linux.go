@@ -12,6 +12,7 @@ import (
 
 	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/scan/internal/wheel"
 )
 
 // errClosed ends probes sent after the prober was closed.
@@ -170,7 +171,7 @@ func (w *worker) transmit(gen uint32, timeout time.Duration) {
 		w.p.poll()
 	}
 	if w.cb != nil || len(w.wake) == 0 { // maybe not settled yet: it waits
-		w.p.wheel.add(wheelEntry[probeRef]{at: deadline, v: probeRef{w, gen}})
+		w.p.wheel.Add(wheel.Entry[probeRef]{At: deadline, V: probeRef{w, gen}})
 	}
 }
 

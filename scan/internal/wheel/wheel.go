@@ -1,11 +1,13 @@
-package syn
+// Package wheel is the probers' timing wheel: the deadlines of probes in
+// flight, for one goroutine that sleeps until the next is due.
+package wheel
 
 import (
 	"sync"
 	"time"
 )
 
-// wheel is a hashed timing wheel: the deadlines of the probes in flight,
+// Wheel is a hashed timing wheel: the deadlines of the probes in flight,
 // kept by the tick they fall in, so that adding one and expiring one cost
 // a slice append and a look, not a timer of the runtime each. One
 // goroutine (the prober's expirer) sleeps until the next tick that holds
@@ -16,9 +18,9 @@ import (
 // its slot, and is looked at once a turn, until it is due. Entries are
 // never removed early: the caller checks, when one expires, whether what
 // it stands for is still waiting.
-type wheel[T any] struct {
+type Wheel[T any] struct {
 	mu    sync.Mutex
-	slots [][]wheelEntry[T]
+	slots [][]Entry[T]
 	next  int64 // the first tick not yet expired
 	n     int   // entries held
 	// sleep is the tick the expirer sleeps until (-1: until kicked);
@@ -28,34 +30,36 @@ type wheel[T any] struct {
 	due   []T // expire's buffer
 }
 
-type wheelEntry[T any] struct {
-	at int64
-	v  T
+// Entry is a deadline and what is due then.
+type Entry[T any] struct {
+	At int64 // the deadline, in nanoseconds
+	V  T
 }
 
 const (
-	// wheelTick is the wheel's resolution: a probe's wait ends at most
+	// Tick is the wheel's resolution: a probe's wait ends at most
 	// this much after its timeout (plus the expirer's scheduling delay).
-	wheelTick = int64(time.Millisecond)
-	// wheelSlots is how many ticks one turn of the wheel spans: 4.096 s,
+	Tick = int64(time.Millisecond)
+	// Slots is how many ticks one turn of the wheel spans: 4.096 s,
 	// more than the engine's longest default timeout.
-	wheelSlots = 4096
+	Slots = 4096
 )
 
-func newWheel[T any]() *wheel[T] {
-	return &wheel[T]{slots: make([][]wheelEntry[T], wheelSlots), sleep: -1, kick: make(chan struct{}, 1)}
+// New makes an empty wheel.
+func New[T any]() *Wheel[T] {
+	return &Wheel[T]{slots: make([][]Entry[T], Slots), sleep: -1, kick: make(chan struct{}, 1)}
 }
 
-// add puts entries on the wheel, each due at its at.
-func (w *wheel[T]) add(es ...wheelEntry[T]) {
+// Add puts entries on the wheel, each due at its At.
+func (w *Wheel[T]) Add(es ...Entry[T]) {
 	if len(es) == 0 {
 		return
 	}
 	kick := false
 	w.mu.Lock()
 	for _, e := range es {
-		t := max((e.at+wheelTick-1)/wheelTick, w.next)
-		i := t % wheelSlots
+		t := max((e.At+Tick-1)/Tick, w.next)
+		i := t % Slots
 		w.slots[i] = append(w.slots[i], e)
 		if w.sleep < 0 || t < w.sleep {
 			kick = true
@@ -72,9 +76,9 @@ func (w *wheel[T]) add(es ...wheelEntry[T]) {
 	}
 }
 
-// plan returns the tick the expirer should wake at, or -1 when the wheel
+// Plan returns the tick the expirer should wake at, or -1 when the wheel
 // is empty (it then waits for a kick).
-func (w *wheel[T]) plan() int64 {
+func (w *Wheel[T]) Plan() int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.sleep = -1
@@ -83,8 +87,8 @@ func (w *wheel[T]) plan() int64 {
 	}
 	// The first slot holding something; its entries may be due a turn
 	// or more later, and the expirer then just looks again.
-	for k := range int64(wheelSlots) {
-		if len(w.slots[(w.next+k)%wheelSlots]) > 0 {
+	for k := range int64(Slots) {
+		if len(w.slots[(w.next+k)%Slots]) > 0 {
 			w.sleep = w.next + k
 			return w.sleep
 		}
@@ -92,28 +96,28 @@ func (w *wheel[T]) plan() int64 {
 	return -1 // not reached: n > 0
 }
 
-// expire calls fn, outside the wheel's lock, with each entry due at now
+// Expire calls fn, outside the wheel's lock, with each entry due at now
 // or before, and removes them. One goroutine at a time calls it.
-func (w *wheel[T]) expire(now int64, fn func(T, int64)) {
+func (w *Wheel[T]) Expire(now int64, fn func(T, int64)) {
 	w.mu.Lock()
-	last := now / wheelTick // the last tick that is over
+	last := now / Tick // the last tick that is over
 	from := w.next
-	if last-from >= wheelSlots {
-		from = last - wheelSlots + 1 // every slot once
+	if last-from >= Slots {
+		from = last - Slots + 1 // every slot once
 	}
 	due := w.due
 	for t := from; t <= last; t++ {
-		s := w.slots[t%wheelSlots]
+		s := w.slots[t%Slots]
 		keep := s[:0]
 		for _, e := range s {
-			if e.at <= now {
-				due = append(due, e.v)
+			if e.At <= now {
+				due = append(due, e.V)
 			} else {
 				keep = append(keep, e) // a later turn's
 			}
 		}
 		clear(s[len(keep):]) // let the garbage collector have what they point to
-		w.slots[t%wheelSlots] = keep
+		w.slots[t%Slots] = keep
 	}
 	w.n -= len(due)
 	w.next = max(w.next, last+1)
@@ -126,8 +130,12 @@ func (w *wheel[T]) expire(now int64, fn func(T, int64)) {
 	w.due = due[:0]
 }
 
-// len reports the entries held.
-func (w *wheel[T]) len() int {
+// Kick receives a token when an entry is added that is due before the
+// tick Plan last returned: the sleeper wakes and plans again.
+func (w *Wheel[T]) Kick() <-chan struct{} { return w.kick }
+
+// Len reports the entries held.
+func (w *Wheel[T]) Len() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.n
