@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	kinds := []string{"port", "host", "socket"}
+	kinds := []string{"port", "host", "socket", "violation"}
 	register(FormatSpec{
 		Name:        JSON,
 		Description: "one JSON array of the records, in the order they come (probe order)",
@@ -65,6 +65,8 @@ func (j *jsonWriter) Write(r record.Record) error {
 			return nil
 		}
 		return j.writeItem(func(b jsonBuf) jsonBuf { return appendHostJSON(b, r) })
+	case *record.Violation:
+		return j.writeItem(func(b jsonBuf) jsonBuf { return appendViolationJSON(b, r) })
 	}
 	return nil
 }

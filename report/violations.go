@@ -143,3 +143,14 @@ func colorize(st Style, code, s string) string {
 	}
 	return code + s + ansiReset
 }
+
+// appendViolationJSON writes a violation as the JSON object its field tags
+// say (type, host, proto, port, source, observed, expected, rule,
+// remediation, ...): the same object -o json writes for ajar check.
+func appendViolationJSON(b jsonBuf, v *record.Violation) jsonBuf {
+	out, err := json.Marshal(v)
+	if err != nil {
+		return append(b, "null"...) // a Violation always marshals: its fields are plain
+	}
+	return append(b, out...)
+}

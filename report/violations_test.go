@@ -103,3 +103,20 @@ func TestParseCheckFormat(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// TestViolationsInStream: the JSON Lines writer of the record stream takes
+// violation records too.
+func TestViolationsInStream(t *testing.T) {
+	var b bytes.Buffer
+	w, err := New(JSONL, &b, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Begin(RunInfo{})
+	w.Write(&testViolations[0])
+	w.End(RunStats{})
+	var v record.Violation
+	if err := json.Unmarshal(b.Bytes(), &v); err != nil || v.Type != record.UnexpectedOpen || v.Port != 3306 {
+		t.Errorf("%v %+v\n%s", err, v, b.String())
+	}
+}
