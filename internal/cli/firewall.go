@@ -42,8 +42,9 @@ func newFirewallCmd(env *Env) *cobra.Command {
 machine (the host entries matching one of its addresses or its hostname, or
 --host's) and drop the rest: established and related traffic, loopback, the
 ICMP and ICMPv6 (NDP, packet-too-big) that networks need, then each allowed
-port, from its sources: and through its interface. Ports allowed on loopback
-only get no rule. Formats: nftables (default), iptables (iptables-restore),
+port, from its sources and through its interface. Ports allowed on loopback
+only get no rule. A DHCP client's port (udp/68, udp/546) must be allowed like
+any other: policy init lists it when a client listens. Formats: nftables (default), iptables (iptables-restore),
 ufw, firewalld (firewall-offline-cmd) and pf.
 
 The nftables rules live in one table of ajar's own, inet ajar, and filter
