@@ -20,6 +20,8 @@ pkgs=(
   nats-server slapd samba tigervnc-standalone-server inetutils-telnetd openbsd-inetd squid
   etcd-server haproxy ngircd prosody rsync rpcbind influxdb
   prometheus-node-exporter dante-server tinyproxy xrdp kamailio
+  # The audit zoo's network services (internal/zoo/audit_net.go).
+  prometheus
   # The audit zoo's data stores (internal/zoo/audit_store.go).
   zookeeper docker.io
   # The second zoo (internal/zoo, Options.Set = Second): daemons the
@@ -74,7 +76,7 @@ units=(ssh nginx apache2 vsftpd exim4 dovecot redis-server memcached
   postgresql mariadb mosquitto snmpd chrony rabbitmq-server nats-server
   slapd smbd nmbd samba-ad-dc squid etcd haproxy ngircd prosody rsync
   rpcbind rpcbind.socket influxdb prometheus-node-exporter danted
-  tinyproxy xrdp xrdp-sesman kamailio epmd epmd.socket
+  tinyproxy xrdp xrdp-sesman kamailio epmd epmd.socket prometheus
   zookeeper docker docker.socket containerd
   lighttpd unbound unbound-resolvconf beanstalkd stunnel4 varnish varnishncsa
   gearman-job-server privoxy dropbear gophernicus.socket oidentd coturn nsd

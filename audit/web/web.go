@@ -22,7 +22,7 @@ func init() {
 	audit.Register(pageCheck{name: "http-server-status", path: "/server-status?auto", judge: JudgeServerStatus})
 	audit.Register(pageCheck{name: "http-directory-listing", path: "/", judge: JudgeListing})
 	audit.Register(pageCheck{name: "http-version-banner", path: "/", judge: JudgeBanner})
-	audit.Register(pageCheck{name: "http-pprof", path: "/debug/pprof/", judge: JudgePprof})
+	audit.Register(pageCheck{name: "http-pprof", path: "/debug/pprof/", judge: JudgePprof, services: goServices})
 	audit.Register(pageCheck{name: "http-actuator", path: "/actuator/env", judge: JudgeActuator})
 	audit.Register(pageCheck{name: "http-phpmyadmin", path: "/phpmyadmin/", judge: JudgePhpMyAdmin})
 	audit.Register(basicAuthCheck{})
@@ -44,15 +44,25 @@ type Page struct {
 // services are the identified services whose pages are judged.
 var services = []string{"http"}
 
+// goServices are services often written in Go, whose pprof pages are
+// judged too: a Prometheus server serves /debug/pprof/ by default, etcd
+// with --enable-pprof.
+var goServices = []string{"http", "prometheus", "etcd", "influxdb"}
+
 // pageCheck is one GET of one path, judged by a pure function.
 type pageCheck struct {
-	name  string
-	path  string
-	judge func(Page) ([]record.Finding, error)
+	name     string
+	path     string
+	judge    func(Page) ([]record.Finding, error)
+	services []string // nil: services
 }
 
 func (c pageCheck) Info() audit.Info {
-	return audit.Info{Name: c.name, Services: services, Proto: portspec.TCP}
+	svcs := c.services
+	if svcs == nil {
+		svcs = services
+	}
+	return audit.Info{Name: c.name, Services: svcs, Proto: portspec.TCP}
 }
 
 func (c pageCheck) Run(ctx context.Context, t *audit.Target) ([]record.Finding, error) {

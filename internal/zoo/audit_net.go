@@ -40,6 +40,9 @@ func auditTruthNet() []Risk {
 		{"audit-xrdp-tls", 3390, "", "weak-tls", ""},
 		{"audit-xvfb-open", 6001, "x11-open", "no-auth", "critical"},
 		{"audit-xvfb-closed", 6002, "", "no-auth", ""},
+		{"audit-prometheus-open", 9090, "http-pprof-exposed", "exposed-admin", "medium"},
+		{"audit-prometheus-auth", 9091, "", "exposed-admin", ""},
+		{"audit-prometheus-auth", 9091, "", "cleartext", ""},
 		// Authoritative only: the reverse zone the resolver is asked for.
 		{"audit-nsd-reverse", 5300, "", "open-resolver", ""},
 	}
@@ -148,7 +151,26 @@ func catalogAuditNet() []*daemon {
 			},
 		}
 	}
+	prometheus := func(name string, svc svcDef, args ...string) *daemon {
+		return &daemon{
+			name: name, pkg: "prometheus", product: "Prometheus",
+			services: []svcDef{svc},
+			argv: func(in *instance) []string {
+				return append([]string{"prometheus", "--config.file=" + in.file("prometheus.yml"),
+					"--storage.tsdb.path=" + in.file("data"), "--web.listen-address=0.0.0.0:" + in.port("http")},
+					args...)
+			},
+		}
+	}
+	twin := prometheus("audit-prometheus-auth", tlsTCP("http", "http", 9091))
+	twin.argv = func(in *instance) []string {
+		return []string{"prometheus", "--config.file=" + in.file("prometheus.yml"),
+			"--storage.tsdb.path=" + in.file("data"), "--web.listen-address=0.0.0.0:" + in.port("http"),
+			"--web.config.file=" + in.file("web.yml")}
+	}
 	return []*daemon{
+		prometheus("audit-prometheus-open", tcp("http", "http", 9090)),
+		twin,
 		// -ac: access control off, every client welcome.
 		xvfb("audit-xvfb-open", 6001, "-ac"),
 		// The twin: access control on, no host listed, no cookie given out.
