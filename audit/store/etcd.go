@@ -31,12 +31,7 @@ func (etcdCheck) Run(ctx context.Context, t *audit.Target) ([]record.Finding, er
 		return nil, err
 	}
 	if status == http.StatusNotFound {
-		// etcd 2, or a v3 server whose gateway is off: the v2 keys API.
-		status, body, err = httpDo(ctx, t, "GET", "/v2/keys/", "", "")
-		if err != nil {
-			return nil, err
-		}
-		return JudgeEtcdV2(status, body)
+		return etcdWithoutGateway(ctx, t)
 	}
 	fs, err := JudgeEtcdV3(status, body)
 	if err != nil {
@@ -49,6 +44,23 @@ func (etcdCheck) Run(ctx context.Context, t *audit.Target) ([]record.Finding, er
 		}
 	}
 	return fs, nil
+}
+
+// etcdWithoutGateway asks a server whose JSON gateway is off: the v2
+// keys API (etcd 2, or 3 with --enable-v2), then gRPC itself.
+func etcdWithoutGateway(ctx context.Context, t *audit.Target) ([]record.Finding, error) {
+	status, body, err := httpDo(ctx, t, "GET", "/v2/keys/", "", "")
+	if err != nil {
+		return nil, err
+	}
+	if fs, err := JudgeEtcdV2(status, body); err == nil || t.Service.Tunnel == "ssl" {
+		return fs, err
+	}
+	gs, msg, err := etcdGRPCRange(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return JudgeEtcdGRPC(gs, msg)
 }
 
 // JudgeEtcdV3 judges the answer to a count-only v3 Range of every key

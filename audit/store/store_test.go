@@ -104,9 +104,10 @@ func TestJudgeEtcd(t *testing.T) {
 	}{
 		// etcd 3.4.23 (Debian 12), auth off: the count of 3 keys; with
 		// no keys the count is left out.
-		"open":           {200, `{"header":{"cluster_id":"14841639068965178418","member_id":"10276657743932975437","revision":"4","raft_term":"2"},"count":"3"}`, "etcd-no-auth/critical"},
-		"empty":          {200, `{"header":{"cluster_id":"1","member_id":"2","revision":"1","raft_term":"2"}}`, "etcd-no-auth/critical"},
-		"no user":        {401, `{"error":"etcdserver: user name is empty","code":16,"message":"etcdserver: user name is empty"}`, "n/a"},
+		"open":  {200, `{"header":{"cluster_id":"14841639068965178418","member_id":"10276657743932975437","revision":"4","raft_term":"2"},"count":"3"}`, "etcd-no-auth/critical"},
+		"empty": {200, `{"header":{"cluster_id":"1","member_id":"2","revision":"1","raft_term":"2"}}`, "etcd-no-auth/critical"},
+		// etcd 3.4.23 with authentication on, asked without a token.
+		"no user":        {400, `{"error":"etcdserver: user name is empty","message":"etcdserver: user name is empty","code":3}`, "n/a"},
 		"error in a 200": {200, `{"error":"etcdserver: user name is empty","code":2,"message":"x"}`, "n/a"},
 		"not json":       {200, `<html>`, "n/a"},
 		"other json":     {200, `{"status":"ok"}`, "n/a"},
@@ -171,4 +172,34 @@ func FuzzJudges(f *testing.F) {
 		JudgeMemcachedUDP(15, [][]byte{b})
 		mcComplete([][]byte{b})
 	})
+}
+
+func TestJudgeEtcdGRPC(t *testing.T) {
+	// A RangeResponse as etcd 3.4.23 sends it: the header (cluster id,
+	// member id, revision 4, raft term 2), then count 3 (field 4).
+	hdr := []byte{0x08, 0x87, 0x9d, 0xf1, 0xaf, 0x0b, 0x10, 0xc0, 0xa8, 0x8b, 0x9e, 0x04, 0x18, 0x04, 0x20, 0x02}
+	resp := append(append([]byte{0x0a, byte(len(hdr))}, hdr...), 0x20, 0x03)
+	frame := append([]byte{0, 0, 0, 0, byte(len(resp))}, resp...)
+	f, err := JudgeEtcdGRPC("0", frame)
+	if judged(f, err) != "etcd-no-auth/critical" || !strings.Contains(f[0].Evidence, "status 0, 3 keys") {
+		t.Errorf("open: %s %+v", judged(f, err), f)
+	}
+	for name, tc := range map[string]struct {
+		status string
+		body   []byte
+	}{
+		"user name is empty": {"3", nil},
+		"unauthenticated":    {"16", frame},
+		"no header":          {"0", []byte{0, 0, 0, 0, 2, 0x20, 0x03}},
+		"cut":                {"0", frame[:10]},
+		"compressed":         {"0", append([]byte{1}, frame[1:]...)},
+		"bad wire type":      {"0", []byte{0, 0, 0, 0, 2, 0x0b, 0x00}},
+	} {
+		if got := judged(JudgeEtcdGRPC(tc.status, tc.body)); got != "n/a" {
+			t.Errorf("%s: %s", name, got)
+		}
+	}
+	if len(etcdRangeCountAll) != 5+int(etcdRangeCountAll[4]) {
+		t.Errorf("etcdRangeCountAll's frame length")
+	}
 }

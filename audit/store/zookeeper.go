@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -76,7 +77,7 @@ func zkRead(r io.Reader) ([]byte, error) {
 
 func (zookeeperCheck) Run(ctx context.Context, t *audit.Target) ([]record.Finding, error) {
 	fs, err := zkChildren(ctx, t)
-	if err != nil && err != audit.ErrNotApplicable {
+	if err != nil && !errors.Is(err, audit.ErrNotApplicable) {
 		return nil, err
 	}
 	// The four-letter word envi, on its own connection: allowed only

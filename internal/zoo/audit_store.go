@@ -32,6 +32,8 @@ func auditTruthStore() []Risk {
 		{"audit-mariadb-password", 3307, "", "default-credentials", ""},
 		{"audit-etcd-open", 2379, "etcd-no-auth", "no-auth", "critical"},
 		{"audit-etcd-auth", 2479, "", "no-auth", ""},
+		{"audit-etcd-grpc", 2579, "etcd-no-auth", "no-auth", "critical"},
+		{"audit-etcd-auth-grpc", 2679, "", "no-auth", ""},
 		// No twin: memcached's secure UDP setting is no UDP at all (-U 0,
 		// as audit-memcached-open runs).
 		{"audit-memcached-udp", 11213, "memcached-udp-amplification", "amplification", "high"},
@@ -145,6 +147,8 @@ func catalogAuditStore() []*daemon {
 	}
 	etcdAuth := etcd("audit-etcd-auth", 2479)
 	etcdAuth.prepare = etcdEnableAuth
+	etcdAuthGRPC := etcd("audit-etcd-auth-grpc", 2679)
+	etcdAuthGRPC.prepare = etcdEnableAuth
 	return []*daemon{
 		postgres("audit-postgresql-trust", 5432, "trust"),
 		postgres("audit-postgresql-scram", 5433, "scram-sha-256"),
@@ -152,6 +156,8 @@ func catalogAuditStore() []*daemon {
 		mariadb("audit-mariadb-password", 3307),
 		etcd("audit-etcd-open", 2379),
 		etcdAuth,
+		etcd("audit-etcd-grpc", 2579),
+		etcdAuthGRPC,
 		mosquitto("audit-mosquitto-anon", 1883),
 		mosquittoAuth,
 		nats("audit-nats-open", 4222),
@@ -221,7 +227,11 @@ func writeDockerCerts(_ context.Context, in *instance) error {
 // authentication through the v3 gateway on loopback, and stops it; the
 // data directory keeps the setting.
 func etcdEnableAuth(ctx context.Context, in *instance) error {
-	cmd := in.command("etcd", "--config-file", in.file("etcd.conf.yml"))
+	cfg := in.file("setup.conf.yml") // a twin whose gateway is off once set up
+	if _, err := os.Stat(cfg); err != nil {
+		cfg = in.file("etcd.conf.yml")
+	}
+	cmd := in.command("etcd", "--config-file", cfg)
 	log, err := os.Create(in.file("setup.log"))
 	if err != nil {
 		return err
