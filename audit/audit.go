@@ -2,8 +2,8 @@
 // that answers without a password, an anonymous FTP, an SSH server that
 // offers broken algorithms, an expired certificate. Each judgement is a
 // Check in a package of its family under audit/ (audit/noauth, audit/ssh,
-// audit/tls), which registers itself in init; the list of checks compiled
-// in is audit/all. The core has no switch over checks.
+// audit/tlsaudit), which registers itself in init; the list of checks
+// compiled in is audit/all. The core has no switch over checks.
 //
 // A check declares the identified services it applies to (Info.Services,
 // or any TLS session with Info.TLS), never a port number: a Redis on port
@@ -16,6 +16,11 @@
 // not what it judges (a Redis that asks for a password has nothing for
 // the no-auth check to say); other errors are real failures, returned
 // wrapped with the check's name.
+//
+// A check's severity is the risk to a port the network can reach. On this
+// machine (`ajar audit`), Listeners turns the listening sockets into the
+// services to check, and Weigh moves each finding's severity by who can
+// reach its socket, and says why (see reach.go).
 package audit
 
 import (
