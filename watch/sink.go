@@ -11,11 +11,12 @@ import (
 	"time"
 )
 
-// A Sink delivers events somewhere. Send is called from one goroutine,
-// in event order; Close delivers what is still queued (within its
-// context) and releases the sink.
+// A Sink delivers events somewhere: an Event of Local, a ScanEvent of a
+// periodic rescan, or any value that marshals to JSON. Send is called
+// from one goroutine, in event order; Close delivers what is still queued
+// (within its context) and releases the sink.
 type Sink interface {
-	Send(e Event) error
+	Send(e any) error
 	Close(ctx context.Context) error
 }
 
@@ -24,7 +25,7 @@ func JSONLines(w io.Writer) Sink { return &jsonLines{enc: json.NewEncoder(w)} }
 
 type jsonLines struct{ enc *json.Encoder }
 
-func (j *jsonLines) Send(e Event) error          { return j.enc.Encode(e) }
+func (j *jsonLines) Send(e any) error            { return j.enc.Encode(e) }
 func (j *jsonLines) Close(context.Context) error { return nil }
 
 // ExecTimeout bounds one run of an exec hook.
@@ -45,7 +46,7 @@ type execSink struct {
 	out  io.Writer
 }
 
-func (x *execSink) Send(e Event) error {
+func (x *execSink) Send(e any) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -72,7 +73,7 @@ type multi struct {
 	warn  func(error)
 }
 
-func (m *multi) Send(e Event) error {
+func (m *multi) Send(e any) error {
 	for _, s := range m.sinks {
 		if err := s.Send(e); err != nil && m.warn != nil {
 			m.warn(err)

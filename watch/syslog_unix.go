@@ -9,8 +9,8 @@ import (
 )
 
 // Syslog sends each event to the local syslog daemon (facility daemon,
-// tag "ajar"): opened as notice, closed as info, the event's JSON as the
-// message.
+// tag "ajar"): a listener that opened and a rescan's change as notice, a
+// listener that closed as info, the event's JSON as the message.
 func Syslog() (Sink, error) {
 	w, err := syslog.New(syslog.LOG_DAEMON|syslog.LOG_NOTICE, "ajar")
 	if err != nil {
@@ -21,15 +21,15 @@ func Syslog() (Sink, error) {
 
 type syslogSink struct{ w *syslog.Writer }
 
-func (s *syslogSink) Send(e Event) error {
+func (s *syslogSink) Send(e any) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	if e.Event == Opened {
-		return s.w.Notice(string(b))
+	if ev, ok := e.(Event); ok && ev.Event == Closed {
+		return s.w.Info(string(b))
 	}
-	return s.w.Info(string(b))
+	return s.w.Notice(string(b))
 }
 
 func (s *syslogSink) Close(context.Context) error { return s.w.Close() }

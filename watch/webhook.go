@@ -70,7 +70,7 @@ func (w *Webhook) start() {
 }
 
 // Send queues e for delivery.
-func (w *Webhook) Send(e Event) error {
+func (w *Webhook) Send(e any) error {
 	w.start()
 	b, err := json.Marshal(e)
 	if err != nil {

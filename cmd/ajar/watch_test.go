@@ -3,6 +3,7 @@ package main_test
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -100,5 +101,71 @@ func TestWatchBadInput(t *testing.T) {
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line", args, code, stderr)
 		}
+	}
+}
+
+// TestWatchRescan runs `ajar watch TARGET --every 1s --rounds 3` from the
+// scanner namespace of a bed; after the first round a port opens and
+// another closes on the target; the later rounds report both changes, as
+// `ajar diff -o json` changes with time and round.
+func TestWatchRescan(t *testing.T) {
+	bed := netnstest.NewBed(t)
+	listen := func(port string) net.Listener {
+		var l net.Listener
+		if err := bed.InTarget(func() (err error) { l, err = net.Listen("tcp4", ":"+port); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	was := listen("8080")
+	defer was.Close()
+	addr := bed.TargetAddr4.String()
+	cmd := bed.Scanner.Command(ajarBin, "watch", addr, "-sT", "-p", "8080,8081", "--every", "1s", "--rounds", "3", "-o", "jsonl")
+	var out strings.Builder
+	cmd.Stdout = &out
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), "round 1 done") {
+	}
+	now := listen("8081")
+	defer now.Close()
+	was.Close()
+	go func() {
+		for sc.Scan() {
+			t.Logf("stderr: %s", sc.Text())
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("ajar watch: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("ajar watch --rounds 3 did not end")
+	}
+	got := map[string]map[string]any{}
+	for line := range strings.Lines(out.String()) {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		for _, k := range []string{"time", "round", "host", "proto", "port", "change", "before", "after"} {
+			if _, ok := ev[k]; !ok {
+				t.Errorf("change without %q: %s", k, line)
+			}
+		}
+		got[fmt.Sprint(ev["port"])+" "+fmt.Sprint(ev["change"])] = ev
+	}
+	if len(got) != 2 || got["8081 opened"] == nil || got["8080 closed"] == nil || got["8081 opened"]["host"] != addr {
+		t.Errorf("changes %v; want 8081 opened and 8080 closed, once each:\n%s", got, out.String())
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/record"
@@ -36,38 +38,65 @@ type watchFlags struct {
 func newWatchCmd(env *Env) *cobra.Command {
 	var f watchFlags
 	cmd := &cobra.Command{
-		Use:   "watch --local",
-		Short: "Report listeners opening and closing on this machine, as they happen",
-		Long: `Watch this machine's listening sockets and report each one that opens or
-closes, with its process, user and exposure, within about a second.
+		Use:   "watch --local | watch TARGET... --every D [scan flags]",
+		Short: "Report listeners opening and closing here, or what changed between periodic scans",
+		Long: `Watch this machine's listening sockets (--local), or rescan targets every D
+(--every) and report what changed since the scan before.
 
-The kernel's list of listening sockets (sock_diag, as ss reads it) is read
-every --interval and compared with the one before; as root, the kernel also
-wakes ajar at once when a socket closes. A restarted daemon shows as a close
-and an open (its new socket has a new inode); a daemon whose workers change
-pids shows nothing.
+--local: each listening socket that opens or closes, with its process, user
+and exposure, within about a second. The kernel's list of listening sockets
+(sock_diag, as ss reads it) is read every --interval and compared with the
+one before; as root, the kernel also wakes ajar at once when a socket closes.
+A restarted daemon shows as a close and an open (its new socket has a new
+inode); a daemon whose workers change pids shows nothing.
+
+TARGET... --every D: a scan (every flag of 'ajar scan' works: -p, -sV,
+--audit, ...) every D, each kept in the history; after the first, the
+changes since the scan before, as 'ajar diff' gives them: hosts up or down,
+ports opened, closed or changed, services and findings new or gone.
+--rounds N stops after N scans.
 
 Events go to standard output (one line each, or JSON Lines with -o jsonl:
-time, event, proto, address, port, pid, process, user, exposure), and to
-each alert sink given: a webhook (POST of the event's JSON, signed with
-HMAC-SHA256 in the X-Ajar-Signature header when a secret is given, retried
-with backoff while the receiver is down), a command run with the event on
-its standard input (--exec), and syslog. Stop with Ctrl-C: queued webhook
-deliveries get 5 seconds to finish.`,
+for --local, time, event, proto, address, port, pid, process, user,
+exposure; for rescans, a change of 'ajar diff -o json' with time and round),
+and to each alert sink given: a webhook (POST of the event's JSON, signed
+with HMAC-SHA256 in the X-Ajar-Signature header when a secret is given,
+retried with backoff while the receiver is down), a command run with the
+event on its standard input (--exec), and syslog. Stop with Ctrl-C (exit 0):
+queued webhook deliveries get 5 seconds to finish.`,
 		Example: `  ajar watch --local                  every listener that opens or closes
   ajar watch --local --exposed -o jsonl
                                       only what other hosts can reach, as JSON Lines
   ajar watch --local --netns blue     the listeners of network namespace "blue"
   AJAR_WEBHOOK_SECRET=s3cret ajar watch --local --webhook https://hooks.example/ajar
-  ajar watch --local --exec 'logger -t ajar-watch'`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usageErrorf("ajar watch takes no targets yet: periodic rescans (watch TARGET --every) are not built; use --local for this machine's listeners")
+  ajar watch --local --exec 'logger -t ajar-watch'
+  ajar watch 10.0.0.0/24 -p 22,80,443 --every 1h --webhook https://hooks.example/ajar
+                                      a new open port in the network, within the hour`,
+		// The flags are parsed by the mode: --local's own, or the scan's.
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case slices.Contains(args, "--local"):
+				if err := cmd.Flags().Parse(args); err != nil {
+					return flagError(cmd, err)
+				}
+				if help, _ := cmd.Flags().GetBool("help"); help {
+					return cmd.Help()
+				}
+				if len(cmd.Flags().Args()) > 0 {
+					return watchUsage("--local watches this machine: it takes no targets")
+				}
+				return runWatch(cmd, env, &f)
+			case slices.Contains(args, "-h") || slices.Contains(args, "--help") || len(args) == 0:
+				if len(args) == 0 {
+					return watchUsage("give --local (this machine's listeners), or targets and --every D")
+				}
+				return cmd.Help()
 			}
-			return nil
+			return runWatchScan(cmd, env, &f, args)
 		},
-		RunE: func(cmd *cobra.Command, _ []string) error { return runWatch(cmd, env, &f) },
 	}
+	cmd.Flags().BoolP("help", "h", false, "help for watch")
 	fl := cmd.Flags()
 	fl.BoolVar(&f.local, "local", false, "watch this machine's listening sockets (required)")
 	fl.StringVar(&f.netns, "netns", "", "watch network namespace `NAME` (from 'ip netns', or a path)")
@@ -80,13 +109,18 @@ deliveries get 5 seconds to finish.`,
 	fl.StringVar(&f.ports, "port", "", "only these local ports, e.g. 22,80,8000-8100")
 	fl.StringVar(&f.process, "process", "", "only sockets of processes whose name contains `NAME`")
 	fl.BoolVar(&f.exposed, "exposed", false, "only sockets other hosts can reach (not loopback)")
+	addAlertFlags(fl, &f)
+	completeNetns(cmd)
+	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "jsonl"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// addAlertFlags adds the alert sinks' flags, of both modes.
+func addAlertFlags(fl *pflag.FlagSet, f *watchFlags) {
 	fl.StringVar(&f.webhook, "webhook", "", "POST each event as JSON to `URL` (secret from $AJAR_WEBHOOK_SECRET or --webhook-secret-file)")
 	fl.StringVar(&f.secretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE`")
 	fl.StringVar(&f.exec, "exec", "", "run `COMMAND` (split at spaces, no shell) for each event, the event's JSON on its stdin")
 	fl.BoolVar(&f.syslog, "syslog", false, "send each event to syslog (facility daemon, tag ajar)")
-	completeNetns(cmd)
-	cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "jsonl"}, cobra.ShellCompDirectiveNoFileComp))
-	return cmd
 }
 
 func watchUsage(format string, a ...any) error {
@@ -119,15 +153,15 @@ func watchLocal(cmd *cobra.Command, f *watchFlags) (*watch.Local, error) {
 }
 
 // watchSinks opens the outputs and alert sinks the flags ask for.
-func watchSinks(env *Env, f *watchFlags, warn func(error)) (watch.Sink, error) {
+func watchSinks(env *Env, f *watchFlags, output string, warn func(error)) (watch.Sink, error) {
 	var sinks []watch.Sink
-	switch f.output {
+	switch output {
 	case "table":
 		sinks = append(sinks, eventLines{env.Stdout})
-	case "jsonl":
+	case "jsonl", "json":
 		sinks = append(sinks, watch.JSONLines(env.Stdout))
 	default:
-		return nil, watchUsage("unknown output format %q (want table or jsonl)", f.output)
+		return nil, watchUsage("unknown output format %q (want table or jsonl)", output)
 	}
 	if f.webhook != "" {
 		if !strings.HasPrefix(f.webhook, "http://") && !strings.HasPrefix(f.webhook, "https://") {
@@ -171,14 +205,14 @@ func runWatch(cmd *cobra.Command, env *Env, f *watchFlags) error {
 		return err
 	}
 	warn := func(err error) { fmt.Fprintln(env.Stderr, "ajar: "+oneLine(err.Error())) }
-	sink, err := watchSinks(env, f, warn)
+	sink, err := watchSinks(env, f, f.output, warn)
 	if err != nil {
 		return err
 	}
 	l.Ready = func(now []record.Socket) {
 		fmt.Fprintf(env.Stderr, "ajar: watching %d listening sockets; events follow\n", len(now))
 	}
-	err = l.Run(cmd.Context(), sink.Send)
+	err = l.Run(cmd.Context(), func(e watch.Event) error { return sink.Send(e) })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if cerr := sink.Close(ctx); cerr != nil {
@@ -196,7 +230,18 @@ func runWatch(cmd *cobra.Command, env *Env, f *watchFlags) error {
 // eventLines writes events for people: one line each.
 type eventLines struct{ w io.Writer }
 
-func (e eventLines) Send(ev watch.Event) error {
+func (e eventLines) Send(v any) error {
+	switch v := v.(type) {
+	case watch.Event:
+		return e.listener(v)
+	case watch.ScanEvent:
+		_, err := fmt.Fprintf(e.w, "%s  %s  %s\n", v.Time.Format(time.RFC3339), printableArg(v.Change.Host.String()), printableArg(v.Change.String()))
+		return err
+	}
+	return fmt.Errorf("watch: no line for %T", v)
+}
+
+func (e eventLines) listener(ev watch.Event) error {
 	who := "no visible process"
 	if ev.PID != 0 {
 		who = fmt.Sprintf("pid %d (%s)", ev.PID, ev.Process)
