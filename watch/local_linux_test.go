@@ -148,3 +148,33 @@ func TestLocalDestroyWakes(t *testing.T) {
 	l.Close()
 	expect(t, events, Closed, 7004, start)
 }
+
+// TestAllNamespaces: a watcher of every namespace sees a listener open in
+// a namespace made after it started, and names the namespace.
+func TestAllNamespaces(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	events := make(chan Event, 64)
+	ready := make(chan struct{})
+	a := &AllNamespaces{Rescan: 200 * time.Millisecond,
+		Local: Local{Filter: sockets.Filter{Ports: func(p uint16) bool { return p == 7020 }}, Ready: func([]record.Socket) { close(ready) }}}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, func(e Event) error { events <- e; return nil }) }()
+	<-ready
+	ns := netnstest.New(t)
+	time.Sleep(500 * time.Millisecond) // the next rescan finds the namespace
+	var l net.Listener
+	if err := ns.Do(func() (err error) { l, err = net.Listen("tcp", "127.0.0.1:7020"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	e := expect(t, events, Opened, 7020, time.Now())
+	if e.Netns != "/run/netns/"+ns.Name {
+		t.Errorf("event of namespace %q, want /run/netns/%s", e.Netns, ns.Name)
+	}
+	cancel()
+	if err := <-done; err != context.Canceled {
+		t.Errorf("Run: %v", err)
+	}
+}

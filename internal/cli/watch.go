@@ -24,6 +24,7 @@ func init() { registerCommand(newWatchCmd) }
 type watchFlags struct {
 	local              bool
 	netns              string
+	allNetns           bool
 	interval           time.Duration
 	output             string
 	tcp, udp, ip4, ip6 bool
@@ -68,6 +69,7 @@ queued webhook deliveries get 5 seconds to finish.`,
   ajar watch --local --exposed -o jsonl
                                       only what other hosts can reach, as JSON Lines
   ajar watch --local --netns blue     the listeners of network namespace "blue"
+  ajar watch --local --all-netns      this machine's and every container's
   AJAR_WEBHOOK_SECRET=s3cret ajar watch --local --webhook https://hooks.example/ajar
   ajar watch --local --exec 'logger -t ajar-watch'
   ajar watch 10.0.0.0/24 -p 22,80,443 --every 1h --webhook https://hooks.example/ajar
@@ -100,6 +102,7 @@ queued webhook deliveries get 5 seconds to finish.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&f.local, "local", false, "watch this machine's listening sockets (required)")
 	fl.StringVar(&f.netns, "netns", "", "watch network namespace `NAME` (from 'ip netns', or a path)")
+	fl.BoolVar(&f.allNetns, "all-netns", false, "watch every network namespace too (ip netns, containers'), new ones included")
 	fl.DurationVar(&f.interval, "interval", watch.DefaultInterval, "time between two reads of the socket list")
 	fl.StringVarP(&f.output, "output", "o", "table", "output `FORMAT` on stdout: table (one line an event) or jsonl")
 	fl.BoolVarP(&f.tcp, "tcp", "t", false, "TCP sockets only")
@@ -137,6 +140,9 @@ func watchLocal(cmd *cobra.Command, f *watchFlags) (*watch.Local, error) {
 	}
 	if cmd.Flags().Changed("netns") && f.netns == "" {
 		return nil, watchUsage("bad --netns: give a namespace name")
+	}
+	if f.allNetns && f.netns != "" {
+		return nil, watchUsage("give --netns NAME or --all-netns, not both")
 	}
 	l := &watch.Local{Interval: f.interval, Options: sockets.Options{
 		NoTCP: f.udp && !f.tcp, NoUDP: f.tcp && !f.udp, No4: f.ip6 && !f.ip4, No6: f.ip4 && !f.ip6, Netns: f.netns,
@@ -212,7 +218,12 @@ func runWatch(cmd *cobra.Command, env *Env, f *watchFlags) error {
 	l.Ready = func(now []record.Socket) {
 		fmt.Fprintf(env.Stderr, "ajar: watching %d listening sockets; events follow\n", len(now))
 	}
-	err = l.Run(cmd.Context(), func(e watch.Event) error { return sink.Send(e) })
+	emit := func(e watch.Event) error { return sink.Send(e) }
+	if f.allNetns {
+		err = (&watch.AllNamespaces{Local: *l}).Run(cmd.Context(), emit)
+	} else {
+		err = l.Run(cmd.Context(), emit)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if cerr := sink.Close(ctx); cerr != nil {
