@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"strings"
+	"syscall"
 
 	"github.com/ajarsec/ajar/audit"
 	"github.com/ajarsec/ajar/fingerprint/mongodb"
@@ -27,19 +29,34 @@ func (mongodbCheck) Info() audit.Info {
 const mongoRequestID = 0x61756474
 
 func (mongodbCheck) Run(ctx context.Context, t *audit.Target) ([]record.Finding, error) {
+	// listDatabases on admin, in OP_MSG (MongoDB 3.6 and later): it
+	// only lists.
+	msg, err := mongoAsk(ctx, t, mongodb.MsgCommand(mongoRequestID, "listDatabases"))
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+		// A server before 3.6 closes on an opcode it does not know: the
+		// same command in a legacy OP_QUERY of admin.$cmd.
+		msg, err = mongoAsk(ctx, t, mongodb.QueryCommand(mongoRequestID, "listDatabases"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listDatabases: %w", err)
+	}
+	return JudgeMongoDB(msg)
+}
+
+// mongoAsk sends one request on a connection of its own and reads the
+// one reply.
+func mongoAsk(ctx context.Context, t *audit.Target, req []byte) ([]byte, error) {
 	c, err := t.Dial(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	// listDatabases on admin, in OP_MSG (MongoDB 3.6 and later): it
-	// only lists.
-	if _, err := c.Write(mongodb.MsgCommand(mongoRequestID, "listDatabases")); err != nil {
+	if _, err := c.Write(req); err != nil {
 		return nil, err
 	}
 	var h [16]byte
 	if _, err := io.ReadFull(c, h[:]); err != nil {
-		return nil, fmt.Errorf("listDatabases: %w", err)
+		return nil, err
 	}
 	n := int(binary.LittleEndian.Uint32(h[:]))
 	if n < 16 || n > replyMax {
@@ -47,10 +64,8 @@ func (mongodbCheck) Run(ctx context.Context, t *audit.Target) ([]record.Finding,
 	}
 	msg := make([]byte, n)
 	copy(msg, h[:])
-	if _, err := io.ReadFull(c, msg[16:]); err != nil {
-		return nil, fmt.Errorf("listDatabases: %w", err)
-	}
-	return JudgeMongoDB(msg)
+	_, err = io.ReadFull(c, msg[16:])
+	return msg, err
 }
 
 // bsonElems calls fn with each element of a BSON document (type, name,
@@ -113,21 +128,36 @@ func bsonString(v []byte) string {
 	return strings.TrimSuffix(string(v[4:]), "\x00")
 }
 
-// JudgeMongoDB judges the OP_MSG reply to listDatabases sent without
-// authenticating: ok 1 and a databases array means anyone can read and
-// write every database (no security.authorization). ok 0 with code 13
-// (Unauthorized: "command listDatabases requires authentication") is not
-// applicable, nor is anything that is not a reply to the check.
+// JudgeMongoDB judges the reply (OP_MSG, or a legacy OP_REPLY) to
+// listDatabases sent without authenticating: ok 1 and a databases array
+// means anyone can read and write every database (no
+// security.authorization). ok 0 with code 13 (Unauthorized: "command
+// listDatabases requires authentication") is not applicable, nor is
+// anything that is not a reply to the check.
 func JudgeMongoDB(msg []byte) ([]record.Finding, error) {
-	const opMsg = 2013
-	if len(msg) < 21 || binary.LittleEndian.Uint32(msg[8:]) != mongoRequestID ||
-		binary.LittleEndian.Uint32(msg[12:]) != opMsg || msg[20] != 0 {
+	const opReply, opMsg = 1, 2013
+	if len(msg) < 16 || binary.LittleEndian.Uint32(msg[8:]) != mongoRequestID {
+		return nil, audit.ErrNotApplicable
+	}
+	var doc []byte
+	switch binary.LittleEndian.Uint32(msg[12:]) {
+	case opMsg: // flagBits, then a section of kind 0
+		if len(msg) < 21 || msg[20] != 0 {
+			return nil, audit.ErrNotApplicable
+		}
+		doc = msg[21:]
+	case opReply: // responseFlags, cursorID, startingFrom, numberReturned 1
+		if len(msg) < 36 || binary.LittleEndian.Uint32(msg[32:]) != 1 {
+			return nil, audit.ErrNotApplicable
+		}
+		doc = msg[36:]
+	default:
 		return nil, audit.ErrNotApplicable
 	}
 	ok := false
 	var names []string
 	listed := false
-	whole := bsonElems(msg[21:], func(typ byte, name string, v []byte) bool {
+	whole := bsonElems(doc, func(typ byte, name string, v []byte) bool {
 		switch {
 		case name == "ok" && typ == 0x01:
 			ok = math.Float64frombits(binary.LittleEndian.Uint64(v)) == 1

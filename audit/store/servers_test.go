@@ -139,7 +139,34 @@ func mongoServer(auth bool) func(net.Conn) {
 	}
 }
 
+// mongoLegacyServer is a MongoDB 3.4 without authorization: it closes
+// on OP_MSG (an opcode it does not know) and answers a command in
+// OP_QUERY of admin.$cmd with an OP_REPLY.
+func mongoLegacyServer(c net.Conn) {
+	var h [16]byte
+	if _, err := io.ReadFull(c, h[:]); err != nil || binary.LittleEndian.Uint32(h[12:]) != 2004 {
+		return
+	}
+	req := make([]byte, binary.LittleEndian.Uint32(h[:])-16)
+	if _, err := io.ReadFull(c, req); err != nil || !bytes.Contains(req, []byte("admin.$cmd\x00")) {
+		return
+	}
+	doc := bsonDoc("databases", [][]byte{bsonDoc("name", "local", "sizeOnDisk", float64(65536), "empty", false)},
+		"totalSize", float64(65536), "ok", float64(1))
+	body := make([]byte, 20) // responseFlags, cursorID, startingFrom, numberReturned
+	binary.LittleEndian.PutUint32(body[16:], 1)
+	body = append(body, doc...)
+	reply := binary.LittleEndian.AppendUint32(nil, uint32(16+len(body)))
+	reply = binary.LittleEndian.AppendUint32(reply, 78)
+	reply = append(reply, h[4:8]...)
+	reply = binary.LittleEndian.AppendUint32(reply, 1)
+	c.Write(append(reply, body...))
+}
+
 func TestMongoDBServers(t *testing.T) {
+	if got := audited(t, mongodbCheck{}, serveTCP(t, mongoLegacyServer), &record.Service{Name: "mongodb", Method: "probed"}); got != "mongodb-no-auth/critical" {
+		t.Errorf("3.4 without authorization: %s", got)
+	}
 	svc := &record.Service{Name: "mongodb", Method: "probed"}
 	if got := audited(t, mongodbCheck{}, serveTCP(t, mongoServer(false)), svc); got != "mongodb-no-auth/critical" {
 		t.Errorf("no authorization: %s", got)
