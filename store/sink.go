@@ -36,8 +36,10 @@ type Meta struct {
 // run complete (or interrupted). A sink is used once.
 type Sink struct {
 	st   *Store
+	open func(context.Context) (*Store, error) // nil: st is open, and not the sink's
 	ctx  context.Context
 	meta Meta
+	run  Run // the run's row, set by Begin
 	id   int64
 
 	mu      sync.Mutex
@@ -46,6 +48,7 @@ type Sink struct {
 	hosts   map[netip.Addr]*closedPorts // non-open ports of hosts not finished
 	seq     int64
 	err     error // the first error; after it records are dropped
+	began   bool
 	wake    chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
@@ -55,14 +58,31 @@ type Sink struct {
 // the database work; its cancellation does not stop End from marking the
 // run ended.
 func (s *Store) NewSink(ctx context.Context, meta Meta) *Sink {
-	k := &Sink{st: s, ctx: context.WithoutCancel(ctx), meta: meta, hosts: map[netip.Addr]*closedPorts{},
+	return newSink(ctx, s, nil, meta)
+}
+
+// OpenSink is NewSink on a store that open opens, in the sink's own
+// goroutine once the run has begun, so that a slow disk does not hold up
+// the run's start; the sink closes the store at End. An error opening
+// it is the sink's first error.
+func OpenSink(ctx context.Context, open func(context.Context) (*Store, error), meta Meta) *Sink {
+	return newSink(ctx, nil, open, meta)
+}
+
+func newSink(ctx context.Context, st *Store, open func(context.Context) (*Store, error), meta Meta) *Sink {
+	k := &Sink{st: st, open: open, ctx: context.WithoutCancel(ctx), meta: meta, hosts: map[netip.Addr]*closedPorts{},
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	k.drained = sync.NewCond(&k.mu)
 	return k
 }
 
-// ID is the run's id in the store, 0 before Begin or when Begin failed.
-func (k *Sink) ID() int64 { return k.id }
+// ID is the run's id in the store, 0 until the run is inserted, or when
+// that failed. It is set once End returns.
+func (k *Sink) ID() int64 {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.id
+}
 
 // Err is the first error the sink met.
 func (k *Sink) Err() error {
@@ -71,25 +91,44 @@ func (k *Sink) Err() error {
 	return k.err
 }
 
-// Begin implements run.Sink: it inserts the run, not yet complete.
+// Begin implements run.Sink: the sink's goroutine inserts the run, not
+// yet complete, and then commits what Write queues. Begin does not wait
+// on the database: its errors come from Write and End.
 func (k *Sink) Begin(info run.Info) error {
 	raw, err := json.Marshal(info)
 	if err != nil {
+		close(k.done)
 		return k.fail(fmt.Errorf("recording the run: %w", err))
 	}
 	start := info.Start
 	if start.IsZero() {
 		start = time.Now()
 	}
-	r := Run{Kind: k.meta.Kind, Started: start, Targets: k.meta.Targets, Args: k.meta.Args,
+	k.mu.Lock()
+	k.run = Run{Kind: k.meta.Kind, Started: start, Targets: k.meta.Targets, Args: k.meta.Args,
 		Source: k.meta.Source, Info: string(raw)}
-	id, err := k.st.newRun(k.ctx, &r)
-	if err != nil {
-		close(k.done)
-		return k.fail(err)
-	}
-	k.id = id
+	k.began = true
+	k.mu.Unlock()
 	go k.writer()
+	return nil
+}
+
+// insert opens the store when the sink owns it, and inserts the run.
+func (k *Sink) insert() error {
+	if k.open != nil {
+		st, err := k.open(k.ctx)
+		if err != nil {
+			return err
+		}
+		k.st = st
+	}
+	id, err := k.st.newRun(k.ctx, &k.run)
+	if err != nil {
+		return err
+	}
+	k.mu.Lock()
+	k.id = id
+	k.mu.Unlock()
 	return nil
 }
 
@@ -106,7 +145,7 @@ func (k *Sink) fail(err error) error {
 func (k *Sink) Write(r record.Record) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.err != nil || k.id == 0 {
+	if k.err != nil || !k.began {
 		return k.err
 	}
 	for k.b.rows >= maxPending && k.err == nil {
@@ -172,6 +211,13 @@ func (k *Sink) signal() {
 // writer commits the batch while the run goes on.
 func (k *Sink) writer() {
 	defer close(k.done)
+	if err := k.insert(); err != nil {
+		k.fail(err)
+		k.mu.Lock()
+		k.drained.Broadcast()
+		k.mu.Unlock()
+		return
+	}
 	t := time.NewTicker(flushEvery)
 	defer t.Stop()
 	for {
@@ -206,16 +252,23 @@ func (k *Sink) commit() {
 // End implements run.Sink: it commits what is left and marks the run
 // ended, complete unless it was interrupted.
 func (k *Sink) End(sum run.Summary) error {
-	if k.id == 0 {
-		return k.Err()
-	}
 	k.mu.Lock()
+	began := k.began
 	for a := range k.hosts {
 		k.flushHostLocked(a)
 	}
 	k.mu.Unlock()
+	if !began {
+		return k.Err()
+	}
 	close(k.stop)
 	<-k.done
+	if k.open != nil && k.st != nil {
+		defer k.st.Close()
+	}
+	if err := k.Err(); err != nil {
+		return err
+	}
 	k.commit()
 	if err := k.Err(); err != nil {
 		return err
@@ -249,5 +302,6 @@ func (s *Store) SaveSockets(ctx context.Context, meta Meta, t time.Time, ss []re
 	for i := range ss {
 		k.Write(&ss[i])
 	}
-	return k.id, k.End(run.Summary{End: time.Now()})
+	err := k.End(run.Summary{End: time.Now()})
+	return k.ID(), err
 }

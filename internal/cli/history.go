@@ -53,21 +53,16 @@ func storeWanted(f *storeFlags) bool {
 }
 
 // recorded tees a run's records to the history, when it is wanted. The
-// history never fails the run: its first error is a warning on stderr,
-// and the run goes on unrecorded.
+// history never fails the run, nor holds up its start (it is opened in
+// the background): its first error is a warning on stderr, and the run
+// goes on unrecorded.
 func recorded(ctx context.Context, env *Env, f *storeFlags, kind store.Kind, args []string, sink run.Sink) run.Sink {
 	if !storeWanted(f) {
 		return sink
 	}
-	t := &teeSink{Sink: sink, env: env}
-	st, err := openStore(ctx, env, f.db)
-	if err != nil {
-		t.warn(err)
-		return t
-	}
-	t.st = st
-	t.k = st.NewSink(ctx, store.Meta{Kind: kind, Targets: strings.Join(args, " "), Args: commandLine()})
-	return t
+	open := func(ctx context.Context) (*store.Store, error) { return openStore(ctx, env, f.db) }
+	meta := store.Meta{Kind: kind, Targets: strings.Join(args, " "), Args: commandLine()}
+	return &teeSink{Sink: sink, env: env, k: store.OpenSink(ctx, open, meta)}
 }
 
 func commandLine() string { return strings.Join(append([]string{"ajar"}, os.Args[1:]...), " ") }
@@ -76,7 +71,6 @@ func commandLine() string { return strings.Join(append([]string{"ajar"}, os.Args
 type teeSink struct {
 	run.Sink
 	env    *Env
-	st     *store.Store // nil: not recorded
 	k      *store.Sink
 	warned bool // the history failed: the rest is not recorded
 }
@@ -90,27 +84,22 @@ func (t *teeSink) warn(err error) {
 }
 
 func (t *teeSink) Begin(info run.Info) error {
-	if t.st != nil && !t.warned {
-		t.warn(t.k.Begin(info))
-	}
+	t.warn(t.k.Begin(info))
 	return t.Sink.Begin(info)
 }
 
 func (t *teeSink) Write(r record.Record) error {
-	if t.st != nil && !t.warned {
+	if !t.warned {
 		t.warn(t.k.Write(r))
 	}
 	return t.Sink.Write(r)
 }
 
 // End ends the outputs, then the history's run (which stops its writer
-// even after an error).
+// and closes the store, even after an error).
 func (t *teeSink) End(sum run.Summary) error {
 	err := t.Sink.End(sum)
-	if t.st != nil {
-		t.warn(t.k.End(sum))
-		t.st.Close()
-	}
+	t.warn(t.k.End(sum))
 	return err
 }
 
