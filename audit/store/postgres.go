@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -28,17 +30,52 @@ const pgUser = "postgres"
 var pgTerminate = []byte{'X', 0, 0, 0, 4}
 
 func (postgresCheck) Run(ctx context.Context, t *audit.Target) ([]record.Finding, error) {
+	b, err := pgStartup(ctx, t, false)
+	if err == nil && pgNeedsTLS(b) {
+		// pg_hba.conf has only hostssl lines for us: the same startup
+		// inside TLS.
+		b, err = pgStartup(ctx, t, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return JudgePostgres(b)
+}
+
+// pgStartup sends the one StartupMessage, in TLS after an SSLRequest
+// when asked, and returns the server's answer.
+func pgStartup(ctx context.Context, t *audit.Target, inTLS bool) ([]byte, error) {
 	c, err := t.Dial(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
+	if inTLS {
+		ans, err := audit.Exchange(c, postgresql.SSLRequest(), func(b []byte) bool { return len(b) > 0 }, 1)
+		if err != nil || string(ans) != "S" {
+			return nil, audit.ErrNotApplicable
+		}
+		tc := tls.Client(c, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // the certificate is judged elsewhere
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, fmt.Errorf("TLS after SSLRequest: %w", err)
+		}
+		c = tc
+	}
 	b, err := audit.Exchange(c, postgresql.StartupMessage(pgUser, pgUser), pgStartupDone, replyMax)
 	if err != nil && !pgStartupDone(b) {
 		return nil, fmt.Errorf("startup as %s: %w", pgUser, err)
 	}
 	c.Write(pgTerminate)
-	return JudgePostgres(b)
+	return b, nil
+}
+
+// pgNeedsTLS: an ErrorResponse saying no pg_hba.conf line matches a
+// connection without encryption (PostgreSQL 12 and later say "no
+// encryption", earlier ones "SSL off").
+func pgNeedsTLS(b []byte) bool {
+	typ, body, _, whole, ok := pgMessage(b)
+	return ok && whole && typ == 'E' && bytes.Contains(body, []byte("C28000\x00")) &&
+		(bytes.Contains(body, []byte("no encryption")) || bytes.Contains(body, []byte("SSL off")))
 }
 
 // pgMessage splits the first backend message off b: its type and body,

@@ -59,6 +59,15 @@ func TestJudgePostgres(t *testing.T) {
 			t.Errorf("%s: %s, want %s", name, got, tc.want)
 		}
 	}
+	// PostgreSQL 15 whose pg_hba.conf has only hostssl lines, asked
+	// without TLS; and one that has no line for the user at all.
+	noTLS := pgMsg('E', "SFATAL\x00VFATAL\x00C28000\x00Mno pg_hba.conf entry for host \"10.0.0.1\", user \"postgres\", "+
+		"database \"postgres\", no encryption\x00Fauth.c\x00L543\x00RClientAuthentication\x00\x00")
+	noLine := pgMsg('E', "SFATAL\x00VFATAL\x00C28000\x00Mno pg_hba.conf entry for host \"10.0.0.1\", user \"postgres\", "+
+		"database \"postgres\", SSL encryption\x00\x00")
+	if !pgNeedsTLS([]byte(noTLS)) || pgNeedsTLS([]byte(noLine)) || pgNeedsTLS([]byte(trust)) {
+		t.Error("pgNeedsTLS")
+	}
 	if !pgStartupDone([]byte(trust)) || pgStartupDone([]byte(trust[:10])) || !pgStartupDone([]byte(pgMsg('R', u32(10)))) {
 		t.Error("pgStartupDone")
 	}

@@ -28,6 +28,7 @@ func auditTruthStore() []Risk {
 	return []Risk{
 		{"audit-postgresql-trust", 5432, "postgresql-trust", "no-auth", "critical"},
 		{"audit-postgresql-scram", 5433, "", "no-auth", ""},
+		{"audit-postgresql-ssltrust", 5434, "postgresql-trust", "no-auth", "critical"},
 		{"audit-mariadb-empty", 3306, "mysql-empty-root-password", "default-credentials", "critical"},
 		{"audit-mariadb-password", 3307, "", "default-credentials", ""},
 		{"audit-etcd-open", 2379, "etcd-no-auth", "no-auth", "critical"},
@@ -73,6 +74,20 @@ func catalogAuditStore() []*daemon {
 				return []string{"/usr/lib/postgresql/15/bin/postgres", "-c", "config_file=" + in.file("postgresql.conf")}
 			},
 		}
+	}
+	pgSSL := postgres("audit-postgresql-ssltrust", 5434, "trust")
+	pgSSL.prepare = func(ctx context.Context, in *instance) error {
+		if err := postgres("", 0, "trust").prepare(ctx, in); err != nil {
+			return err
+		}
+		// The server's certificate; its key only the server may read.
+		if err := writeServerCerts(ctx, in); err != nil {
+			return err
+		}
+		if err := os.Chmod(in.file("key.pem"), 0o600); err != nil {
+			return err
+		}
+		return chown(in.file("key.pem"), "postgres")
 	}
 	mariadb := func(name string, port uint16) *daemon {
 		return &daemon{
@@ -152,6 +167,7 @@ func catalogAuditStore() []*daemon {
 	return []*daemon{
 		postgres("audit-postgresql-trust", 5432, "trust"),
 		postgres("audit-postgresql-scram", 5433, "scram-sha-256"),
+		pgSSL,
 		mariadb("audit-mariadb-empty", 3306),
 		mariadb("audit-mariadb-password", 3307),
 		etcd("audit-etcd-open", 2379),
@@ -174,7 +190,7 @@ func catalogAuditStore() []*daemon {
 			// The twin: TLS with client certificates (--tlsverify).
 			name: "audit-docker-tls", pkg: "docker.io", product: "Docker",
 			services: []svcDef{tlsTCP("docker", "docker", 2376)}, tmpfs: []string{"/run"},
-			prepare: writeDockerCerts,
+			prepare: writeServerCerts,
 			argv:    dockerd,
 		}, {
 			// UDP only (-p 0: no TCP), as memcached before 1.5.6 ran by
@@ -195,12 +211,12 @@ func dockerd(in *instance) []string {
 	return []string{"sh", "-c", dockerdCgroups + `exec dockerd --config-file "$1"`, "sh", in.file("daemon.json")}
 }
 
-// writeDockerCerts makes the Docker twin's CA (ca.pem, which also signs
-// the clients it accepts) and its server certificate for the target's
-// address (cert.pem, key.pem).
-func writeDockerCerts(_ context.Context, in *instance) error {
+// writeServerCerts makes a CA (ca.pem: the Docker twin's, which also
+// signs the clients it accepts) and a server certificate it signs for
+// the target's address (cert.pem, key.pem).
+func writeServerCerts(_ context.Context, in *instance) error {
 	now := time.Now()
-	ca, caKey, caDER, err := newCA("ajar audit zoo Docker CA", x509.ECDSAWithSHA256)
+	ca, caKey, caDER, err := newCA("ajar audit zoo server CA", x509.ECDSAWithSHA256)
 	if err != nil {
 		return err
 	}
@@ -209,7 +225,7 @@ func writeDockerCerts(_ context.Context, in *instance) error {
 		return err
 	}
 	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "docker.zoo.test"},
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "zoo.test"},
 		IPAddresses: []net.IP{net.ParseIP(in.data.Addr)},
 		NotBefore:   now.Add(-time.Hour), NotAfter: now.Add(30 * 24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
