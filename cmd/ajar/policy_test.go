@@ -107,6 +107,12 @@ func TestPolicyLoop(t *testing.T) {
 		t.Fatalf("lint: %s %s", out, stderr)
 	}
 
+	// policy init from a scan, from the scanner's side.
+	scanned, stderr, code := fromScanner("policy", "init", "-p", "2222,5432,7777,8080,9999", bed.TargetAddr4.String())
+	if code != 0 || !strings.Contains(scanned, "match: ["+bed.TargetAddr4.String()+"]") || strings.Count(scanned, "- port: tcp/") != 4 || strings.Contains(scanned, "7777") {
+		t.Errorf("policy init from a scan: exit %d %s\n%s", code, stderr, scanned)
+	}
+
 	want := []string{"required-missing tcp/7777", "unexpected-open tcp/9999", "wrong-exposure tcp/5432"}
 	got, code := violations(t, run, "--policy", pol, "--local", "--netns", bed.Target.Name)
 	if code != 1 || !slices.Equal(got, want) {
@@ -156,16 +162,16 @@ func rollback(t *testing.T, bed *netnstest.Bed, run func(...string) (string, str
 	if !strings.Contains(before, "8080") {
 		t.Fatalf("the applied table lacks 8080:\n%s", before)
 	}
-	apply := func() {
+	apply := func(within string) {
 		t.Helper()
-		if out, stderr, code := run("firewall", "--policy", strict, "--netns", bed.Target.Name, "--apply", "--confirm-within", "1s"); code != 0 {
+		if out, stderr, code := run("firewall", "--policy", strict, "--netns", bed.Target.Name, "--apply", "--confirm-within", within); code != 0 {
 			t.Fatalf("apply: %d %s %s", code, out, stderr)
 		}
 		if strings.Contains(table(), "8080") {
 			t.Fatal("the strict table was not applied")
 		}
 	}
-	apply()
+	apply("1s")
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(table(), "8080") {
 		if time.Now().After(deadline) {
@@ -176,14 +182,16 @@ func rollback(t *testing.T, bed *netnstest.Bed, run func(...string) (string, str
 	if _, _, code := run("firewall", "--confirm", "--netns", bed.Target.Name); code != 1 {
 		t.Errorf("--confirm after the rollback: exit %d, want 1 (nothing to confirm)", code)
 	}
-	apply()
+	// Long enough for the next two commands on a loaded machine.
+	applied := time.Now()
+	apply("6s")
 	if _, stderr, code := run("firewall", "--policy", pol, "--netns", bed.Target.Name, "--apply"); code != 1 || !strings.Contains(stderr, "waits for confirmation") {
 		t.Errorf("apply while a change waits: exit %d %s", code, stderr)
 	}
 	if out, stderr, code := run("firewall", "--confirm", "--netns", bed.Target.Name); code != 0 {
 		t.Fatalf("--confirm: %d %s %s", code, out, stderr)
 	}
-	time.Sleep(1500 * time.Millisecond) // past the deadline: the timer must find nothing to undo
+	time.Sleep(time.Until(applied.Add(7 * time.Second))) // past the deadline: the timer must find nothing to undo
 	if strings.Contains(table(), "8080") {
 		t.Error("a confirmed change was rolled back")
 	}

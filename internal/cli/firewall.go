@@ -289,14 +289,18 @@ func rollbackTimer(ctx context.Context, env *Env, f *firewallFlags) error {
 		case <-time.After(min(200*time.Millisecond, time.Until(deadline)+time.Millisecond)):
 		}
 	}
-	undo, err := os.ReadFile(path)
-	if err != nil {
+	// Claim the undo script, so that a --confirm from now on says there
+	// is nothing to confirm rather than confirming what is undone.
+	claimed := path + ".undoing"
+	if err := os.Rename(path, claimed); err != nil {
 		return nil // confirmed at the last moment
 	}
-	if err := firewall.Restore(ctx, f.netns, string(undo)); err != nil {
+	defer os.Remove(claimed)
+	undo, err := os.ReadFile(claimed)
+	if err != nil {
 		return failure(err)
 	}
-	return failure(os.Remove(path))
+	return failure(firewall.Restore(ctx, f.netns, string(undo)))
 }
 
 // confirmFirewall keeps the last change: the timer finds nothing to undo.
