@@ -69,6 +69,9 @@ func chooseTCP(t TCPTechnique, needed bool) (tcpTechnique, error) {
 }
 
 func connectTechnique(note string) tcpTechnique {
+	if a, err := connect.NewAsync(); err == nil { // one epoll loop; Linux only
+		return tcpTechnique{prober: a, typ: "connect", note: note, close: a.Close}
+	}
 	return tcpTechnique{prober: connect.Prober{}, typ: "connect", note: note, close: func() error { return nil }}
 }
 

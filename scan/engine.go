@@ -245,7 +245,7 @@ func (e *Engine) run(parent context.Context, emit func(*record.PortResult, uint6
 		}
 	}
 	async := e.isAsync()
-	if limit > 0 && !async { // an async probe in flight holds no descriptor
+	if limit > 0 && !e.noDescriptors() {
 		e.par = min(e.par, max(int(limit)-fdReserve, 1))
 	}
 	e.par = int(min(uint64(e.par), e.total))

@@ -26,3 +26,15 @@ func (e *Engine) defaultParallel() int {
 	}
 	return n
 }
+
+// noDescriptors reports whether the engine's probes in flight hold no
+// file descriptor each: every plan's prober is a Parallelizer. Otherwise
+// the open-file limit caps the parallelism.
+func (e *Engine) noDescriptors() bool {
+	for _, p := range e.plans {
+		if _, ok := p.Prober.(Parallelizer); !ok {
+			return false
+		}
+	}
+	return true
+}

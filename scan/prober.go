@@ -23,6 +23,17 @@ type Outcome struct {
 	Err error
 }
 
+// String says what o learnt: "state/reason", "no answer", or "error: …".
+func (o Outcome) String() string {
+	switch {
+	case o.Err != nil:
+		return "error: " + o.Err.Error()
+	case o.NoAnswer:
+		return "no answer"
+	}
+	return o.State.String() + "/" + string(o.Reason)
+}
+
 // Prober is one scanning technique (connect, SYN, UDP). The engine asks it
 // for one Worker per goroutine that sends probes.
 type Prober interface {

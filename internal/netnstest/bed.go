@@ -140,3 +140,30 @@ func (b *Bed) Addr(network string) netip.Addr {
 	}
 	return b.TargetAddr4
 }
+
+// TargetLinkLocal returns the target's IPv6 link-local address on its
+// end of the link, without a zone; the test fails if it has none.
+func (b *Bed) TargetLinkLocal() netip.Addr {
+	b.t.Helper()
+	var ll netip.Addr
+	err := b.InTarget(func() error {
+		ifi, err := net.InterfaceByName(b.TargetLink)
+		if err != nil {
+			return err
+		}
+		addrs, err := ifi.Addrs()
+		if err != nil {
+			return err
+		}
+		for _, a := range addrs {
+			if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().IsLinkLocalUnicast() {
+				ll = p.Addr()
+			}
+		}
+		return nil
+	})
+	if err != nil || !ll.IsValid() {
+		b.t.Fatalf("no link-local address on the target: %v", err)
+	}
+	return ll
+}

@@ -56,13 +56,34 @@ func newSock(v6 bool) (*sock, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A zero linger makes close send a reset: no TIME-WAIT socket is left
-	// behind by an open port.
-	if err := unix.SetsockoptLinger(s.FD, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1}); err != nil {
+	if err := setLinger(s.FD); err != nil {
 		s.F.Close()
-		return nil, os.NewSyscallError("setsockopt", err)
+		return nil, err
 	}
 	return s, nil
+}
+
+// openFD makes a probe's socket as a bare descriptor, for the loop of an
+// Async prober.
+func openFD(v6 bool) (int, error) {
+	fd, err := probesock.OpenFD(v6, unix.SOCK_STREAM)
+	if err != nil {
+		return -1, err
+	}
+	if err := setLinger(fd); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+// setLinger sets a zero linger, which makes close send a reset: no
+// TIME-WAIT socket is left behind by an open port.
+func setLinger(fd int) error {
+	if err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1}); err != nil {
+		return os.NewSyscallError("setsockopt", err)
+	}
+	return nil
 }
 
 // cancelAfter is the shortest wait worth watching ctx for: a shorter one

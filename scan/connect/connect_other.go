@@ -5,8 +5,10 @@ package connect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -47,3 +49,14 @@ func (*worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Durat
 	}
 	return scan.Outcome{Err: err}
 }
+
+// loop is a stand-in: the epoll loop is Linux's.
+type loop struct{}
+
+func newLoop() (*loop, error) {
+	return nil, fmt.Errorf("connect: an event loop on %s: %w", runtime.GOOS, errors.ErrUnsupported)
+}
+
+func (*loop) newWorker() scan.AsyncWorker { return nil }
+
+func (*loop) close() error { return nil }

@@ -132,10 +132,7 @@ func (a *asyncWorker) start(ctx context.Context, dst netip.AddrPort, timeout tim
 // is settled.
 func (a *asyncWorker) Close() error {
 	w := a.w
-	if w.unwatch != nil {
-		w.unwatch()
-		w.unwatch, w.watched = nil, nil
-	}
+	w.cw.Stop()
 	w.owned, w.cb, w.actx = false, nil, nil
 	w.refs.Store(1)
 	w.p.release(w)

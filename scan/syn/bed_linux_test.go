@@ -2,7 +2,6 @@ package syn_test
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/netip"
 	"runtime"
@@ -49,16 +48,6 @@ func probe(t *testing.T, p *syn.Prober, dst netip.AddrPort, timeout time.Duratio
 	return w.Probe(context.Background(), dst, timeout)
 }
 
-func outcomeString(o scan.Outcome) string {
-	switch {
-	case o.Err != nil:
-		return "error: " + o.Err.Error()
-	case o.NoAnswer:
-		return "no answer"
-	}
-	return fmt.Sprintf("%s/%s", o.State, o.Reason)
-}
-
 // TestBedStates probes each kind of port of the test bed's target, over
 // IPv4 and IPv6: a listener, a closed port, a port whose packets are
 // dropped, and ports rejected with a reset and with ICMP errors.
@@ -90,7 +79,7 @@ func TestBedStates(t *testing.T) {
 				timeout = 200 * time.Millisecond
 			}
 			o := probe(t, p, netip.AddrPortFrom(addr, port), timeout)
-			if got := outcomeString(o); got != w {
+			if got := o.String(); got != w {
 				t.Errorf("%v port %d: %s, want %s", addr, port, got, w)
 			}
 			if o.Err == nil && !o.NoAnswer && (o.RTT <= 0 || o.RTT > time.Second) {

@@ -50,17 +50,17 @@ func testLateAnswerKept(t *testing.T, newWorker func(*syn.Prober) scan.Worker) {
 	for _, addr := range []netip.Addr{bed.TargetAddr4, bed.TargetAddr6} {
 		// The first packet waits for the neighbour's address: a probe
 		// with time to spare learns it.
-		if got := outcomeString(w.Probe(ctx, netip.AddrPortFrom(addr, 22), 5*time.Second)); got != "open/syn-ack" {
+		if got := w.Probe(ctx, netip.AddrPortFrom(addr, 22), 5*time.Second).String(); got != "open/syn-ack" {
 			t.Fatalf("%v port 22: %s", addr, got)
 		}
 		dst := netip.AddrPortFrom(addr, 23)
 		before, seen := p.Stats(), peer.Seen(23)
 		if o := w.Probe(ctx, dst, 50*time.Millisecond); !o.NoAnswer {
-			t.Fatalf("%v: probe with a timeout shorter than the delay: %s", dst, outcomeString(o))
+			t.Fatalf("%v: probe with a timeout shorter than the delay: %s", dst, o.String())
 		}
 		waitStats(t, p, "the late reset", func(s syn.Stats) bool { return s.Late > before.Late })
 		o := w.Probe(ctx, dst, 50*time.Millisecond)
-		if got := outcomeString(o); got != "closed/reset" {
+		if got := o.String(); got != "closed/reset" {
 			t.Fatalf("%v: retry: %s, want the kept reset", dst, got)
 		}
 		if o.RTT < delay-10*time.Millisecond {
@@ -71,7 +71,7 @@ func testLateAnswerKept(t *testing.T, newWorker func(*syn.Prober) scan.Worker) {
 		}
 		// Nothing was sent for the retry. A probe of port 24, answered
 		// after the delay too, shows the path worked all along.
-		if got := outcomeString(w.Probe(ctx, netip.AddrPortFrom(addr, 24), 5*time.Second)); got != "closed/reset" {
+		if got := w.Probe(ctx, netip.AddrPortFrom(addr, 24), 5*time.Second).String(); got != "closed/reset" {
 			t.Fatalf("%v port 24: %s", addr, got)
 		}
 		if n := peer.Seen(23) - seen; n != 1 {
@@ -82,7 +82,7 @@ func testLateAnswerKept(t *testing.T, newWorker func(*syn.Prober) scan.Worker) {
 	silent := netip.AddrPortFrom(bed.TargetAddr4, 20000)
 	for i := range 2 {
 		if o := w.Probe(ctx, silent, 50*time.Millisecond); !o.NoAnswer {
-			t.Errorf("dropped port, try %d: %s", i, outcomeString(o))
+			t.Errorf("dropped port, try %d: %s", i, o.String())
 		}
 	}
 }
@@ -100,17 +100,17 @@ func testLateAnswerDuringRetry(t *testing.T, newWorker func(*syn.Prober) scan.Wo
 	defer w.Close()
 	ctx := t.Context()
 	for _, addr := range []netip.Addr{bed.TargetAddr4, bed.TargetAddr6} {
-		if got := outcomeString(w.Probe(ctx, netip.AddrPortFrom(addr, 22), 5*time.Second)); got != "open/syn-ack" {
+		if got := w.Probe(ctx, netip.AddrPortFrom(addr, 22), 5*time.Second).String(); got != "open/syn-ack" {
 			t.Fatalf("%v port 22: %s", addr, got)
 		}
 		dst := netip.AddrPortFrom(addr, 23)
 		if o := w.Probe(ctx, dst, 100*time.Millisecond); !o.NoAnswer {
-			t.Fatalf("%v: first try: %s", dst, outcomeString(o))
+			t.Fatalf("%v: first try: %s", dst, o.String())
 		}
 		start := time.Now()
 		o := w.Probe(ctx, dst, 5*time.Second)
 		took := time.Since(start)
-		if got := outcomeString(o); got != "closed/reset" {
+		if got := o.String(); got != "closed/reset" {
 			t.Fatalf("%v: retry: %s", dst, got)
 		}
 		// The first try's reset comes about 200 ms into the retry's

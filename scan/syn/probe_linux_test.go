@@ -65,7 +65,7 @@ func TestRouteOutcomes(t *testing.T) {
 		"198.51.100.1:1": "filtered/net-unreach",
 	}
 	for dst, w := range want {
-		if got := outcomeString(probe(t, p, netip.MustParseAddrPort(dst), 100*time.Millisecond)); got != w {
+		if got := probe(t, p, netip.MustParseAddrPort(dst), 100*time.Millisecond).String(); got != w {
 			t.Errorf("%s: %s, want %s", dst, got, w)
 		}
 	}
@@ -94,7 +94,7 @@ func TestSharedPorts(t *testing.T) {
 				}
 				for _, a := range []string{"127.0.0.1", "::1"} {
 					o := w.Probe(context.Background(), netip.AddrPortFrom(netip.MustParseAddr(a), port), time.Second)
-					if got := outcomeString(o); got != want {
+					if got := o.String(); got != want {
 						errs <- a + " port " + itoa(int(port)) + ": " + got + ", want " + want
 						return
 					}
@@ -128,7 +128,7 @@ func TestCancelAndClose(t *testing.T) {
 	o := w.Probe(ctx, dst, time.Minute)
 	cancel()
 	if o.Err == nil || time.Since(start) > 10*time.Second {
-		t.Errorf("cancelled probe: %s after %v", outcomeString(o), time.Since(start))
+		t.Errorf("cancelled probe: %s after %v", o.String(), time.Since(start))
 	}
 	done := make(chan scan.Outcome)
 	go func() { done <- w.Probe(context.Background(), dst, time.Minute) }()
@@ -139,13 +139,13 @@ func TestCancelAndClose(t *testing.T) {
 	select {
 	case o := <-done:
 		if o.Err == nil {
-			t.Errorf("probe across Close: %s", outcomeString(o))
+			t.Errorf("probe across Close: %s", o.String())
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close did not end a waiting probe")
 	}
 	if o := w.Probe(context.Background(), dst, time.Second); o.Err == nil {
-		t.Errorf("probe after Close: %s", outcomeString(o))
+		t.Errorf("probe after Close: %s", o.String())
 	}
 	w.Close()
 	if err := p.Close(); err != nil {
@@ -165,26 +165,7 @@ func TestCancelAndClose(t *testing.T) {
 func TestLinkLocal(t *testing.T) {
 	bed := netnstest.NewBed(t)
 	bed.ListenTCP(22)
-	var ll netip.Addr
-	err := bed.InTarget(func() error {
-		ifi, err := net.InterfaceByName(bed.TargetLink)
-		if err != nil {
-			return err
-		}
-		addrs, err := ifi.Addrs()
-		if err != nil {
-			return err
-		}
-		for _, a := range addrs {
-			if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().IsLinkLocalUnicast() {
-				ll = p.Addr()
-			}
-		}
-		return nil
-	})
-	if err != nil || !ll.IsValid() {
-		t.Fatalf("no link-local address on the target: %v", err)
-	}
+	ll := bed.TargetLinkLocal()
 	p := newProber(t, bed.Scanner, syn.Config{})
 	for port, want := range map[uint16]string{22: "open/syn-ack", 23: "closed/reset"} {
 		// The zone names an interface of the scanner's namespace, where
@@ -194,7 +175,7 @@ func TestLinkLocal(t *testing.T) {
 		if err := bed.InScanner(func() error { o = probe(t, p, dst, time.Second); return nil }); err != nil {
 			t.Fatal(err)
 		}
-		if got := outcomeString(o); got != want {
+		if got := o.String(); got != want {
 			t.Errorf("%v: %s, want %s", dst, got, want)
 		}
 	}
@@ -209,7 +190,7 @@ func TestNoHalfOpen(t *testing.T) {
 	bed.ListenTCP(22)
 	p := newProber(t, bed.Scanner, syn.Config{})
 	for i := range 5 {
-		if got := outcomeString(probe(t, p, netip.AddrPortFrom(bed.TargetAddr4, 22), time.Second)); got != "open/syn-ack" {
+		if got := probe(t, p, netip.AddrPortFrom(bed.TargetAddr4, 22), time.Second).String(); got != "open/syn-ack" {
 			t.Fatalf("probe %d to port 22: %s", i, got)
 		}
 	}
@@ -243,7 +224,7 @@ func TestProbeAllocs(t *testing.T) {
 		var bad string
 		allocs := testing.AllocsPerRun(200, func() {
 			if o := w.Probe(ctx, dst, time.Second); o.State != record.Open {
-				bad = outcomeString(o)
+				bad = o.String()
 			}
 		})
 		if bad != "" {
@@ -276,7 +257,7 @@ func BenchmarkProbe(b *testing.B) {
 			}
 			o := w.Probe(context.Background(), netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port), time.Second)
 			if o.State != record.Closed {
-				b.Errorf("port %d: %s", port, outcomeString(o))
+				b.Errorf("port %d: %s", port, o.String())
 				return
 			}
 		}

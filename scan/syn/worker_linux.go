@@ -12,6 +12,7 @@ import (
 
 	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/scan/internal/cancelwatch"
 	"github.com/ajarsec/ajar/scan/internal/wheel"
 )
 
@@ -40,10 +41,10 @@ type worker struct {
 	home  int              // index of the worker's own port (port) among the prober's
 	try   uint32           // the probe's try of its destination, counted from 0, as its tag
 
-	// watched is the Done channel of the context whose cancellation
-	// settles this worker's probes; unwatch stops that.
-	watched <-chan struct{}
-	unwatch func() bool
+	// cw watches the context whose cancellation settles this worker's
+	// probes.
+	cw       cancelwatch.Watch
+	onCancel func(<-chan struct{}) // cancelled, made once
 
 	// For a probe Start runs (async.go), done is called in place of a
 	// wake, by whoever settles it; refs counts Start's hold on the
@@ -91,6 +92,7 @@ func (p *prober) newWorker() *worker {
 	i := (p.next.Add(1) - 1) % uint32(len(p.slots))
 	w := &worker{p: p, port: p.lo + uint16(i), home: int(i), slot: &p.slots[i]}
 	w.send = w.pk.send
+	w.onCancel = w.cancelled
 	w.slot.mu.Lock()
 	w.slot.ws = append(w.slot.ws, w)
 	w.slot.mu.Unlock()
@@ -100,10 +102,7 @@ func (p *prober) newWorker() *worker {
 // Close takes the worker out of the prober's table and closes its
 // netlink socket.
 func (w *worker) Close() error {
-	if w.unwatch != nil {
-		w.unwatch()
-		w.unwatch, w.watched = nil, nil
-	}
+	w.cw.Stop()
 	if w.nl != nil {
 		w.nl.Close()
 		w.nl = nil
@@ -342,30 +341,19 @@ func (w *worker) outcome(ctx context.Context) scan.Outcome {
 	return scan.Outcome{Err: errClosed}
 }
 
-// watch makes the cancellation of ctx settle this worker's probes. It
-// registers once per context (by its Done channel, which contexts that
-// are cancelled together share), not once per probe.
-func (w *worker) watch(ctx context.Context) {
-	done := ctx.Done()
-	if done == w.watched {
-		return
+// watch makes the cancellation of ctx settle this worker's probes.
+func (w *worker) watch(ctx context.Context) { w.cw.Set(ctx, w.onCancel) }
+
+// cancelled settles the probe under way, if it was started under the
+// context whose Done channel is done.
+func (w *worker) cancelled(done <-chan struct{}) {
+	s := w.slot
+	s.mu.Lock()
+	gen, ok := w.cur, w.active && w.done == done
+	s.mu.Unlock()
+	if ok {
+		w.settle(gen, result{kind: resCancel})
 	}
-	if w.unwatch != nil {
-		w.unwatch()
-	}
-	w.watched, w.unwatch = done, nil
-	if done == nil {
-		return // never cancelled
-	}
-	w.unwatch = context.AfterFunc(ctx, func() {
-		s := w.slot
-		s.mu.Lock()
-		gen, ok := w.cur, w.active && w.done == done
-		s.mu.Unlock()
-		if ok {
-			w.settle(gen, result{kind: resCancel})
-		}
-	})
 }
 
 // unreachable turns a failure to route or send into the port's state when

@@ -43,3 +43,21 @@ func TestOpen(t *testing.T) {
 		s.F.Close()
 	}
 }
+
+func TestZoneID(t *testing.T) {
+	for _, c := range []struct {
+		addr string
+		want uint32
+		bad  bool
+	}{
+		{"2001:db8::1", 0, false},
+		{"fe80::1%lo", 1, false}, // lo is interface 1 in every namespace
+		{"fe80::1%7", 7, false},
+		{"fe80::1%no-such-if", 0, true},
+	} {
+		got, err := ZoneID(netip.MustParseAddr(c.addr))
+		if got != c.want || (err != nil) != c.bad {
+			t.Errorf("ZoneID(%s) = %d, %v; want %d, error %v", c.addr, got, err, c.want, c.bad)
+		}
+	}
+}

@@ -1,0 +1,380 @@
+package connect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ajarsec/ajar/scan"
+	"github.com/ajarsec/ajar/scan/internal/cancelwatch"
+	"github.com/ajarsec/ajar/scan/internal/probesock"
+	"github.com/ajarsec/ajar/scan/internal/wheel"
+)
+
+// loop is one epoll instance and the goroutine that waits on it: every
+// socket of an Async prober's workers is registered with it once, edge
+// triggered, and the goroutine settles the probe whose socket wakes, or
+// whose deadline (on a timing wheel) passes. A probe in flight is a
+// worker's socket and a few fields, not a goroutine.
+type loop struct {
+	ep    int // the epoll descriptor
+	wake  int // an eventfd in ep: a deadline sooner than the loop sleeps for
+	epoch time.Time
+	wheel *wheel.Wheel[probeRef]
+
+	mu      sync.Mutex
+	workers []*aworker // by index, as registered in ep's events
+	free    []*aworker // closed, for newWorker to reuse
+	closed  bool
+	done    chan struct{} // closed when the goroutine has returned
+	err     error         // why it stopped, when not closed
+	waking  atomic.Bool   // a wake is written and not yet read
+	stopped atomic.Bool
+}
+
+// probeRef names one probe: a worker's, by its generation.
+type probeRef struct {
+	w   *aworker
+	gen uint32
+}
+
+func newLoop() (*loop, error) {
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	wake, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(ep)
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: -1}
+	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, wake, &ev); err != nil {
+		unix.Close(ep)
+		unix.Close(wake)
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	l := &loop{ep: ep, wake: wake, epoch: time.Now(), wheel: wheel.New[probeRef](), done: make(chan struct{})}
+	go l.run()
+	go l.kicks()
+	return l, nil
+}
+
+func (l *loop) clock() int64 { return int64(time.Since(l.epoch)) }
+
+// kicks passes the wheel's kicks (a deadline sooner than the one the
+// loop sleeps until) on to the loop, through the eventfd.
+func (l *loop) kicks() {
+	for {
+		select {
+		case <-l.wheel.Kick():
+			l.poke()
+		case <-l.done:
+			return
+		}
+	}
+}
+
+// poke wakes the loop's epoll_wait.
+func (l *loop) poke() {
+	if l.waking.Swap(true) {
+		return
+	}
+	one := uint64(1)
+	unix.Write(l.wake, (*[8]byte)(unsafe.Pointer(&one))[:])
+}
+
+// maxEvents is how many events one epoll_wait reads.
+const maxEvents = 256
+
+// run waits for sockets and deadlines until the loop is closed.
+func (l *loop) run() {
+	defer close(l.done)
+	var evs [maxEvents]unix.EpollEvent
+	for !l.stopped.Load() {
+		timeout := -1
+		if tick := l.wheel.Plan(); tick >= 0 {
+			timeout = int(max(0, (tick*wheel.Tick-l.clock()+int64(time.Millisecond)-1)/int64(time.Millisecond)))
+		}
+		n, err := unix.EpollWait(l.ep, evs[:], timeout)
+		if err != nil && err != unix.EINTR {
+			l.err = os.NewSyscallError("epoll_wait", err)
+			return
+		}
+		for i := range max(n, 0) {
+			idx := evs[i].Fd
+			if idx < 0 {
+				var b [8]byte
+				l.waking.Store(false)
+				unix.Read(l.wake, b[:])
+				continue
+			}
+			l.mu.Lock()
+			w := l.workers[idx>>1]
+			l.mu.Unlock()
+			w.ready(idx&1 == 1)
+		}
+		l.wheel.Expire(l.clock(), expire)
+	}
+}
+
+func expire(r probeRef, _ int64) { r.w.expire(r.gen) }
+
+// close stops the loop: every probe under way ends with errClosed.
+func (l *loop) close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	ws := l.workers
+	l.mu.Unlock()
+	l.stopped.Store(true)
+	l.poke()
+	<-l.done
+	for _, w := range ws {
+		w.end(errClosed)
+	}
+	return errors.Join(os.NewSyscallError("close", unix.Close(l.ep)), os.NewSyscallError("close", unix.Close(l.wake)))
+}
+
+var errClosed = errors.New("connect: prober closed")
+
+// aworker is an engine slot's worker (scan.AsyncWorker): one socket per
+// address family, registered with the loop while open, and the probe
+// under way. Start runs on the engine's sender; ready and expire on the
+// loop's goroutine; mu orders them.
+type aworker struct {
+	l   *loop
+	idx int32
+
+	mu      sync.Mutex
+	fd      [2]int // IPv4, IPv6; -1 when closed
+	dst     probesock.Dst
+	sa      unix.Sockaddr
+	fam     int
+	active  bool
+	waiting bool // the handshake is under way (EINPROGRESS)
+	gen     uint32
+	start   time.Time
+	cb      func(scan.Outcome)
+	actx    context.Context
+
+	cw       cancelwatch.Watch     // the context whose cancellation settles the probe
+	onCancel func(<-chan struct{}) // cancel, made once
+}
+
+// newWorker takes a worker from the free list, or makes one.
+func (l *loop) newWorker() scan.AsyncWorker {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.free); n > 0 {
+		w := l.free[n-1]
+		l.free = l.free[:n-1]
+		return w
+	}
+	w := &aworker{l: l, fd: [2]int{-1, -1}, idx: int32(len(l.workers))}
+	w.onCancel = w.cancel
+	l.workers = append(l.workers, w)
+	return w
+}
+
+// Start implements scan.AsyncWorker.
+func (w *aworker) Start(ctx context.Context, dst netip.AddrPort, timeout time.Duration, done func(scan.Outcome)) {
+	w.cw.Set(ctx, w.onCancel)
+	w.mu.Lock()
+	if w.l.stopped.Load() {
+		w.mu.Unlock()
+		done(scan.Outcome{Err: errClosed})
+		return
+	}
+	if _, err := probesock.ZoneID(dst.Addr()); err != nil {
+		w.mu.Unlock()
+		done(scan.Outcome{Err: fmt.Errorf("connect: %w", err)})
+		return
+	}
+	sa, v6 := w.dst.Set(dst)
+	w.sa, w.fam = sa, 0
+	if v6 {
+		w.fam = 1
+	}
+	if w.fd[w.fam] < 0 {
+		if err := w.open(w.fam); err != nil {
+			w.mu.Unlock()
+			done(scan.Outcome{Err: err})
+			return
+		}
+	}
+	w.gen++
+	w.active, w.waiting, w.cb, w.actx = true, false, done, ctx
+	w.start = time.Now()
+	if ctx.Err() != nil {
+		w.finish(scan.Outcome{Err: ctx.Err()}) // unlocks
+		return
+	}
+	if out, ok := w.step(); ok {
+		w.finish(out)
+		return
+	}
+	gen := w.gen
+	w.mu.Unlock()
+	w.l.wheel.Add(wheel.Entry[probeRef]{At: w.l.clock() + int64(max(timeout, 0)), V: probeRef{w, gen}})
+}
+
+// open makes the worker's socket of family fam and registers it with the
+// loop. The caller holds mu.
+func (w *aworker) open(fam int) error {
+	fd, err := openFD(fam == 1)
+	if err != nil {
+		return err
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLET, Fd: w.idx<<1 | int32(fam)}
+	if err := unix.EpollCtl(w.l.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		unix.Close(fd)
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	w.fd[fam] = fd
+	return nil
+}
+
+// step runs connect on the probe's socket: the first call starts the
+// handshake, a later one reports how it ended (connectStep); ok is false
+// while it is under way. The caller holds mu.
+func (w *aworker) step() (scan.Outcome, bool) {
+	fd := w.fd[w.fam]
+	err := unix.Connect(fd, w.sa)
+	if !w.waiting && err == unix.EINPROGRESS {
+		w.waiting = true
+		return scan.Outcome{}, false
+	}
+	if w.waiting && (err == unix.EALREADY || err == unix.EINPROGRESS) {
+		soErr, gerr := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		if gerr != nil || soErr == 0 {
+			return scan.Outcome{}, false // woken early
+		}
+		err = unix.Errno(soErr)
+	}
+	out, keep := classify(fd, err, time.Since(w.start), w.dst.Port(w.sa))
+	if !keep {
+		w.drop()
+	}
+	return out, true
+}
+
+// drop closes the probe's socket, which leaves the loop with it. The
+// caller holds mu.
+func (w *aworker) drop() {
+	if fd := w.fd[w.fam]; fd >= 0 {
+		unix.Close(fd)
+		w.fd[w.fam] = -1
+	}
+}
+
+// finish settles the probe under way with out and calls its done; the
+// caller holds mu, which finish lets go of.
+func (w *aworker) finish(out scan.Outcome) {
+	cb := w.cb
+	w.active, w.cb, w.actx = false, nil, nil
+	w.mu.Unlock()
+	cb(out)
+}
+
+// ready is the loop's: the socket of family v6 woke.
+func (w *aworker) ready(v6 bool) {
+	w.mu.Lock()
+	fam := 0
+	if v6 {
+		fam = 1
+	}
+	if !w.active || !w.waiting || w.fam != fam {
+		w.mu.Unlock()
+		return
+	}
+	out, ok := w.step()
+	if !ok {
+		w.mu.Unlock()
+		return
+	}
+	w.finish(out)
+}
+
+// expire is the loop's: probe gen's time is up. As a worker's Probe
+// does, it asks the socket once more (an answer read late is still an
+// answer), and abandons a handshake still silent, keeping the socket.
+func (w *aworker) expire(gen uint32) {
+	w.mu.Lock()
+	if !w.active || w.gen != gen {
+		w.mu.Unlock()
+		return
+	}
+	if out, ok := w.step(); ok {
+		w.finish(out)
+		return
+	}
+	if disconnect(w.fd[w.fam]) != nil {
+		w.drop()
+	}
+	w.waiting = false
+	w.finish(scan.Outcome{NoAnswer: true})
+}
+
+// end settles the probe under way, if any, with err, and closes the
+// sockets; the loop is stopped.
+func (w *aworker) end(err error) {
+	w.mu.Lock()
+	for fam, fd := range w.fd {
+		if fd >= 0 {
+			unix.Close(fd)
+			w.fd[fam] = -1
+		}
+	}
+	if !w.active {
+		w.mu.Unlock()
+		return
+	}
+	w.finish(scan.Outcome{Err: err})
+}
+
+// cancel settles the probe under way, started with a context whose Done
+// is done, as cancelled; the socket is dropped, its handshake abandoned.
+func (w *aworker) cancel(done <-chan struct{}) {
+	w.mu.Lock()
+	if !w.active || w.actx == nil || w.actx.Done() != done {
+		w.mu.Unlock()
+		return
+	}
+	err := w.actx.Err()
+	w.drop()
+	w.finish(scan.Outcome{Err: err})
+}
+
+// Close implements scan.AsyncWorker: it closes the worker's sockets,
+// which leave the loop; no probe of it is under way.
+func (w *aworker) Close() error {
+	w.cw.Stop()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var errs []error
+	for fam, fd := range w.fd {
+		if fd >= 0 {
+			errs = append(errs, unix.Close(fd))
+			w.fd[fam] = -1
+		}
+	}
+	w.l.mu.Lock()
+	w.l.free = append(w.l.free, w)
+	w.l.mu.Unlock()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("connect: %w", os.NewSyscallError("close", err))
+	}
+	return nil
+}
