@@ -27,7 +27,8 @@ type session struct {
 	tried    map[Plugin]bool
 	triedTLS bool
 
-	// mu guards dialErrs, written by the probes of a wave.
+	// mu guards dialErrs, written by the probes of a wave, and banner,
+	// read by the port's own probes while the greeting is awaited.
 	mu sync.Mutex
 	// dialErrs are the first connections that failed after one had
 	// succeeded: they are the reason when nothing is named.
@@ -87,21 +88,30 @@ func (s *session) run(ctx context.Context) (*record.Service, error) {
 			return svc, nil
 		}
 	}
-	// 2. The port's own client-first protocols.
-	for _, p := range hinted {
-		if p.Info().ServerFirst {
-			continue
-		}
-		if svc := s.try(ctx, p); svc != nil {
+	// 2. The port's own client-first protocols, and 3. what the server
+	// says unprompted: the wait for a greeting starts when the port's own
+	// protocols have not answered within hedgeDelay, and their answer,
+	// when they have one, comes first.
+	hint := s.tryHinted(ctx, hinted)
+	select {
+	case svc := <-hint:
+		if svc != nil {
 			return svc, nil
 		}
+		hint = nil
+	case <-time.After(hedgeDelay):
 	}
-	// 3. What the server says unprompted.
-	if svc, err := s.listen(ctx, hinted, plugins); !errors.Is(err, ErrNoMatch) {
+	svc, err := s.listen(ctx, hinted, plugins)
+	if hint != nil {
+		if h := <-hint; h != nil {
+			return h, nil
+		}
+	}
+	if !errors.Is(err, ErrNoMatch) {
 		return svc, err
 	}
-	// 4. The rest, most common first, a wave at a time: TLS after the
-	// first wave.
+	// 4. The rest, most common first, a wave at a time: TLS beside the
+	// first wave, whose answers come first.
 	var rest []Plugin
 	for _, p := range plugins {
 		if !p.Info().ServerFirst && !s.tried[p] {
@@ -110,20 +120,95 @@ func (s *session) run(ctx context.Context) (*record.Service, error) {
 	}
 	for first := true; ; first = false {
 		n := min(len(rest), s.cfg.ProbeParallel)
-		if svc := s.tryWave(ctx, rest[:n]); svc != nil {
+		wave := s.tryWave
+		if first && s.wantTLS() {
+			wave = s.tryWaveTLS
+		}
+		if svc := wave(ctx, rest[:n]); svc != nil {
 			return svc, nil
 		}
 		rest = rest[n:]
-		if first && s.wantTLS() {
-			if svc, ok := s.tryTLS(ctx); ok {
-				return svc, nil
-			}
-		}
 		if len(rest) == 0 || ctx.Err() != nil {
 			break
 		}
 	}
 	return s.unknown()
+}
+
+// hedgeDelay is how long the port's own client-first protocols have the
+// port to themselves before the wait for a greeting starts beside them:
+// a service on its usual port answers its protocol well within it, and
+// one that does not costs the greeting's wait only once.
+const hedgeDelay = 250 * time.Millisecond
+
+// tryHinted runs the port's own client-first plugins one after the
+// other, each on a connection of its own, and sends the first answer, or
+// nil, on the channel it returns. The plugins are marked tried at once.
+func (s *session) tryHinted(ctx context.Context, hinted []Plugin) <-chan *record.Service {
+	out := make(chan *record.Service, 1)
+	var ps []Plugin
+	for _, p := range hinted {
+		if !p.Info().ServerFirst {
+			s.tried[p] = true
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) == 0 {
+		out <- nil
+		return out
+	}
+	// The spare connection (inside TLS, the handshake's) goes to the
+	// first of them, as s.try would hand it out.
+	spare := s.spare
+	s.spare = nil
+	go func() {
+		for _, p := range ps {
+			c := spare
+			spare = nil
+			if c == nil {
+				dctx, cancel := context.WithTimeout(ctx, s.cfg.ProbeTimeout)
+				var err error
+				c, err = s.dial(dctx)
+				cancel()
+				if err != nil {
+					s.noteDial(fmt.Errorf("dialling for %s: %w", p.Info().Name, err))
+					continue
+				}
+			}
+			svc := s.call(ctx, p, c)
+			c.Close()
+			if svc != nil {
+				out <- svc
+				return
+			}
+		}
+		out <- nil
+	}()
+	return out
+}
+
+// tryWaveTLS runs a wave and, beside it, tryTLS: the wave's answer
+// comes first, and cuts the TLS attempt short.
+func (s *session) tryWaveTLS(ctx context.Context, wave []Plugin) *record.Service {
+	s.triedTLS = true
+	tctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	inTLS := make(chan *record.Service, 1)
+	go func() {
+		svc, ok := s.tryTLS(tctx)
+		if !ok {
+			svc = nil
+		}
+		inTLS <- svc
+	}()
+	svc := s.tryWave(ctx, wave)
+	if svc != nil {
+		cancel()
+	}
+	if t := <-inTLS; svc == nil {
+		svc = t
+	}
+	return svc
 }
 
 // wantTLS says whether a TLS handshake is still worth a try: not inside
@@ -310,9 +395,11 @@ func (s *session) bannerConn(ctx context.Context) (*Conn, error) {
 		}
 		return nil, errNoBanner
 	}
+	s.mu.Lock()
 	if s.banner == nil {
 		s.banner = c.banner
 	}
+	s.mu.Unlock()
 	return c, nil
 }
 
@@ -331,7 +418,10 @@ func (s *session) redial(ctx context.Context) (*Conn, error) {
 // answer to its request, not the greeting. A connection that read
 // anything already (the spare has not) is left as it is.
 func (s *session) skipBanner(ctx context.Context, c *Conn) {
-	if s.banner == nil || c.read > 0 || c.wrote {
+	s.mu.Lock()
+	greeted := s.banner != nil
+	s.mu.Unlock()
+	if !greeted || c.read > 0 || c.wrote {
 		return
 	}
 	dl, _ := ctx.Deadline()
