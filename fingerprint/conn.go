@@ -36,13 +36,16 @@ type Conn struct {
 	banner []byte
 	// first holds the first bytes read on the connection, for the
 	// Service's banner.
-	first    []byte
-	read     int
-	maxBytes int
-	wrote    bool
-	tls      *record.TLS
-	tlsConf  *tls.Config
-	now      func() time.Time
+	first []byte
+	// sent and reply are, on UDP, the first datagram written and the
+	// first read, for probes that judge any answer (UDPProbe.AnyDatagram).
+	sent, reply []byte
+	read        int
+	maxBytes    int
+	wrote       bool
+	tls         *record.TLS
+	tlsConf     *tls.Config
+	now         func() time.Time
 	// deadline is the probe's deadline, which Shorten never passes.
 	deadline time.Time
 	// redial opens another connection like this one, for Redial; nil
@@ -149,6 +152,9 @@ func (c *Conn) TLS() *record.TLS { return c.tls }
 // Write sends p whole: on UDP, as one datagram.
 func (c *Conn) Write(p []byte) error {
 	c.wrote = true
+	if c.proto == portspec.UDP && c.sent == nil {
+		c.sent = bytes.Clone(p)
+	}
 	_, err := c.nc.Write(p)
 	return err
 }
@@ -165,6 +171,9 @@ func (c *Conn) Read(p []byte) (int, error) {
 	}
 	n, err := c.nc.Read(p)
 	c.read += n
+	if n > 0 && c.proto == portspec.UDP && c.reply == nil {
+		c.reply = bytes.Clone(p[:n])
+	}
 	if n > 0 && len(c.first) < bannerMax {
 		c.first = append(c.first, p[:min(n, bannerMax-len(c.first))]...)
 	}

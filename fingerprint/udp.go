@@ -194,7 +194,36 @@ func (s *session) tryUDP(ctx context.Context, p Plugin, heard *replies) *record.
 	}
 	defer c.Close()
 	defer heard.heard(c)
-	return s.call(ctx, p, c)
+	if svc := s.call(ctx, p, c); svc != nil {
+		return svc
+	}
+	return anyDatagram(c.sent, c.reply)
+}
+
+// anyDatagram offers an answer that its own probe's plugin did not
+// recognise to the probes of services that answer any datagram, in
+// probe order.
+func anyDatagram(sent, reply []byte) *record.Service {
+	if len(reply) == 0 {
+		return nil
+	}
+	for _, pr := range probeOrder() {
+		if pr.AnyDatagram == nil {
+			continue
+		}
+		if svc, err := pr.AnyDatagram(sent, reply); err == nil && svc != nil {
+			out := *svc
+			out.Method, out.Banner = "probed", Printable(reply, bannerMax)
+			if out.Name == "" {
+				out.Name = pr.Name
+			}
+			if out.Confidence <= 0 {
+				out.Confidence = 8
+			}
+			return &out
+		}
+	}
+	return nil
 }
 
 // dialAnyPort opens an unconnected UDP socket that writes to t and reads

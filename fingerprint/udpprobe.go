@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 // A UDP service stays silent unless it understands what it is sent, so a
@@ -35,6 +37,11 @@ type UDPProbe struct {
 	// Rarity orders the probes a silent port gets after its own: 1 is
 	// sent first, 9 last.
 	Rarity int
+	// AnyDatagram, when set, says that the service answers any datagram
+	// (echo, daytime, time, chargen): the first answer a port gave to
+	// another protocol's probe is judged by it, with the datagram that
+	// drew it, before this probe's turn comes.
+	AnyDatagram func(sent, reply []byte) (*record.Service, error)
 }
 
 // udpProbes holds the probes compiled in. It is written only by init

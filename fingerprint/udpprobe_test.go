@@ -33,6 +33,12 @@ var checks = map[string][]func(*testing.T, []byte){
 	"tftp":        {checkTFTP},
 	"stun":        {checkSTUN},
 	"nat-pmp":     {checkNATPMP},
+	"kerberos":    {checkKerberos},
+	"mumble":      {checkMumble},
+	"echo":        {func(t *testing.T, b []byte) { want(t, "echo probe", len(b) > 0, true) }},
+	"daytime":     {checkAnyDatagram},
+	"time":        {checkAnyDatagram},
+	"chargen":     {checkAnyDatagram},
 }
 
 func TestUDPProbes(t *testing.T) {
@@ -84,7 +90,8 @@ func TestUDPPayloadPorts(t *testing.T) {
 	wantPorts := map[uint16]string{
 		53: "dns", 69: "tftp", 123: "ntp", 137: "netbios-ns", 161: "snmp", 500: "isakmp",
 		1194: "openvpn", 1900: "ssdp", 3478: "stun", 4500: "ipsec-nat-t", 5060: "sip",
-		5351: "nat-pmp", 5353: "mdns", 11211: "memcached", 111: "rpcbind",
+		5351: "nat-pmp", 5353: "mdns", 11211: "memcached", 111: "rpcbind", 88: "kerberos",
+		64738: "mumble", 7: "echo", 13: "daytime", 19: "chargen", 37: "time",
 	}
 	byName := map[string]fingerprint.UDPProbe{}
 	for _, p := range fingerprint.UDPProbes() {
@@ -116,8 +123,8 @@ func TestUDPPayloadPorts(t *testing.T) {
 	if ds[0][0] == p.Datagrams[0][0] {
 		t.Errorf("%s: UDPProbes returned the table's own bytes", p.Name)
 	}
-	if ds, other := fingerprint.UDPPayload(7); ds != nil || other != nil {
-		t.Errorf("port 7: %q, want nothing (the scanner's empty datagram)", ds)
+	if ds, other := fingerprint.UDPPayload(9); ds != nil || other != nil {
+		t.Errorf("port 9: %q, want nothing (the scanner's empty datagram)", ds)
 	}
 }
 

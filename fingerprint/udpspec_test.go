@@ -2,6 +2,7 @@ package fingerprint_test
 
 import (
 	"bytes"
+	"encoding/asn1"
 	"encoding/binary"
 	"fmt"
 	"strconv"
@@ -509,5 +510,41 @@ func checkRPCNull(t *testing.T, d []byte) {
 	want(t, "procedure", words[5], uint32(0))
 	for i := 6; i < 10; i++ {
 		want(t, fmt.Sprint("auth word ", i), words[i], uint32(0))
+	}
+}
+
+// checkKerberos wants an AS-REQ (RFC 4120 5.4.1): [APPLICATION 10], a
+// SEQUENCE with pvno 5 and msg-type 10, read with encoding/asn1.
+func checkKerberos(t *testing.T, b []byte) {
+	var app asn1.RawValue
+	rest, err := asn1.Unmarshal(b, &app)
+	if err != nil || len(rest) != 0 || app.Class != asn1.ClassApplication || app.Tag != 10 {
+		t.Fatalf("not an [APPLICATION 10]: %v, %d bytes left, %+v", err, len(rest), app)
+	}
+	var req struct {
+		Pvno    int           `asn1:"explicit,tag:1"`
+		MsgType int           `asn1:"explicit,tag:2"`
+		Body    asn1.RawValue `asn1:"explicit,tag:4"`
+	}
+	if _, err := asn1.Unmarshal(app.Bytes, &req); err != nil {
+		t.Fatal(err)
+	}
+	want(t, "pvno", req.Pvno, 5)
+	want(t, "msg-type", req.MsgType, 10)
+}
+
+// checkMumble wants Mumble's UDP ping: four zero bytes and an eight-byte
+// identifier.
+func checkMumble(t *testing.T, b []byte) {
+	want(t, "length", len(b), 12)
+	want(t, "zeros", string(b[:4]), "\x00\x00\x00\x00")
+}
+
+// checkAnyDatagram: daytime, time and chargen over UDP (RFC 867, 868,
+// 864) answer any datagram, whose content the server ignores; a short
+// one, not empty (some stacks drop empty datagrams).
+func checkAnyDatagram(t *testing.T, b []byte) {
+	if len(b) == 0 || len(b) > 4 {
+		t.Errorf("%d bytes, want a short datagram", len(b))
 	}
 }

@@ -252,6 +252,7 @@ func readAjar(path string) (map[key]answer, error) {
 
 // nmapNames maps nmap's service names to ajar's.
 var nmapNames = map[string]string{
+	"kerberos-sec": "kerberos", "X11": "x11", "murmur": "mumble", "zabbix": "zabbix-agent",
 	"domain": "dns", "microsoft-ds": "smb", "netbios-ssn": "smb", "ms-wbt-server": "rdp",
 	"xmpp-client": "xmpp", "jabber": "xmpp", "imaps": "imap", "pop3s": "pop3", "smtps": "smtp",
 	"https": "http", "https-alt": "http", "http-alt": "http", "socks": "socks5", "socks-proxy": "socks5",

@@ -65,3 +65,27 @@ func pattern(l []byte) bool {
 	}
 	return true
 }
+
+// UDP (RFC 864): each datagram draws one datagram of the pattern; the
+// openbsd and inetutils servers send one line of 72 and CRLF.
+func init() {
+	fingerprint.RegisterUDP(fingerprint.UDPProbe{Name: "chargen", Ports: []uint16{19}, Datagrams: [][]byte{[]byte("\r\n")},
+		Rarity: 9, AnyDatagram: func(_, reply []byte) (*record.Service, error) { return ParseDatagram(reply) }}, ParseDatagram)
+}
+
+// ParseDatagram reads a UDP chargen answer: lines of the pattern, each
+// but the last whole and ended by CRLF, at least 16 characters in all.
+func ParseDatagram(b []byte) (*record.Service, error) {
+	lines := bytes.Split(bytes.TrimSuffix(b, []byte("\r\n")), []byte("\r\n"))
+	n := 0
+	for i, l := range lines {
+		if !pattern(l) || (i < len(lines)-1 && len(l) != lineLen) {
+			return nil, fingerprint.ErrNoMatch
+		}
+		n += len(l)
+	}
+	if n < 16 {
+		return nil, fingerprint.ErrNoMatch
+	}
+	return &record.Service{Name: "chargen", Confidence: 10}, nil
+}

@@ -63,3 +63,9 @@ func nist(s string) bool {
 	_, err := time.Parse("06-01-02 15:04:05", f[1]+" "+f[2])
 	return err == nil
 }
+
+// UDP (RFC 867): any datagram draws one datagram holding the date.
+func init() {
+	fingerprint.RegisterUDP(fingerprint.UDPProbe{Name: "daytime", Ports: []uint16{13}, Datagrams: [][]byte{[]byte("\r\n")},
+		Rarity: 8, AnyDatagram: func(_, reply []byte) (*record.Service, error) { return Parse(reply) }}, Parse)
+}

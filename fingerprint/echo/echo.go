@@ -46,3 +46,15 @@ func Parse(b []byte) (*record.Service, error) {
 	}
 	return &record.Service{Name: "echo", Confidence: 9}, nil
 }
+
+// UDP (RFC 862): each datagram comes back unchanged. Rarity 9 here too:
+// every other protocol's probe comes back as well, and must fail first.
+func init() {
+	fingerprint.RegisterUDP(fingerprint.UDPProbe{Name: "echo", Ports: []uint16{7}, Datagrams: [][]byte{Probe}, Rarity: 9,
+		AnyDatagram: func(sent, reply []byte) (*record.Service, error) {
+			if len(sent) == 0 || !bytes.Equal(sent, reply) {
+				return nil, fingerprint.ErrNoMatch
+			}
+			return &record.Service{Name: "echo", Confidence: 9}, nil
+		}}, Parse)
+}

@@ -152,7 +152,8 @@ func secondSmall() []*daemon {
 		// openbsd-inetd's own small services (RFC 862, 864, 867, 868).
 		name: "inetd-internal", pkg: "openbsd-inetd", product: "",
 		services: []svcDef{tcp("echo", "echo", 7), tcp("daytime", "daytime", 13), tcp("chargen", "chargen", 19),
-			tcp("time", "time", 37)},
+			tcp("time", "time", 37), udp("echou", "echo", 7), udp("daytimeu", "daytime", 13),
+			udp("chargenu", "chargen", 19), udp("timeu", "time", 37)},
 		tmpfs: []string{"/run"},
 		argv: func(in *instance) []string {
 			return []string{"inetd", "-d", in.file("inetd.conf")}

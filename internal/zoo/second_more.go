@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // secondTools: version control, a music daemon, a database and a
@@ -177,6 +178,38 @@ func init() {
 		request []byte
 		check   func([]byte) error
 	}{mumblePing, checkMumblePing}
+	// RFC 862, 867, 864, 868: any datagram draws an answer.
+	for name, check := range map[string]func([]byte) error{"echo": checkEcho, "daytime": checkCtime, "chargen": checkChargen,
+		"time": checkTime} {
+		udpRequests[name] = struct {
+			request []byte
+			check   func([]byte) error
+		}{[]byte(smallRequest), check}
+	}
+}
+
+// smallRequest is the datagram sent to inetd's small UDP services.
+const smallRequest = "ajar zoo\r\n"
+
+func checkEcho(b []byte) error {
+	if string(b) != smallRequest {
+		return fmt.Errorf("not our datagram echoed: %q", head(b))
+	}
+	return nil
+}
+
+// checkChargen wants one line of RFC 864's rotating pattern.
+func checkChargen(b []byte) error {
+	line, ok := strings.CutSuffix(string(b), "\r\n")
+	if !ok || len(line) < 16 {
+		return fmt.Errorf("not a chargen line: %q", head(b))
+	}
+	for i := 1; i < len(line); i++ {
+		if line[i] != line[i-1]+1 && !(line[i-1] == '~' && line[i] == ' ') {
+			return fmt.Errorf("not the chargen pattern: %q", head(b))
+		}
+	}
+	return nil
 }
 
 // krbASReq is a Kerberos AS-REQ (RFC 4120 5.4.1) for krbtgt/ZOO.TEST of
@@ -220,6 +253,32 @@ var mumblePing = []byte{0, 0, 0, 0, 'a', 'j', 'a', 'r', 'z', 'o', 'o', '1'}
 func checkMumblePing(b []byte) error {
 	if len(b) != 24 || string(b[4:12]) != string(mumblePing[4:]) || binary.BigEndian.Uint32(b[16:]) == 0 {
 		return fmt.Errorf("not a Mumble ping reply: % x", head(b))
+	}
+	return nil
+}
+
+// checkCtime wants a daytime answer in ctime's format, within a minute
+// of now.
+func checkCtime(b []byte) error {
+	ts, err := time.ParseInLocation("Mon Jan _2 15:04:05 2006", strings.TrimSpace(string(b)), time.Local)
+	if err != nil {
+		return fmt.Errorf("not a ctime date: %w", err)
+	}
+	if d := time.Since(ts); d > time.Minute || d < -time.Minute {
+		return fmt.Errorf("daytime says %v, %v from now", ts, d)
+	}
+	return nil
+}
+
+// checkTime wants RFC 868's four bytes, seconds since 1900, within a
+// minute of now.
+func checkTime(b []byte) error {
+	if len(b) != 4 {
+		return fmt.Errorf("%d bytes, want 4", len(b))
+	}
+	ts := time.Unix(int64(binary.BigEndian.Uint32(b))-2208988800, 0)
+	if d := time.Since(ts); d > time.Minute || d < -time.Minute {
+		return fmt.Errorf("time says %v, %v from now", ts, d)
 	}
 	return nil
 }

@@ -34,6 +34,11 @@ func init() {
 		"krb5-kdc/udp":      {krbASReq(), []string{"ZOO.TEST"}, checkKRB},
 		"mumble-server/tcp": {nil, []string{"{V}"}, nil}, // inside TLS: the Version message
 		"mumble-server/udp": {mumblePing, nil, checkMumblePing},
+		// RFC 862, 867, 864 and 868 over UDP.
+		"inetd-internal/udp/echo":    {[]byte(smallRequest), nil, checkEcho},
+		"inetd-internal/udp/daytime": {[]byte(smallRequest), nil, checkCtime},
+		"inetd-internal/udp/chargen": {[]byte(smallRequest), nil, checkChargen},
+		"inetd-internal/udp/time":    {[]byte(smallRequest), nil, checkTime},
 	} {
 		wireChecks[k] = wc
 	}

@@ -3,11 +3,7 @@
 package zoo
 
 import (
-	"encoding/binary"
-	"fmt"
-	"strings"
 	"testing"
-	"time"
 )
 
 // The second zoo's wire checks: raw clients of each protocol, written
@@ -92,30 +88,4 @@ func TestSecondCatalog(t *testing.T) {
 	if _, err := shuffle(table, 1); err != nil {
 		t.Error(err)
 	}
-}
-
-// checkCtime wants a daytime answer in ctime's format, within a minute
-// of now.
-func checkCtime(b []byte) error {
-	ts, err := time.ParseInLocation("Mon Jan _2 15:04:05 2006", strings.TrimSpace(string(b)), time.Local)
-	if err != nil {
-		return fmt.Errorf("not a ctime date: %w", err)
-	}
-	if d := time.Since(ts); d > time.Minute || d < -time.Minute {
-		return fmt.Errorf("daytime says %v, %v from now", ts, d)
-	}
-	return nil
-}
-
-// checkTime wants RFC 868's four bytes, seconds since 1900, within a
-// minute of now.
-func checkTime(b []byte) error {
-	if len(b) != 4 {
-		return fmt.Errorf("%d bytes, want 4", len(b))
-	}
-	ts := time.Unix(int64(binary.BigEndian.Uint32(b))-2208988800, 0)
-	if d := time.Since(ts); d > time.Minute || d < -time.Minute {
-		return fmt.Errorf("time says %v, %v from now", ts, d)
-	}
-	return nil
 }
