@@ -92,11 +92,15 @@ func JudgeNATS(info, answer []byte) ([]record.Finding, error) {
 		!bytes.Contains(answer, []byte("+OK")) || !bytes.Contains(answer, []byte("PONG")) {
 		return nil, audit.ErrNotApplicable
 	}
+	tlsNote := ""
+	if in.TLSRequired {
+		tlsNote = ", TLS required: any client that speaks TLS"
+	}
 	return []record.Finding{{
 		ID: "nats-no-auth", Category: record.NoAuth, Severity: record.High,
 		Title: "NATS server accepts clients without credentials",
 		Evidence: audit.Evidence([]byte(fmt.Sprintf("INFO: auth_required false (server %s, version %s); "+
-			"CONNECT without credentials: +OK, PING: PONG", in.ServerID, in.Version))),
+			"CONNECT without credentials: +OK, PING: PONG%s", in.ServerID, in.Version, tlsNote))),
 		Remediation: "configure authorization in nats-server.conf (`authorization { users = [...] }`, an nkey or JWT " +
 			"`operator`/`resolver`, or `token`) and `tls { verify: true }` for client certificates; keep `no_auth_user` unset",
 		References: []string{"CWE-306", "https://docs.nats.io/running-a-nats-service/configuration/securing_nats/auth_intro"},

@@ -42,6 +42,7 @@ func auditTruthStore() []Risk {
 		{"audit-mosquitto-auth", 1884, "", "no-auth", ""},
 		{"audit-nats-open", 4222, "nats-no-auth", "no-auth", "high"},
 		{"audit-nats-auth", 4223, "", "no-auth", ""},
+		{"audit-nats-tls", 4224, "nats-no-auth", "no-auth", "high"},
 		{"audit-rabbitmq-guest", 5672, "amqp-guest-login", "default-credentials", "high"},
 		{"audit-rabbitmq-default", 5673, "", "default-credentials", ""},
 		{"audit-zookeeper-open", 2181, "zookeeper-no-auth", "no-auth", "high"},
@@ -128,6 +129,8 @@ func catalogAuditStore() []*daemon {
 			argv:     func(in *instance) []string { return []string{"nats-server", "-c", in.file("nats.conf")} },
 		}
 	}
+	natsTLS := nats("audit-nats-tls", 4224)
+	natsTLS.prepare = writeServerCerts
 	rabbitmq := func(name string, port uint16, node string) *daemon {
 		return &daemon{
 			name: name, pkg: "rabbitmq-server", product: "RabbitMQ", reveal: "Connection.Start server properties",
@@ -178,6 +181,7 @@ func catalogAuditStore() []*daemon {
 		mosquittoAuth,
 		nats("audit-nats-open", 4222),
 		nats("audit-nats-auth", 4223),
+		natsTLS,
 		rabbitmq("audit-rabbitmq-guest", 5672, "guest"),
 		rabbitmq("audit-rabbitmq-default", 5673, "twin"),
 		zookeeper("audit-zookeeper-open", 2181),
