@@ -79,8 +79,9 @@ const (
 	// fdReserve file descriptors are left for everything but probes.
 	fdReserve = 512
 	// defaultMaxParallel caps probes in flight when nothing else does:
-	// each costs a goroutine and a socket (about 8 KiB in all), and this
-	// many keep a scan under 100 MB while silent ports hold them.
+	// each holds a socket (connect, UDP), and, on the goroutine-per-probe
+	// path, a goroutine (about 8 KiB in all); this many keep a scan under
+	// 100 MB while silent ports hold them.
 	defaultMaxParallel = 10000
 )
 

@@ -8,15 +8,17 @@
 // One Prober serves a whole scan: one raw socket per address family to
 // send, one packet socket with a kernel BPF filter and one goroutine to
 // receive, and one goroutine that ends the waits whose time is up (a
-// timing wheel, not a timer per probe), for all its workers. Replies are
-// checked statelessly: a SYN's sequence number is a keyed hash
-// (SipHash-2-4, with a random key per Prober) of its addresses and ports,
-// and a reply counts only if it acknowledges that number plus one, or,
-// for ICMP errors, quotes it. The number's two low bits tell a port's
-// tries apart, so that a late answer to a first try, come while the retry
-// waits, counts with its own round-trip time; an answer that comes after
-// its probe gave up is kept a few seconds for the next probe of its port
-// (the engine's retry), which takes it without sending.
+// timing wheel, not a timer per probe), for all its workers. The SYNs
+// of an engine's probes go out in batches, one sendmmsg each (Flush).
+// Replies are checked statelessly: a SYN's sequence number is a keyed
+// hash (SipHash-2-4, with a random key per Prober) of its addresses and
+// ports, and a reply counts only if it acknowledges that number plus
+// one, or, for ICMP errors, quotes it. The number's two low bits tell a
+// port's tries apart, so that a late answer to a first try, come while
+// the retry waits, counts with its own round-trip time; an answer that
+// comes after its probe gave up is kept a few seconds for the next
+// probe of its port (the engine's retry), which takes it without
+// sending.
 //
 // Source ports come from a range outside the kernel's ephemeral range
 // (net.ipv4.ip_local_port_range), by default the ports above it (61000-
