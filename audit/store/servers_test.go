@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ajarsec/ajar/audit"
+	"github.com/ajarsec/ajar/audit/audittest"
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/record"
 )
@@ -39,30 +40,6 @@ func audited(t *testing.T, c audit.Check, addr netip.AddrPort, svc *record.Servi
 		return "n/a"
 	}
 	return judged(fs, nil)
-}
-
-// serveTCP runs handle for each connection to a loopback listener.
-func serveTCP(t *testing.T, handle func(net.Conn)) netip.AddrPort {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				handle(c)
-			}()
-		}
-	}()
-	return netip.MustParseAddrPort(ln.Addr().String())
 }
 
 func serveHTTP(t *testing.T, h http.HandlerFunc) netip.AddrPort {
@@ -164,14 +141,14 @@ func mongoLegacyServer(c net.Conn) {
 }
 
 func TestMongoDBServers(t *testing.T) {
-	if got := audited(t, mongodbCheck{}, serveTCP(t, mongoLegacyServer), &record.Service{Name: "mongodb", Method: "probed"}); got != "mongodb-no-auth/critical" {
+	if got := audited(t, mongodbCheck{}, audittest.ServeTCP(t, mongoLegacyServer), &record.Service{Name: "mongodb", Method: "probed"}); got != "mongodb-no-auth/critical" {
 		t.Errorf("3.4 without authorization: %s", got)
 	}
 	svc := &record.Service{Name: "mongodb", Method: "probed"}
-	if got := audited(t, mongodbCheck{}, serveTCP(t, mongoServer(false)), svc); got != "mongodb-no-auth/critical" {
+	if got := audited(t, mongodbCheck{}, audittest.ServeTCP(t, mongoServer(false)), svc); got != "mongodb-no-auth/critical" {
 		t.Errorf("no authorization: %s", got)
 	}
-	if got := audited(t, mongodbCheck{}, serveTCP(t, mongoServer(true)), svc); got != "n/a" {
+	if got := audited(t, mongodbCheck{}, audittest.ServeTCP(t, mongoServer(true)), svc); got != "n/a" {
 		t.Errorf("authorization enabled: %s", got)
 	}
 }
@@ -202,10 +179,10 @@ func cassandraServer(auth bool) func(net.Conn) {
 
 func TestCassandraServers(t *testing.T) {
 	svc := &record.Service{Name: "cassandra", Method: "probed"}
-	if got := audited(t, cassandraCheck{}, serveTCP(t, cassandraServer(false)), svc); got != "cassandra-no-auth/critical" {
+	if got := audited(t, cassandraCheck{}, audittest.ServeTCP(t, cassandraServer(false)), svc); got != "cassandra-no-auth/critical" {
 		t.Errorf("AllowAllAuthenticator: %s", got)
 	}
-	if got := audited(t, cassandraCheck{}, serveTCP(t, cassandraServer(true)), svc); got != "n/a" {
+	if got := audited(t, cassandraCheck{}, audittest.ServeTCP(t, cassandraServer(true)), svc); got != "n/a" {
 		t.Errorf("PasswordAuthenticator: %s", got)
 	}
 }

@@ -2,32 +2,15 @@ package store
 
 import (
 	"encoding/binary"
-	"errors"
 	"strings"
 	"testing"
 
-	"github.com/ajarsec/ajar/audit"
+	"github.com/ajarsec/ajar/audit/audittest"
 	"github.com/ajarsec/ajar/record"
 )
 
-// judged sums up a judge's answer: "id/severity" of each finding, "n/a"
-// for ErrNotApplicable, "error: ..." otherwise.
-func judged(fs []record.Finding, err error) string {
-	if errors.Is(err, audit.ErrNotApplicable) {
-		return "n/a"
-	}
-	if err != nil {
-		return "error: " + err.Error()
-	}
-	var out []string
-	for _, f := range fs {
-		if f.Remediation == "" || f.Evidence == "" || len(f.References) == 0 || !f.Category.Valid() {
-			return "incomplete " + f.ID
-		}
-		out = append(out, f.ID+"/"+f.Severity.String())
-	}
-	return strings.Join(out, ",")
-}
+// judged sums up a judge's answer.
+func judged(fs []record.Finding, err error) string { return audittest.Summary(fs, err) }
 
 // pgMsg builds a backend message.
 func pgMsg(typ byte, body string) string {
