@@ -99,14 +99,27 @@ type rangeKey struct {
 }
 
 // closedPorts are a host's non-open ports, by protocol, state and reason.
-type closedPorts struct{ m map[rangeKey][]uint16 }
+type closedPorts struct {
+	m map[rangeKey]*[]uint16
+	// lastKey and last are the group the last port went to: most of a
+	// host's ports are in one state, for one reason.
+	lastKey rangeKey
+	last    *[]uint16
+}
 
 func (c *closedPorts) add(r *record.PortResult) {
-	if c.m == nil {
-		c.m = map[rangeKey][]uint16{}
-	}
 	k := rangeKey{r.Proto, r.State, r.Reason}
-	c.m[k] = append(c.m[k], r.Port)
+	if c.last == nil || c.lastKey != k {
+		if c.m == nil {
+			c.m = map[rangeKey]*[]uint16{}
+		}
+		if c.last = c.m[k]; c.last == nil {
+			c.last = new([]uint16)
+			c.m[k] = c.last
+		}
+		c.lastKey = k
+	}
+	*c.last = append(*c.last, r.Port)
 }
 
 // maxRowsPerInsert bounds the rows of one INSERT (and its parameters).

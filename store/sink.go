@@ -46,6 +46,10 @@ type Sink struct {
 	drained *sync.Cond
 	b       batch
 	hosts   map[netip.Addr]*closedPorts // non-open ports of hosts not finished
+	// last and lastAddr are the host the last non-open port was of: a
+	// scan often gives several ports of one host in a row.
+	last     *closedPorts
+	lastAddr netip.Addr
 	seq     int64
 	err     error // the first error; after it records are dropped
 	began   bool
@@ -158,10 +162,13 @@ func (k *Sink) Write(r record.Record) error {
 			k.b.addPort(k.nextSeq(), r)
 			break
 		}
-		cp := k.hosts[r.Host]
-		if cp == nil {
-			cp = &closedPorts{}
-			k.hosts[r.Host] = cp
+		cp := k.last
+		if cp == nil || k.lastAddr != r.Host {
+			if cp = k.hosts[r.Host]; cp == nil {
+				cp = &closedPorts{}
+				k.hosts[r.Host] = cp
+			}
+			k.last, k.lastAddr = cp, r.Host
 		}
 		cp.add(r)
 	case *record.Host:
@@ -196,8 +203,11 @@ func (k *Sink) flushHostLocked(a netip.Addr) {
 		return
 	}
 	delete(k.hosts, a)
+	if k.last == cp {
+		k.last = nil
+	}
 	for key, ports := range cp.m {
-		k.b.addRange(k.nextSeq(), a, key, ports)
+		k.b.addRange(k.nextSeq(), a, key, *ports)
 	}
 }
 
