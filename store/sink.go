@@ -50,12 +50,12 @@ type Sink struct {
 	// scan often gives several ports of one host in a row.
 	last     *closedPorts
 	lastAddr netip.Addr
-	seq     int64
-	err     error // the first error; after it records are dropped
-	began   bool
-	wake    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
+	seq      int64
+	err      error // the first error; after it records are dropped
+	began    bool
+	wake     chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 // NewSink makes a sink that records one run described by meta. ctx bounds
