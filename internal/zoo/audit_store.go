@@ -52,6 +52,8 @@ func auditTruthStore() []Risk {
 		{"audit-docker-tcp", 2375, "docker-api-no-auth", "no-auth", "critical"},
 		// Not identified: its TLS ends without a client certificate.
 		{"audit-docker-tls", 2376, "", "no-auth", ""},
+		// TLS without client verification (--tls, no --tlsverify).
+		{"audit-docker-tlsnoverify", 2377, "docker-api-no-auth", "no-auth", "critical"},
 	}
 }
 
@@ -194,6 +196,14 @@ func catalogAuditStore() []*daemon {
 			// The twin: TLS with client certificates (--tlsverify).
 			name: "audit-docker-tls", pkg: "docker.io", product: "Docker",
 			services: []svcDef{tlsTCP("docker", "docker", 2376)}, tmpfs: []string{"/run"},
+			prepare: writeServerCerts,
+			argv:    dockerd,
+		}, {
+			// Planted: TLS, but any client is served (--tls without
+			// --tlsverify; daemon.json must say "tlsverify": false,
+			// or dockerd 20.10 verifies all the same).
+			name: "audit-docker-tlsnoverify", pkg: "docker.io", product: "Docker", reveal: "GET /version",
+			services: []svcDef{tlsTCP("docker", "docker", 2377)}, tmpfs: []string{"/run"},
 			prepare: writeServerCerts,
 			argv:    dockerd,
 		}, {
