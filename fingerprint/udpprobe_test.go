@@ -39,6 +39,7 @@ var checks = map[string][]func(*testing.T, []byte){
 	"daytime":     {checkAnyDatagram},
 	"time":        {checkAnyDatagram},
 	"chargen":     {checkAnyDatagram},
+	"coap":        {checkCoAP},
 }
 
 func TestUDPProbes(t *testing.T) {
@@ -91,7 +92,7 @@ func TestUDPPayloadPorts(t *testing.T) {
 		53: "dns", 69: "tftp", 123: "ntp", 137: "netbios-ns", 161: "snmp", 500: "isakmp",
 		1194: "openvpn", 1900: "ssdp", 3478: "stun", 4500: "ipsec-nat-t", 5060: "sip",
 		5351: "nat-pmp", 5353: "mdns", 11211: "memcached", 111: "rpcbind", 88: "kerberos",
-		64738: "mumble", 7: "echo", 13: "daytime", 19: "chargen", 37: "time",
+		64738: "mumble", 7: "echo", 13: "daytime", 19: "chargen", 37: "time", 5683: "coap",
 	}
 	byName := map[string]fingerprint.UDPProbe{}
 	for _, p := range fingerprint.UDPProbes() {

@@ -548,3 +548,16 @@ func checkAnyDatagram(t *testing.T, b []byte) {
 		t.Errorf("%d bytes, want a short datagram", len(b))
 	}
 }
+
+// checkCoAP wants a CoAP request (RFC 7252 3): version 1, confirmable,
+// code 0.01 GET, a token of its stated length, and no payload marker.
+func checkCoAP(t *testing.T, b []byte) {
+	r := &reader{t, b}
+	h := r.u8()
+	want(t, "version", h>>6, 1)
+	want(t, "type", h>>4&3, 0)
+	want(t, "code", r.u8(), 1)
+	r.u16() // message ID
+	r.bytes(int(h & 0x0f))
+	r.end()
+}

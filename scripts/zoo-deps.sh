@@ -29,7 +29,7 @@ pkgs=(
   lighttpd unbound beanstalkd stunnel4 varnish gearman-job-server privoxy
   dropbear-bin gophernicus oidentd coturn nsd webfs mini-httpd ziproxy
   cups-daemon subversion git mpd tarantool dictd dict-jargon xvfb munin-node
-  ganglia-monitor zabbix-agent bind9 knot krb5-kdc mumble-server
+  ganglia-monitor zabbix-agent bind9 knot krb5-kdc mumble-server libcoap3-bin
 )
 
 # One dpkg-query for all: it names the installed ones (and exits 1 when

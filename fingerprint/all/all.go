@@ -7,6 +7,7 @@ import (
 	_ "github.com/ajarsec/ajar/fingerprint/beanstalk"
 	_ "github.com/ajarsec/ajar/fingerprint/cassandra"
 	_ "github.com/ajarsec/ajar/fingerprint/chargen"
+	_ "github.com/ajarsec/ajar/fingerprint/coap"
 	_ "github.com/ajarsec/ajar/fingerprint/daytime"
 	_ "github.com/ajarsec/ajar/fingerprint/dict"
 	_ "github.com/ajarsec/ajar/fingerprint/dns"

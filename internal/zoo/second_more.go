@@ -150,6 +150,13 @@ func secondNet() []*daemon {
 		argv: func(in *instance) []string {
 			return []string{"murmurd", "-fg", "-ini", in.file("murmur.ini")}
 		},
+	}, {
+		// libcoap's example server: its root resource names libcoap.
+		name: "coap-server", pkg: "libcoap3-bin", product: "libcoap", reveal: "root resource", hideVersion: true,
+		services: []svcDef{udp("coap", "coap", 5683)},
+		argv: func(in *instance) []string {
+			return []string{"coap-server-notls", "-A", "0.0.0.0", "-p", in.port("coap")}
+		},
 	}}
 }
 
@@ -178,6 +185,10 @@ func init() {
 		request []byte
 		check   func([]byte) error
 	}{mumblePing, checkMumblePing}
+	udpRequests["coap"] = struct {
+		request []byte
+		check   func([]byte) error
+	}{coapGetRoot, checkCoAP}
 	// RFC 862, 867, 864, 868: any datagram draws an answer.
 	for name, check := range map[string]func([]byte) error{"echo": checkEcho, "daytime": checkCtime, "chargen": checkChargen,
 		"time": checkTime} {
@@ -279,6 +290,18 @@ func checkTime(b []byte) error {
 	ts := time.Unix(int64(binary.BigEndian.Uint32(b))-2208988800, 0)
 	if d := time.Since(ts); d > time.Minute || d < -time.Minute {
 		return fmt.Errorf("time says %v, %v from now", ts, d)
+	}
+	return nil
+}
+
+// coapGetRoot is a confirmable CoAP GET of the root resource (RFC 7252
+// 3): version 1, token "zo", message ID 0x7a6f.
+var coapGetRoot = []byte{0x42, 0x01, 0x7a, 0x6f, 'z', 'o'}
+
+// checkCoAP wants the acknowledgement of coapGetRoot with a 2.05 Content.
+func checkCoAP(b []byte) error {
+	if len(b) < 6 || b[0] != 0x62 || b[1] != 0x45 || string(b[2:6]) != "\x7a\x6fzo" {
+		return fmt.Errorf("not a CoAP 2.05 to our GET: % x", head(b))
 	}
 	return nil
 }

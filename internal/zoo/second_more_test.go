@@ -34,6 +34,7 @@ func init() {
 		"krb5-kdc/udp":      {krbASReq(), []string{"ZOO.TEST"}, checkKRB},
 		"mumble-server/tcp": {nil, []string{"{V}"}, nil}, // inside TLS: the Version message
 		"mumble-server/udp": {mumblePing, nil, checkMumblePing},
+		"coap-server/udp":   {coapGetRoot, []string{"libcoap"}, checkCoAP},
 		// RFC 862, 867, 864 and 868 over UDP.
 		"inetd-internal/udp/echo":    {[]byte(smallRequest), nil, checkEcho},
 		"inetd-internal/udp/daytime": {[]byte(smallRequest), nil, checkCtime},
