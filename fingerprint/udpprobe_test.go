@@ -40,6 +40,7 @@ var checks = map[string][]func(*testing.T, []byte){
 	"time":        {checkAnyDatagram},
 	"chargen":     {checkAnyDatagram},
 	"coap":        {checkCoAP},
+	"l2tp":        {checkL2TP},
 }
 
 func TestUDPProbes(t *testing.T) {
@@ -93,6 +94,7 @@ func TestUDPPayloadPorts(t *testing.T) {
 		1194: "openvpn", 1900: "ssdp", 3478: "stun", 4500: "ipsec-nat-t", 5060: "sip",
 		5351: "nat-pmp", 5353: "mdns", 11211: "memcached", 111: "rpcbind", 88: "kerberos",
 		64738: "mumble", 7: "echo", 13: "daytime", 19: "chargen", 37: "time", 5683: "coap",
+		1701: "l2tp",
 	}
 	byName := map[string]fingerprint.UDPProbe{}
 	for _, p := range fingerprint.UDPProbes() {

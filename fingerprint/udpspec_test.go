@@ -561,3 +561,19 @@ func checkCoAP(t *testing.T, b []byte) {
 	r.bytes(int(h & 0x0f))
 	r.end()
 }
+
+// checkL2TP wants an SCCRQ (RFC 2661 3.1, 6.1): a control message of
+// version 2 with its length, tunnel and session 0, whose first AVP is the
+// mandatory Message Type 1, and an Assigned Tunnel ID among the rest.
+func checkL2TP(t *testing.T, b []byte) {
+	r := &reader{t, b}
+	want(t, "flags and version", r.u16(), 0xc802)
+	want(t, "length", int(r.u16()), len(b))
+	want(t, "tunnel", r.u16(), 0)
+	want(t, "session", r.u16(), 0)
+	r.u32() // Ns, Nr
+	want(t, "first AVP", string(r.bytes(8)), "\x80\x08\x00\x00\x00\x00\x00\x01")
+	if !bytes.Contains(b, []byte{0x80, 0x08, 0, 0, 0, 9}) {
+		t.Error("no Assigned Tunnel ID")
+	}
+}

@@ -24,6 +24,7 @@ import (
 	_ "github.com/ajarsec/ajar/fingerprint/irc"
 	_ "github.com/ajarsec/ajar/fingerprint/kafka"
 	_ "github.com/ajarsec/ajar/fingerprint/kerberos"
+	_ "github.com/ajarsec/ajar/fingerprint/l2tp"
 	_ "github.com/ajarsec/ajar/fingerprint/ldap"
 	_ "github.com/ajarsec/ajar/fingerprint/mdns"
 	_ "github.com/ajarsec/ajar/fingerprint/memcached"

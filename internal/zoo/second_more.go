@@ -157,6 +157,14 @@ func secondNet() []*daemon {
 		argv: func(in *instance) []string {
 			return []string{"coap-server-notls", "-A", "0.0.0.0", "-p", in.port("coap")}
 		},
+	}, {
+		// xl2tpd's SCCRP names its vendor, xelerance.com.
+		name: "xl2tpd", pkg: "xl2tpd", product: "xl2tpd", reveal: "SCCRP vendor name", hideVersion: true,
+		services: []svcDef{udp("l2tp", "l2tp", 1701)},
+		argv: func(in *instance) []string {
+			return []string{"xl2tpd", "-D", "-c", in.file("xl2tpd.conf"), "-p", in.file("xl2tpd.pid"),
+				"-C", in.file("l2tp-control")}
+		},
 	}}
 }
 
@@ -189,6 +197,10 @@ func init() {
 		request []byte
 		check   func([]byte) error
 	}{coapGetRoot, checkCoAP}
+	udpRequests["l2tp"] = struct {
+		request []byte
+		check   func([]byte) error
+	}{l2tpSCCRQ, checkSCCRP}
 	// RFC 862, 867, 864, 868: any datagram draws an answer.
 	for name, check := range map[string]func([]byte) error{"echo": checkEcho, "daytime": checkCtime, "chargen": checkChargen,
 		"time": checkTime} {
@@ -302,6 +314,22 @@ var coapGetRoot = []byte{0x42, 0x01, 0x7a, 0x6f, 'z', 'o'}
 func checkCoAP(b []byte) error {
 	if len(b) < 6 || b[0] != 0x62 || b[1] != 0x45 || string(b[2:6]) != "\x7a\x6fzo" {
 		return fmt.Errorf("not a CoAP 2.05 to our GET: % x", head(b))
+	}
+	return nil
+}
+
+// l2tpSCCRQ is an L2TP Start-Control-Connection-Request (RFC 2661 6.1):
+// the control header, then Message Type 1, Protocol Version 1.0,
+// Framing Capabilities 3, Host Name "zoo", Assigned Tunnel ID 0x7a6f.
+var l2tpSCCRQ = []byte("\xc8\x02\x00\x37\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x80\x08\x00\x00\x00\x00\x00\x01" + "\x80\x08\x00\x00\x00\x02\x01\x00" +
+	"\x80\x0a\x00\x00\x00\x03\x00\x00\x00\x03" + "\x80\x09\x00\x00\x00\x07zoo" +
+	"\x80\x08\x00\x00\x00\x09\x7a\x6f")
+
+// checkSCCRP wants an SCCRP (message type 2) to tunnel 0x7a6f.
+func checkSCCRP(b []byte) error {
+	if len(b) < 20 || b[0] != 0xc8 || b[4] != 0x7a || b[5] != 0x6f || string(b[12:20]) != "\x80\x08\x00\x00\x00\x00\x00\x02" {
+		return fmt.Errorf("not an SCCRP to our tunnel: % x", head(b))
 	}
 	return nil
 }

@@ -35,6 +35,7 @@ func init() {
 		"mumble-server/tcp": {nil, []string{"{V}"}, nil}, // inside TLS: the Version message
 		"mumble-server/udp": {mumblePing, nil, checkMumblePing},
 		"coap-server/udp":   {coapGetRoot, []string{"libcoap"}, checkCoAP},
+		"xl2tpd/udp":        {l2tpSCCRQ, []string{"xelerance.com", "zoo.test"}, checkSCCRP},
 		// RFC 862, 867, 864 and 868 over UDP.
 		"inetd-internal/udp/echo":    {[]byte(smallRequest), nil, checkEcho},
 		"inetd-internal/udp/daytime": {[]byte(smallRequest), nil, checkCtime},
