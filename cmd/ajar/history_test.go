@@ -153,8 +153,28 @@ func TestHistoryAndDiff(t *testing.T) {
 	if _, _, code := storing(t, nil, dir, "diff", "2", "2", "--exit-code"); code != 0 {
 		t.Errorf("diff --exit-code of a run with itself: exit %d, want 0", code)
 	}
+	// A third scan, 2002 open again: between runs 1 and 3 it flapped
+	// back (no change), 2003 opened and stayed open.
+	listenIn(t, ns, "127.0.0.1:2002")
+	if _, stderr, code := storing(t, ns, dir, scan...); code != 0 || stderr != "" {
+		t.Fatalf("third scan: exit %d: %s", code, stderr)
+	}
+	for _, tt := range []struct {
+		settle string
+		want   int
+	}{{"0", 1}, {"2", 1}, {"3", 0}} {
+		out, stderr, code := storing(t, nil, dir, "diff", "1", "3", "--settle", tt.settle, "-o", "json")
+		var got []struct {
+			change
+			History []string `json:"history"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &got) != nil || len(got) != tt.want ||
+			(tt.want == 1 && (got[0].Port != 2003 || strings.Join(got[0].History, ",") != "closed,open,open")) {
+			t.Errorf("diff 1 3 --settle %s: exit %d %s\n%s", tt.settle, code, stderr, out)
+		}
+	}
 	var files []string
-	for _, ref := range []string{"last~1", "last"} {
+	for _, ref := range []string{"1", "2"} {
 		xml, stderr, code := storing(t, nil, dir, "show", ref, "-o", "xml")
 		if code != 0 {
 			t.Fatalf("ajar show %s: exit %d: %s", ref, code, stderr)
