@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/record"
@@ -92,6 +93,7 @@ func udpOrder(plugins []Plugin, port uint16) (order []Plugin, own int) {
 // in order that recognises its answer wins, as soon as every plugin
 // before it has given up.
 func (s *session) identifyUDP(ctx context.Context) (*record.Service, error) {
+	s.cfg.ProbeTimeout = min(s.cfg.ProbeTimeout, udpProbeWait)
 	order, own := udpOrder(Plugins(portspec.UDP), s.t.Addr.Port())
 	lim := s.cfg.UDPLimiter
 	if lim == nil {
@@ -142,6 +144,12 @@ func (s *session) identifyUDP(ctx context.Context) (*record.Service, error) {
 	}
 	return heard.unknown()
 }
+
+// udpProbeWait caps how long one UDP probe waits for its answer: a
+// datagram's answer comes in one round trip or not at all, and a host's
+// slots (UDPLimiter) are held by the probes a silent port ignores, so
+// that the port's rarer protocols wait behind them.
+const udpProbeWait = 750 * time.Millisecond
 
 // replies keeps the first reply any probe of a port drew.
 type replies struct {

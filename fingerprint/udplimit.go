@@ -8,8 +8,9 @@ import (
 )
 
 // DefaultUDPPerHost is how many UDP identification probes may be in
-// flight to one host at once.
-const DefaultUDPPerHost = 8
+// flight to one host at once: with probes of at most udpProbeWait, some
+// 20 datagrams a second to a host whose ports are all silent.
+const DefaultUDPPerHost = 16
 
 // UDPLimiter bounds the UDP identification probes in flight to each host,
 // across every port identified with the Configs that share it, so that a

@@ -29,8 +29,8 @@ pkgs=(
   lighttpd unbound beanstalkd stunnel4 varnish gearman-job-server privoxy
   dropbear-bin gophernicus oidentd coturn nsd webfs mini-httpd ziproxy
   cups-daemon subversion git mpd tarantool dictd dict-jargon xvfb munin-node
-  ganglia-monitor zabbix-agent bind9 knot krb5-kdc mumble-server libcoap3-bin
-  xl2tpd
+  ganglia-monitor zabbix-agent knot krb5-kdc mumble-server libcoap3-bin
+  pptpd
 )
 
 # One dpkg-query for all: it names the installed ones (and exits 1 when
@@ -83,7 +83,7 @@ units=(ssh nginx apache2 vsftpd exim4 dovecot redis-server memcached
   gearman-job-server privoxy dropbear gophernicus.socket oidentd coturn nsd
   webfs mini-httpd ziproxy cups cups.socket cups.path
   mpd mpd.socket tarantool dictd munin-node ganglia-monitor zabbix-agent
-  named bind9 knot krb5-kdc mumble-server xl2tpd)
+  knot krb5-kdc mumble-server pptpd)
 if [ -d /run/systemd/system ]; then
   systemctl disable --now "${units[@]}" >/dev/null 2>&1 || true
 else

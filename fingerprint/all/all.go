@@ -43,6 +43,7 @@ import (
 	_ "github.com/ajarsec/ajar/fingerprint/openvpn"
 	_ "github.com/ajarsec/ajar/fingerprint/pop3"
 	_ "github.com/ajarsec/ajar/fingerprint/postgresql"
+	_ "github.com/ajarsec/ajar/fingerprint/pptp"
 	_ "github.com/ajarsec/ajar/fingerprint/rdp"
 	_ "github.com/ajarsec/ajar/fingerprint/redis"
 	_ "github.com/ajarsec/ajar/fingerprint/rpcbind"

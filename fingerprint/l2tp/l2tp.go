@@ -57,13 +57,21 @@ func Request() []byte {
 
 // Parse reads the answer: a control message of version 2 to our tunnel,
 // its length right, whose first pair is the message type SCCRP (or
-// StopCCN, a refusal).
+// StopCCN, a refusal), or a ZLB acknowledgement.
 func Parse(b []byte) (*record.Service, error) {
 	if len(b) < 12 || b[0]&0xcb != 0xc8 || b[1]&0x0f != 2 || int(binary.BigEndian.Uint16(b[2:])) != len(b) ||
 		binary.BigEndian.Uint16(b[4:]) != tunnelID {
 		return nil, fingerprint.ErrNoMatch
 	}
 	svc := &record.Service{Name: name, Confidence: 10}
+	if len(b) == 12 && binary.BigEndian.Uint16(b[6:]) == 0 {
+		// A zero-length body: the acknowledgement of an SCCRQ the server
+		// took for a retransmission (a port scan sent the same one
+		// before), still to our tunnel.
+		svc.ExtraInfo = "ZLB acknowledgement"
+		svc.Confidence = 8
+		return svc, nil
+	}
 	var host, vendor, firmware string
 	msgType := -1
 	p := b[12:]

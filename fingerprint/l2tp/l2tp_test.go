@@ -23,7 +23,12 @@ func TestParse(t *testing.T) {
 	}
 	bad := append([]byte{}, sccrp1318...)
 	bad[5] ^= 1 // another tunnel
-	fptest.NoMatch(t, "Parse", Parse, string(Request()), string(sccrp1318[:40]), string(bad), "\xc8\x02\x00\x0c\x61\x6a\x00\x00\x00\x00\x00\x00")
+	// xl2tpd's ZLB acknowledgement of an SCCRQ it had answered already.
+	if svc := fptest.CheckParse(t, "Parse", Parse, []byte("\xc8\x02\x00\x0c\x61\x6a\x00\x00\x00\x00\x00\x01")); svc.ExtraInfo != "ZLB acknowledgement" {
+		t.Errorf("got %+v", svc)
+	}
+	fptest.NoMatch(t, "Parse", Parse, string(Request()), string(sccrp1318[:40]), string(bad),
+		"\xc8\x02\x00\x0c\x61\x6b\x00\x00\x00\x00\x00\x01", "\xc8\x02\x00\x0c\x61\x6a\x00\x01\x00\x00\x00\x01")
 }
 
 func TestIdentify(t *testing.T) {

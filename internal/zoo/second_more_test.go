@@ -21,12 +21,10 @@ func init() {
 		"dictd/tcp": {[]byte("SHOW SERVER\r\n"), []string{"220 ", " dictd {V}/", "114 server information", "ajar zoo: dictd"}, nil},
 		// The X11 connection setup, little-endian, protocol 11.0, no
 		// authorization: a success reply names the vendor.
-		"xvfb/tcp":         {[]byte{'l', 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0}, []string{"The X.Org Foundation"}, checkX11Success},
+		"xvfb/tcp":         {[]byte{'l', 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0}, []string{"The X.Org Foundation"}, checkX11Setup},
 		"munin-node/tcp":   {[]byte("version\n"), []string{"# munin node at zoo.test", "version: {V}"}, nil},
 		"gmond/tcp":        {nil, []string{`<GANGLIA_XML VERSION="{V}" SOURCE="gmond">`}, nil},
 		"zabbix-agent/tcp": {zabbixRequest("agent.version"), []string{"ZBXD\x01", "{V}"}, nil},
-		"bind9/tcp":        {tcpDNS(dnsVersionBind(7)), []string{"{V}-", "-Debian"}, nil},
-		"bind9/udp":        {dnsVersionBind(7), []string{"{V}-", "-Debian"}, checkDNS(7)},
 		"knot/tcp":         {tcpDNS(dnsVersionBind(7)), []string{"Knot DNS {V}"}, nil},
 		"knot/udp":         {dnsVersionBind(7), []string{"Knot DNS {V}"}, checkDNS(7)},
 		// RFC 4120 7.2.2: over TCP, each message after its length.
@@ -34,8 +32,10 @@ func init() {
 		"krb5-kdc/udp":      {krbASReq(), []string{"ZOO.TEST"}, checkKRB},
 		"mumble-server/tcp": {nil, []string{"{V}"}, nil}, // inside TLS: the Version message
 		"mumble-server/udp": {mumblePing, nil, checkMumblePing},
-		"coap-server/udp":   {coapGetRoot, []string{"libcoap"}, checkCoAP},
-		"xl2tpd/udp":        {l2tpSCCRQ, []string{"xelerance.com", "zoo.test"}, checkSCCRP},
+		// RFC 2637 2.1: a Start-Control-Connection-Request.
+		"pptpd/tcp":       {pptpSCCRQ(), []string{"\x00\x9c\x00\x01\x1a\x2b\x3c\x4d\x00\x02", "linux"}, nil},
+		"coap-server/udp": {coapGetRoot, []string{"libcoap"}, checkCoAP},
+		"coap-server/tcp": {[]byte("\x00\xe1\x02\x01zo"), []string{"\xe1", "libcoap"}, nil},
 		// RFC 862, 867, 864 and 868 over UDP.
 		"inetd-internal/udp/echo":    {[]byte(smallRequest), nil, checkEcho},
 		"inetd-internal/udp/daytime": {[]byte(smallRequest), nil, checkCtime},
@@ -60,10 +60,11 @@ func krbRecord(msg []byte) []byte {
 	return append(binary.BigEndian.AppendUint32(nil, uint32(len(msg))), msg...)
 }
 
-// checkX11Success wants a connection setup success (1) of protocol 11.
-func checkX11Success(b []byte) error {
-	if len(b) < 8 || b[0] != 1 || binary.LittleEndian.Uint16(b[2:]) != 11 {
-		return fmt.Errorf("not an X11 setup success: % x", head(b))
-	}
-	return nil
+// pptpSCCRQ is a PPTP Start-Control-Connection-Request of 156 bytes,
+// protocol 1.0, host and vendor "zoo".
+func pptpSCCRQ() []byte {
+	b := []byte{0, 156, 0, 1, 0x1a, 0x2b, 0x3c, 0x4d, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0}
+	name := make([]byte, 64)
+	copy(name, "zoo")
+	return append(append(b, name...), name...)
 }
