@@ -57,7 +57,7 @@ func BenchmarkVulnZoo(b *testing.B) {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		var r struct {
-			Port    uint16          `json:"port"`
+			Port    uint16              `json:"port"`
 			Service *ajarrecord.Service `json:"service"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil || r.Service == nil || len(r.Service.CPE) == 0 {
