@@ -26,7 +26,7 @@ const (
 
 // SchemaVersion is the version of the database's tables; a database of
 // another version is rebuilt, not read.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // ErrNoDatabase is returned when the data directory holds no database.
 var ErrNoDatabase = errors.New("no vulnerability database")
@@ -44,7 +44,8 @@ const (
 
 const schema = `
 CREATE TABLE IF NOT EXISTS cve(id TEXT PRIMARY KEY, published INTEGER, modified INTEGER, summary TEXT,
-  cwe TEXT, cvss_version TEXT, cvss_vector TEXT, cvss_score REAL, nvd BLOB, cve5 BLOB) WITHOUT ROWID;
+  cwe TEXT, cvss_version TEXT, cvss_vector TEXT, cvss_score REAL, nvd BLOB, cve5 BLOB,
+  kev INTEGER, epss REAL, epss_pct REAL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS cpe_key(key TEXT, cve TEXT, src INTEGER, PRIMARY KEY(key, cve, src)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS cpe_key_cve ON cpe_key(cve);
 CREATE TABLE IF NOT EXISTS kev(cve TEXT PRIMARY KEY, ransomware INTEGER, added TEXT) WITHOUT ROWID;
@@ -182,7 +183,7 @@ func fileDigest(name string) (string, int64, error) {
 func openSQL(name string, readOnly bool) (*sql.DB, error) {
 	dsn := "file:" + name + "?_pragma=busy_timeout(5000)"
 	if readOnly {
-		dsn += "&mode=ro&_pragma=query_only(1)"
+		dsn += "&mode=ro&_pragma=query_only(1)&_pragma=mmap_size(1073741824)"
 	} else {
 		dsn += "&_pragma=journal_mode(DELETE)&_pragma=synchronous(NORMAL)"
 	}

@@ -264,6 +264,12 @@ func (im *Importer) SetCursor(src string, t time.Time) {
 	s.Cursor = t
 }
 
+const denormalize = `UPDATE cve SET kev=(SELECT ransomware FROM kev WHERE kev.cve=cve.id),
+	epss=(SELECT score FROM epss WHERE epss.cve=cve.id), epss_pct=(SELECT percentile FROM epss WHERE epss.cve=cve.id)
+	WHERE kev IS NOT (SELECT ransomware FROM kev WHERE kev.cve=cve.id)
+	OR epss IS NOT (SELECT score FROM epss WHERE epss.cve=cve.id)
+	OR epss_pct IS NOT (SELECT percentile FROM epss WHERE epss.cve=cve.id)`
+
 // Commit makes the import visible and writes the manifest: the sources
 // read replace their entries, the others stay.
 func (im *Importer) Commit(ctx context.Context) (Manifest, error) {
@@ -284,7 +290,13 @@ func (im *Importer) Commit(ctx context.Context) (Manifest, error) {
 		}
 		im.man.Sources[k] = *s
 	}
-	c, err := counts(ctx, im.tx)
+	// KEV and EPSS go on each CVE's row too, so that matching reads one
+	// row a candidate.
+	_, err := im.tx.ExecContext(ctx, denormalize)
+	var c map[string]int64
+	if err == nil {
+		c, err = counts(ctx, im.tx)
+	}
 	if err == nil {
 		im.man.Counts = c
 		err = im.tx.Commit()

@@ -59,6 +59,7 @@ type Matcher struct {
 	mu       sync.Mutex
 	verdicts map[string][]Verdict
 	cands    map[string][]candidate
+	candStmt *sql.Stmt
 	findings map[string][]record.Finding
 	fixes    map[string]map[string][]DistroFix // family/package → CVE → fixes
 	families map[string]bool                   // distribution data loaded
@@ -91,7 +92,12 @@ func Open(dir string) (*Matcher, error) {
 }
 
 // Close closes the database.
-func (m *Matcher) Close() error { return m.db.Close() }
+func (m *Matcher) Close() error {
+	if m.candStmt != nil {
+		m.candStmt.Close()
+	}
+	return m.db.Close()
+}
 
 // Manifest is the database's manifest.
 func (m *Matcher) Manifest() Manifest { return m.man }
@@ -160,9 +166,8 @@ func (m *Matcher) matchLocked(ctx context.Context, svc *record.Service, key stri
 }
 
 const candidates = `SELECT c.id, coalesce(c.summary, ''), coalesce(c.cwe, ''), coalesce(c.cvss_version, ''),
-	coalesce(c.cvss_vector, ''), coalesce(c.cvss_score, 0), c.nvd, c.cve5, k.ransomware, e.score, e.percentile
-	FROM (SELECT DISTINCT cve FROM cpe_key WHERE key=?) x JOIN cve c ON c.id=x.cve
-	LEFT JOIN kev k ON k.cve=c.id LEFT JOIN epss e ON e.cve=c.id ORDER BY c.id`
+	coalesce(c.cvss_vector, ''), coalesce(c.cvss_score, 0), c.nvd, c.cve5, c.kev, c.epss, c.epss_pct
+	FROM (SELECT DISTINCT cve FROM cpe_key WHERE key=?) x JOIN cve c ON c.id=x.cve`
 
 // candidate is a CVE indexed under a key, decoded once per matcher.
 type candidate struct {
@@ -176,7 +181,14 @@ func (m *Matcher) candidatesOf(ctx context.Context, key string) ([]candidate, er
 	if c, ok := m.cands[key]; ok {
 		return c, nil
 	}
-	rows, err := m.db.QueryContext(ctx, candidates, key)
+	if m.candStmt == nil {
+		st, err := m.db.PrepareContext(ctx, candidates)
+		if err != nil {
+			return nil, fmt.Errorf("vulnerability database: %w", err)
+		}
+		m.candStmt = st
+	}
+	rows, err := m.candStmt.QueryContext(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("vulnerability database: %w", err)
 	}
