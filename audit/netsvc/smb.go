@@ -27,9 +27,15 @@ func (c smbCheck) Info() audit.Info {
 	if c.v1 {
 		name = "smb-v1"
 	}
-	// An SMB2-only Samba leaves an SMB1 NEGOTIATE unanswered: the wait
-	// is the check's budget, so a short one.
-	return audit.Info{Name: name, Services: []string{"smb"}, Proto: portspec.TCP, Timeout: 2 * time.Second}
+	in := audit.Info{Name: name, Services: []string{"smb"}, Proto: portspec.TCP}
+	if c.v1 {
+		// An SMB2-only Samba leaves an SMB1 NEGOTIATE unanswered: the
+		// wait is the check's budget, so a shorter one (smbd forks a
+		// process per connection first, which takes a loaded host a
+		// few seconds).
+		in.Timeout = 4 * time.Second
+	}
+	return in
 }
 
 func (c smbCheck) Run(ctx context.Context, t *audit.Target) ([]record.Finding, error) {

@@ -127,10 +127,10 @@ checkpoints and the -T table at length.`,
 	f.svc.register(fl)
 	fl.BoolVar(&f.audit, "audit", false, "judge the risks behind each open port: no authentication, weak TLS and SSH, ... (implies -sV)")
 	fl.BoolVar(&f.auditIntrusive, "audit-intrusive", false, "also run the audit's intrusive checks, which ask the target to act (implies --audit)")
-	f.store.register(fl)
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when the audit finds a risk at or above `SEVERITY` (info, low, medium, high, critical)")
-	addVulnFlags(fl, &f.vuln)
 	fl.BoolVar(&f.findingsCSV, "findings", false, "with -o csv: a row per audit finding instead of a row per port")
+	addVulnFlags(fl, &f.vuln)
+	f.store.register(fl)
 	return cmd
 }
 

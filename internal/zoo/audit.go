@@ -62,8 +62,6 @@ func auditTruthFirst() []Risk {
 		{"audit-nginx-weak", 4443, "tls-cert-untrusted", "certificate", "medium"},
 		{"audit-nginx-weak", 443, "tls-broken-cipher", "weak-tls", "high"},
 		{"audit-nginx-weak", 4443, "tls-no-forward-secrecy", "weak-tls", "medium"},
-		{"audit-nginx-weak", 443, "tls-broken-cipher", "weak-tls", "high"},
-		{"audit-nginx-weak", 4443, "tls-no-forward-secrecy", "weak-tls", "medium"},
 		{"audit-nginx-hard", 8443, "", "weak-tls", ""},
 		{"audit-nginx-hard", 8443, "", "certificate", ""},
 		{"audit-rsync-listed", 873, "rsync-modules-listed", "info-leak", "low"},

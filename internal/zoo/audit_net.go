@@ -38,8 +38,8 @@ func auditTruthNet() []Risk {
 		{"audit-xrdp-rdp", 3389, "rdp-no-nla", "no-auth", "medium"},
 		{"audit-xrdp-rdp", 3389, "rdp-standard-security", "weak-tls", "medium"},
 		{"audit-xrdp-tls", 3390, "", "weak-tls", ""},
-		{"audit-xvfb-open", 6001, "x11-open", "no-auth", "critical"},
-		{"audit-xvfb-closed", 6002, "", "no-auth", ""},
+		{"audit-xvfb-open", 6011, "x11-open", "no-auth", "critical"},
+		{"audit-xvfb-closed", 6012, "", "no-auth", ""},
 		{"audit-prometheus-open", 9090, "http-pprof-exposed", "exposed-admin", "medium"},
 		{"audit-prometheus-auth", 9091, "", "exposed-admin", ""},
 		{"audit-prometheus-auth", 9091, "", "cleartext", ""},
@@ -140,6 +140,8 @@ func catalogAuditNet() []*daemon {
 			},
 		}
 	}
+	// Displays 11 and 12: an X server's abstract socket is per network
+	// namespace, and the VNC daemons hold :1 and :2.
 	xvfb := func(name string, port uint16, access ...string) *daemon {
 		return &daemon{
 			name: name, pkg: "xvfb", product: "X.Org",
@@ -172,9 +174,9 @@ func catalogAuditNet() []*daemon {
 		prometheus("audit-prometheus-open", tcp("http", "http", 9090)),
 		twin,
 		// -ac: access control off, every client welcome.
-		xvfb("audit-xvfb-open", 6001, "-ac"),
+		xvfb("audit-xvfb-open", 6011, "-ac"),
 		// The twin: access control on, no host listed, no cookie given out.
-		xvfb("audit-xvfb-closed", 6002),
+		xvfb("audit-xvfb-closed", 6012),
 		xrdp("audit-xrdp-rdp", 3389),
 		xrdp("audit-xrdp-tls", 3390),
 		samba("audit-samba-nt1", 445),
