@@ -28,7 +28,9 @@ func TestMain(m *testing.M) {
 	// Runs are recorded in the history by default: not in the tests'
 	// home. The history's own tests set AJAR_NO_STORE=0 and --data-dir.
 	os.Setenv("AJAR_NO_STORE", "1")
-	os.Setenv("XDG_DATA_HOME", dir)
+	// Its data directory is $XDG_DATA_HOME/ajar: beside the binary, not
+	// the binary itself.
+	os.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
 	build := exec.Command("go", "build", "-o", ajarBin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {

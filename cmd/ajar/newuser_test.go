@@ -194,7 +194,6 @@ func TestBadInputScan(t *testing.T) {
 		{[]string{"scan", "-sA", "127.0.0.1"}, "no ACK scan"},
 		{[]string{"scan", "-T9", "127.0.0.1"}, "-T0 to -T5"},
 		{[]string{"scan", "-oX"}, "needs a file name"},
-		{[]string{"scan", "--host-timeout", "5m", "127.0.0.1"}, "no per-host time limit"},
 	} {
 		stdout, stderr, code := ajar(t, tt.args...)
 		if code != 2 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tt.msg) || len(stderr) > 600 {

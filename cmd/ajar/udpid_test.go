@@ -110,7 +110,7 @@ func TestUDPIdentifyBed(t *testing.T) {
 		{500, "open", "tftp"},
 		{7000, "open|filtered", ""},
 		{7001, "open", "unknown"}, // answers the scan: open
-		{7002, "open", "unknown"}, // answers only what is not empty: open by a probe's echo
+		{7002, "open", "echo"},    // echoes what is not empty: RFC 862's echo, named by a probe's echo
 		{7003, "closed", ""},
 	} {
 		a, ok := got[zooKey("udp", want.port)]

@@ -324,10 +324,12 @@ func checkCoAP(b []byte) error {
 	return nil
 }
 
-// checkX11Setup wants a connection setup success (1) of protocol 11.
+// checkX11Setup wants a connection setup answer of protocol 11: success
+// (1), or Failed (0) from a server whose access control turns our
+// address away (the audit zoo's twin).
 func checkX11Setup(b []byte) error {
-	if len(b) < 8 || b[0] != 1 || binary.LittleEndian.Uint16(b[2:]) != 11 {
-		return fmt.Errorf("not an X11 setup success: % x", head(b))
+	if len(b) < 8 || b[0] > 1 || binary.LittleEndian.Uint16(b[2:]) != 11 {
+		return fmt.Errorf("not an X11 connection setup answer: % x", head(b))
 	}
 	return nil
 }
