@@ -13,38 +13,14 @@ import (
 	"time"
 
 	"github.com/ajarsec/ajar/audit"
+	"github.com/ajarsec/ajar/audit/audittest"
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/record"
 )
 
-// serve calls handle on each connection to a loopback port, with a
-// deadline, and closes it after; it returns the port's address.
-func serve(t *testing.T, handle func(net.Conn)) netip.AddrPort {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				handle(c)
-			}()
-		}
-	}()
-	return netip.MustParseAddrPort(ln.Addr().String())
-}
-
 // goServer serves TLS with Go's server and conf on a loopback port.
 func goServer(t *testing.T, conf *tls.Config) netip.AddrPort {
-	return serve(t, func(c net.Conn) { tls.Server(c, conf).Handshake() })
+	return audittest.ServeTCP(t, func(c net.Conn) { tls.Server(c, conf).Handshake() })
 }
 
 func serverCert(t *testing.T, rsaBits int) tls.Certificate {
@@ -149,7 +125,7 @@ func TestProbeStatic(t *testing.T) {
 // TestProbeNotTLS: a server that answers hellos with text, or closes,
 // is refused at every version: no version, no error.
 func TestProbeNotTLS(t *testing.T) {
-	addr := serve(t, func(c net.Conn) { c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\n")) })
+	addr := audittest.ServeTCP(t, func(c net.Conn) { c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\n")) })
 	r := probe(t, addr)
 	if len(r.Versions) != 0 || len(r.Certs) != 0 {
 		t.Errorf("a text server accepted %+v", r)
@@ -235,7 +211,7 @@ func TestHelloShape(t *testing.T) {
 func TestProbeStartTLS(t *testing.T) {
 	cert := serverCert(t, 2048)
 	conf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	addr := serve(t, func(c net.Conn) {
+	addr := audittest.ServeTCP(t, func(c net.Conn) {
 		c.Write([]byte("220-ajar test\r\n220 ready\r\n"))
 		buf := make([]byte, 64)
 		n, _ := c.Read(buf)
