@@ -46,17 +46,12 @@ func Scan(ctx context.Context, cfg Config, sink Sink) error {
 	ps, infos := plans(cfg.Ports, tcp)
 	seed := cfg.seed()
 	cfg.Seed = seed
-	var sess *discover.Session // nil: every target is up
-	if wantsDiscovery(&cfg) {
-		sess, err = openDiscovery(&cfg)
-		switch {
-		case errors.Is(err, errors.ErrUnsupported) && cfg.Resume == nil:
-			cfg.Events.note("note: no host discovery on %s yet: every target is scanned, as with -Pn", runtime.GOOS)
-		case err != nil:
-			return err
-		default:
-			defer sess.Close()
-		}
+	sess, err := startDiscovery(&cfg) // nil: every target is up
+	if err != nil {
+		return err
+	}
+	if sess != nil {
+		defer sess.Close()
 	}
 	ecfg := engineConfig(&cfg, seed)
 	// One pacer for the whole scan: host groups go on at the pace the
@@ -103,14 +98,7 @@ func Scan(ctx context.Context, cfg Config, sink Sink) error {
 	endErr := sink.End(sum)
 	writeErr := errors.Join(s.error(), endErr)
 	ck.finish(!interrupted && runErr == nil && writeErr == nil)
-	if sess != nil {
-		if n := sum.Up + sum.Down; n == sum.Hosts {
-			cfg.Events.note("host discovery: %d of %d hosts up", sum.Up, sum.Hosts)
-		} else {
-			cfg.Events.note("host discovery: %d hosts up of the %d discovered (of %d)", sum.Up, n, sum.Hosts)
-		}
-	}
-	paceNote(&cfg, sum.Pace)
+	endNotes(&cfg, sess != nil, sum)
 	switch {
 	case interrupted:
 		return ctx.Err()
@@ -120,6 +108,34 @@ func Scan(ctx context.Context, cfg Config, sink Sink) error {
 		return fmt.Errorf("writing results: %w", writeErr)
 	}
 	return nil
+}
+
+// startDiscovery opens host discovery when the scan wants it; nil, nil
+// when every target counts as up (-Pn, or no discovery on this system:
+// said once).
+func startDiscovery(cfg *Config) (*discover.Session, error) {
+	if !wantsDiscovery(cfg) {
+		return nil, nil
+	}
+	sess, err := openDiscovery(cfg)
+	if errors.Is(err, errors.ErrUnsupported) && cfg.Resume == nil {
+		cfg.Events.note("note: no host discovery on %s yet: every target is scanned, as with -Pn", runtime.GOOS)
+		return nil, nil
+	}
+	return sess, err
+}
+
+// endNotes says, at the end of a scan, what host discovery found (when
+// it ran) and how the pace went.
+func endNotes(cfg *Config, discovered bool, sum Summary) {
+	if discovered {
+		if n := sum.Up + sum.Down; n == sum.Hosts {
+			cfg.Events.note("host discovery: %d of %d hosts up", sum.Up, sum.Hosts)
+		} else {
+			cfg.Events.note("host discovery: %d hosts up of the %d discovered (of %d)", sum.Up, n, sum.Hosts)
+		}
+	}
+	paceNote(cfg, sum.Pace)
 }
 
 // scanAll replays what a resumed checkpoint holds, runs the port scan, and
