@@ -1,0 +1,7 @@
+package all
+
+// Databases, caches, job queues and messaging.
+import (
+	_ "github.com/ajarsec/ajar/fingerprint/oracletns"
+	_ "github.com/ajarsec/ajar/fingerprint/zmtp"
+)
