@@ -1,0 +1,9 @@
+package all
+
+// Devices and industry, printers, legacy services, remote access and
+// media.
+import (
+	_ "github.com/ajarsec/ajar/fingerprint/enip"
+	_ "github.com/ajarsec/ajar/fingerprint/modbus"
+	_ "github.com/ajarsec/ajar/fingerprint/s7comm"
+)
