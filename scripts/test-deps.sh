@@ -25,6 +25,7 @@ declare -A need=(
   [sslscan]=sslscan
   [xsltproc]=xsltproc
   [tcpdump]=tcpdump
+  [masscan]=masscan
   [/usr/share/nmap/nmap.xsl]=nmap-common
   [/usr/lib/python3/dist-packages/lxml]=python3-lxml
 )

@@ -144,7 +144,7 @@ func Run(ctx context.Context, args []string, env *Env) int {
 		return code // said already, by the ajar that ran in a namespace
 	}
 	msg := oneLine(strings.TrimSpace(err.Error()))
-	if code == ExitUsage && !strings.Contains(msg, "--help") {
+	if code == ExitUsage && !strings.Contains(msg, "--help") && !strings.Contains(msg, "(see '") {
 		msg += " (see 'ajar --help')"
 	}
 	fmt.Fprintln(env.Stderr, "ajar: "+msg)

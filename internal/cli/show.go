@@ -58,6 +58,10 @@ func resolveRun(cmd *cobra.Command, st *store.Store, ref string, kind store.Kind
 		if runs, lerr := st.Runs(cmd.Context(), store.Filter{Limit: 1}); lerr == nil && len(runs) == 0 {
 			return r, usageErrorf("%v", errNoHistory)
 		}
+		if kind != "" {
+			// last and last~N count runs of one kind: say which.
+			return r, usageErrorf("%v of kind %s (see 'ajar history'; --kind counts another kind)", err, kind)
+		}
 		return r, usageErrorf("%v (see 'ajar history')", err)
 	case err != nil && strings.HasPrefix(err.Error(), "bad run"):
 		return r, usageErrorf("%v", err)
