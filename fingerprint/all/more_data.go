@@ -2,6 +2,8 @@ package all
 
 // Databases, caches, job queues and messaging.
 import (
+	_ "github.com/ajarsec/ajar/fingerprint/openwire"
 	_ "github.com/ajarsec/ajar/fingerprint/oracletns"
+	_ "github.com/ajarsec/ajar/fingerprint/stomp"
 	_ "github.com/ajarsec/ajar/fingerprint/zmtp"
 )
