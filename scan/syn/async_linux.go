@@ -132,7 +132,7 @@ func (a *asyncWorker) start(ctx context.Context, dst netip.AddrPort, timeout tim
 // is settled.
 func (a *asyncWorker) Close() error {
 	w := a.w
-	w.cw.Stop()
+	w.p.watch.Leave(&w.ck)
 	w.owned, w.cb, w.actx = false, nil, nil
 	w.refs.Store(1)
 	w.p.release(w)

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
+	"github.com/ajarsec/ajar/scan/internal/cancelwatch"
 	"github.com/ajarsec/ajar/scan/internal/wheel"
 )
 
@@ -43,6 +44,7 @@ type prober struct {
 	rxMu         sync.Mutex             // held by whoever reads recv
 	wheel        *wheel.Wheel[probeRef] // the deadlines of the probes sent
 	late         *lateTable             // probes that gave up, for their late answers
+	watch        *cancelwatch.Group     // the contexts whose cancellation settles probes
 	epoch        time.Time              // the zero of clock
 	tx           txBatch                // SYNs of engine slots' probes, to be sent (batch_linux.go)
 
@@ -126,6 +128,7 @@ func newProber(cfg Config) (_ *prober, err error) {
 	p := &prober{lo: cfg.FirstPort, hi: cfg.LastPort, closing: make(chan struct{}), recvDone: make(chan struct{}),
 		expDone: make(chan struct{}), epoch: time.Now(), wheel: wheel.New[probeRef](), late: new(lateTable)}
 	p.tx.init()
+	p.watch = cancelwatch.NewGroup(p.cancelled)
 	if p.lo == 0 {
 		b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
 		if err != nil {

@@ -41,10 +41,9 @@ type worker struct {
 	home  int              // index of the worker's own port (port) among the prober's
 	try   uint32           // the probe's try of its destination, counted from 0, as its tag
 
-	// cw watches the context whose cancellation settles this worker's
-	// probes.
-	cw       cancelwatch.Watch
-	onCancel func(<-chan struct{}) // cancelled, made once
+	// ck is the worker's place in the prober's watch of the contexts
+	// whose cancellation settles its probes.
+	ck cancelwatch.Key
 
 	// For a probe Start runs (async.go), done is called in place of a
 	// wake, by whoever settles it; refs counts Start's hold on the
@@ -92,7 +91,6 @@ func (p *prober) newWorker() *worker {
 	i := (p.next.Add(1) - 1) % uint32(len(p.slots))
 	w := &worker{p: p, port: p.lo + uint16(i), home: int(i), slot: &p.slots[i]}
 	w.send = w.pk.send
-	w.onCancel = w.cancelled
 	w.slot.mu.Lock()
 	w.slot.ws = append(w.slot.ws, w)
 	w.slot.mu.Unlock()
@@ -102,7 +100,7 @@ func (p *prober) newWorker() *worker {
 // Close takes the worker out of the prober's table and closes its
 // netlink socket.
 func (w *worker) Close() error {
-	w.cw.Stop()
+	w.p.watch.Leave(&w.ck)
 	if w.nl != nil {
 		w.nl.Close()
 		w.nl = nil
@@ -342,17 +340,25 @@ func (w *worker) outcome(ctx context.Context) scan.Outcome {
 }
 
 // watch makes the cancellation of ctx settle this worker's probes.
-func (w *worker) watch(ctx context.Context) { w.cw.Set(ctx, w.onCancel) }
+func (w *worker) watch(ctx context.Context) { w.p.watch.Set(&w.ck, ctx) }
 
-// cancelled settles the probe under way, if it was started under the
-// context whose Done channel is done.
-func (w *worker) cancelled(done <-chan struct{}) {
-	s := w.slot
-	s.mu.Lock()
-	gen, ok := w.cur, w.active && w.done == done
-	s.mu.Unlock()
-	if ok {
-		w.settle(gen, result{kind: resCancel})
+// cancelled settles every probe under way that was started under the
+// context whose Done channel is done; the prober's watch calls it once
+// per context.
+func (p *prober) cancelled(done <-chan struct{}) {
+	var refs []probeRef
+	for i := range p.slots {
+		s := &p.slots[i]
+		s.mu.Lock()
+		for _, w := range s.ws {
+			if w.active && w.done == done {
+				refs = append(refs, probeRef{w, w.cur})
+			}
+		}
+		s.mu.Unlock()
+	}
+	for _, r := range refs {
+		r.w.settle(r.gen, result{kind: resCancel})
 	}
 }
 
