@@ -20,15 +20,20 @@ func init() {
 	})
 	register(FormatSpec{
 		Name:        JSONL,
-		Description: "JSON Lines: one object a record, written and flushed as it comes (probe order)",
+		Description: "JSON Lines: one object a record, written as it comes (probe order); open ports and hosts are flushed at once",
 		Kinds:       kinds,
 		Sockets:     func(w *bufio.Writer, ss []record.Socket, _ Style) error { return socketsJSON(w, ss, false) },
 		New:         func(w io.Writer, opts Options) Writer { return newJSONWriter(w, opts, false) },
 	})
 }
 
-// jsonWriter writes JSON Lines, flushing each line, or, with array, one
-// JSON array closed at End. A port is an object with the fields of
+// jsonWriter writes JSON Lines, or, with array, one JSON array closed at
+// End. A line of JSON Lines is flushed at once when it says something:
+// an open port, a host, a violation. The closed and filtered ports that
+// AllPorts adds wait in the buffer for the next of those (a host's
+// record comes once its ports are done), for a full buffer or for End:
+// a full scan writes its 65,535 lines a buffer at a time, not a system
+// call each, and only whole lines. A port is an object with the fields of
 // appendResultJSON, a host one with those of appendHostJSON: a port has
 // "port", a host "status".
 type jsonWriter struct {
@@ -59,22 +64,22 @@ func (j *jsonWriter) Write(r record.Record) error {
 		if !j.all && !listed(r.State) {
 			return nil
 		}
-		return j.writeItem(func(b jsonBuf) jsonBuf { return appendResultJSON(b, r) })
+		return j.writeItem(func(b jsonBuf) jsonBuf { return appendResultJSON(b, r) }, listed(r.State))
 	case *record.Host:
 		if !j.hosts.keep(r) {
 			return nil
 		}
-		return j.writeItem(func(b jsonBuf) jsonBuf { return appendHostJSON(b, r) })
+		return j.writeItem(func(b jsonBuf) jsonBuf { return appendHostJSON(b, r) }, true)
 	case *record.Violation:
-		return j.writeItem(func(b jsonBuf) jsonBuf { return appendViolationJSON(b, r) })
+		return j.writeItem(func(b jsonBuf) jsonBuf { return appendViolationJSON(b, r) }, true)
 	}
 	return nil
 }
 
 // writeItem writes the item that add appends to a buffer: a line of
-// JSON Lines, flushed at once, or, with array, the next item of the
-// array that End closes.
-func (j *jsonWriter) writeItem(add func(jsonBuf) jsonBuf) error {
+// JSON Lines, flushed at once when flush is set, or, with array, the
+// next item of the array that End closes.
+func (j *jsonWriter) writeItem(add func(jsonBuf) jsonBuf, flush bool) error {
 	b := j.buf[:0]
 	if j.array {
 		if j.n == 0 {
@@ -89,10 +94,17 @@ func (j *jsonWriter) writeItem(add func(jsonBuf) jsonBuf) error {
 	}
 	j.buf = b
 	j.n++
+	if !j.array && len(b) > j.o.Available() && j.o.Buffered() > 0 {
+		// Whole lines reach the file: one killed mid-scan ends with
+		// the last line it wrote, not part of it.
+		if err := j.o.flush(); err != nil {
+			return err
+		}
+	}
 	if _, err := j.o.Write(b); err != nil {
 		return j.o.keep(err)
 	}
-	if j.array {
+	if j.array || !flush {
 		return nil
 	}
 	return j.o.flush()
