@@ -2,6 +2,7 @@ package all
 
 // Databases, caches, job queues and messaging.
 import (
+	_ "github.com/ajarsec/ajar/fingerprint/firebird"
 	_ "github.com/ajarsec/ajar/fingerprint/openwire"
 	_ "github.com/ajarsec/ajar/fingerprint/oracletns"
 	_ "github.com/ajarsec/ajar/fingerprint/stomp"
