@@ -4,6 +4,9 @@ package all
 // media.
 import (
 	_ "github.com/ajarsec/ajar/fingerprint/enip"
+	_ "github.com/ajarsec/ajar/fingerprint/finger"
+	_ "github.com/ajarsec/ajar/fingerprint/lpd"
 	_ "github.com/ajarsec/ajar/fingerprint/modbus"
+	_ "github.com/ajarsec/ajar/fingerprint/rtmp"
 	_ "github.com/ajarsec/ajar/fingerprint/s7comm"
 )
