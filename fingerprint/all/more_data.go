@@ -2,9 +2,11 @@ package all
 
 // Databases, caches, job queues and messaging.
 import (
+	_ "github.com/ajarsec/ajar/fingerprint/bolt"
 	_ "github.com/ajarsec/ajar/fingerprint/firebird"
 	_ "github.com/ajarsec/ajar/fingerprint/openwire"
 	_ "github.com/ajarsec/ajar/fingerprint/oracletns"
+	_ "github.com/ajarsec/ajar/fingerprint/rethinkdb"
 	_ "github.com/ajarsec/ajar/fingerprint/stomp"
 	_ "github.com/ajarsec/ajar/fingerprint/zmtp"
 )
