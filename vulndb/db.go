@@ -26,7 +26,7 @@ const (
 
 // SchemaVersion is the version of the database's tables; a database of
 // another version is rebuilt, not read.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // ErrNoDatabase is returned when the data directory holds no database.
 var ErrNoDatabase = errors.New("no vulnerability database")
@@ -44,10 +44,11 @@ const (
 
 const schema = `
 CREATE TABLE IF NOT EXISTS cve(id TEXT PRIMARY KEY, published INTEGER, modified INTEGER, summary TEXT,
-  cwe TEXT, cvss_version TEXT, cvss_vector TEXT, cvss_score REAL, nvd BLOB, cve5 BLOB,
-  kev INTEGER, epss REAL, epss_pct REAL) WITHOUT ROWID;
+  cwe TEXT, cvss_version TEXT, cvss_vector TEXT, cvss_score REAL, nvd BLOB, cve5 BLOB) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS cpe_key(key TEXT, cve TEXT, src INTEGER, PRIMARY KEY(key, cve, src)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS cpe_key_cve ON cpe_key(cve);
+CREATE TABLE IF NOT EXISTS cand(key TEXT, cve TEXT, title TEXT, cwe TEXT, cvss_version TEXT, cvss_vector TEXT,
+  cvss_score REAL, nvd BLOB, cve5 BLOB, kev INTEGER, epss REAL, epss_pct REAL, PRIMARY KEY(key, cve)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS kev(cve TEXT PRIMARY KEY, ransomware INTEGER, added TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS epss(cve TEXT PRIMARY KEY, score REAL, percentile REAL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS distro(osv TEXT, cve TEXT, family TEXT, release TEXT, package TEXT,

@@ -264,11 +264,16 @@ func (im *Importer) SetCursor(src string, t time.Time) {
 	s.Cursor = t
 }
 
-const denormalize = `UPDATE cve SET kev=(SELECT ransomware FROM kev WHERE kev.cve=cve.id),
-	epss=(SELECT score FROM epss WHERE epss.cve=cve.id), epss_pct=(SELECT percentile FROM epss WHERE epss.cve=cve.id)
-	WHERE kev IS NOT (SELECT ransomware FROM kev WHERE kev.cve=cve.id)
-	OR epss IS NOT (SELECT score FROM epss WHERE epss.cve=cve.id)
-	OR epss_pct IS NOT (SELECT percentile FROM epss WHERE epss.cve=cve.id)`
+// buildCandidates rewrites table cand: each CVE under each key it is
+// indexed by, with what matching reads (its KEV and EPSS entries too, and
+// the start of its description for the finding's title), so that the
+// candidates of a key lie side by side and are read in one range, not
+// one lookup a CVE across the whole table.
+var buildCandidates = []string{`DELETE FROM cand`,
+	`INSERT OR IGNORE INTO cand SELECT k.key, c.id, substr(coalesce(c.summary, ''), 1, 240), c.cwe, c.cvss_version,
+	c.cvss_vector, c.cvss_score, c.nvd, c.cve5, kev.ransomware, epss.score, epss.percentile
+	FROM cpe_key k JOIN cve c ON c.id=k.cve LEFT JOIN kev ON kev.cve=c.id LEFT JOIN epss ON epss.cve=c.id
+	ORDER BY k.key, c.id`}
 
 // Commit makes the import visible and writes the manifest: the sources
 // read replace their entries, the others stay.
@@ -290,9 +295,12 @@ func (im *Importer) Commit(ctx context.Context) (Manifest, error) {
 		}
 		im.man.Sources[k] = *s
 	}
-	// KEV and EPSS go on each CVE's row too, so that matching reads one
-	// row a candidate.
-	_, err := im.tx.ExecContext(ctx, denormalize)
+	var err error
+	for _, q := range buildCandidates {
+		if _, err = im.tx.ExecContext(ctx, q); err != nil {
+			break
+		}
+	}
 	var c map[string]int64
 	if err == nil {
 		c, err = counts(ctx, im.tx)

@@ -43,7 +43,7 @@ type Verdict struct {
 	// says what its data said.
 	Distro     Distro
 	DistroNote string
-	Summary    string
+	Summary    string // the description's first 240 characters
 	CWEs       []string
 	CVSS       CVSS
 	KEV        *record.KEV
@@ -165,9 +165,9 @@ func (m *Matcher) matchLocked(ctx context.Context, svc *record.Service, key stri
 	return out, nil
 }
 
-const candidates = `SELECT c.id, coalesce(c.summary, ''), coalesce(c.cwe, ''), coalesce(c.cvss_version, ''),
-	coalesce(c.cvss_vector, ''), coalesce(c.cvss_score, 0), c.nvd, c.cve5, c.kev, c.epss, c.epss_pct
-	FROM (SELECT DISTINCT cve FROM cpe_key WHERE key=?) x JOIN cve c ON c.id=x.cve`
+const candidates = `SELECT cve, title, coalesce(cwe, ''), coalesce(cvss_version, ''),
+	coalesce(cvss_vector, ''), coalesce(cvss_score, 0), nvd, cve5, kev, epss, epss_pct
+	FROM cand WHERE key=?`
 
 // candidate is a CVE indexed under a key, decoded once per matcher.
 type candidate struct {
