@@ -2,8 +2,10 @@ package all
 
 // Databases, caches, job queues and messaging.
 import (
+	_ "github.com/ajarsec/ajar/fingerprint/aerospike"
 	_ "github.com/ajarsec/ajar/fingerprint/bolt"
 	_ "github.com/ajarsec/ajar/fingerprint/firebird"
+	_ "github.com/ajarsec/ajar/fingerprint/nsq"
 	_ "github.com/ajarsec/ajar/fingerprint/openwire"
 	_ "github.com/ajarsec/ajar/fingerprint/oracletns"
 	_ "github.com/ajarsec/ajar/fingerprint/rethinkdb"
