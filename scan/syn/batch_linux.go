@@ -17,10 +17,11 @@ const txBatchLen = 64
 // armed and waiting to be sent, so that many go out in one sendmmsg per
 // address family: the engine's sender starts probes one after another
 // as long as it has pace tokens and slots, and flushes the batch before
-// it waits (scan.Batcher), or when it is full. Each queued SYN is a copy
-// of its worker's packet: a probe settled before its SYN went out (its
-// context cancelled) frees its worker at once, and the worker's next
-// probe cannot overwrite what waits here.
+// it waits (scan.Batcher), or when it is full. Each queued SYN is built
+// here, from what its worker's prepare made ready: a worker holds no
+// packet of its own, and a probe settled before its SYN went out (its
+// context cancelled) frees its worker at once, whose next probe cannot
+// overwrite what waits here.
 type txBatch struct {
 	mu   sync.Mutex
 	fam  [2]txQueue // IPv4, IPv6
@@ -47,12 +48,12 @@ func (b *txBatch) init() { b.sendmmsg = b.sendmmsgFd }
 func (p *prober) queue(w *worker, gen uint32, timeout time.Duration) {
 	b := &p.tx
 	fam := 0
-	if w.pk.namelen == unix.SizeofSockaddrInet6 {
+	if !w.dst.Addr().Is4() {
 		fam = 1
 	}
 	b.mu.Lock()
 	q := &b.fam[fam]
-	q.pks[q.n] = w.pk
+	w.build(&q.pks[q.n])
 	q.ref[q.n] = probeRef{w, gen}
 	q.at[q.n] = p.clock() + int64(max(timeout, 0))
 	q.n++

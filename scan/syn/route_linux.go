@@ -25,10 +25,16 @@ type route struct {
 // hours sees the routing table change.
 const routeTTL = 30 * time.Second
 
-// routeCacheSize is the number of destinations remembered, by a hash of
-// the address: a scan walks hosts in a permuted order, so a host's routes
-// are looked up once per host in practice, never once per probe.
-const routeCacheSize = 16384
+// routeCacheSize is the most destinations remembered, by a hash of the
+// address: a scan walks hosts in a permuted order, so a host's routes are
+// looked up once per host in practice, never once per probe. The cache
+// starts at routeCacheMin entries and grows (fourfold) when a new
+// destination would push out a live one: a scan of a few hosts keeps a
+// few kilobytes, one of many the whole 1.7 MB.
+const (
+	routeCacheSize = 16384
+	routeCacheMin  = 64
+)
 
 // routes caches routes looked up over netlink (RTM_GETROUTE, as `ip
 // route get` does). The kernel answers lookups in parallel, so there are
@@ -36,8 +42,8 @@ const routeCacheSize = 16384
 // must not queue up behind one. They are opened with the prober, in its
 // network namespace, whichever thread later asks.
 type routes struct {
-	mu    sync.Mutex // guards cache
-	cache [routeCacheSize]routeEntry
+	mu    sync.Mutex   // guards cache
+	cache []routeEntry // a power of two long, at most routeCacheSize
 
 	socks chan *nlSock // the idle sockets
 	n     int
@@ -61,7 +67,7 @@ type routeEntry struct {
 var routeSockets = max(4, 2*runtime.GOMAXPROCS(0))
 
 func openRoutes() (*routes, error) {
-	rs := &routes{socks: make(chan *nlSock, routeSockets), done: make(chan struct{})}
+	rs := &routes{cache: make([]routeEntry, routeCacheMin), socks: make(chan *nlSock, routeSockets), done: make(chan struct{})}
 	var st unix.Stat_t
 	if err := unix.Stat("/proc/thread-self/ns/net", &st); err == nil {
 		rs.netns = [2]uint64{st.Dev, st.Ino}
@@ -97,9 +103,9 @@ func (rs *routes) close() error {
 // the shared ones.
 // asked says whether the kernel was asked.
 func (rs *routes) lookup(dst netip.Addr, ifindex int, now time.Time, own *nlSock) (_ route, _ error, asked bool) {
-	h := addrHash(dst) % routeCacheSize
+	h := addrHash(dst)
 	rs.mu.Lock()
-	if e := &rs.cache[h]; e.dst == dst && e.ifindex == ifindex && now.Before(e.expires) {
+	if e := &rs.cache[h%uint32(len(rs.cache))]; e.dst == dst && e.ifindex == ifindex && now.Before(e.expires) {
 		r, err := e.r, e.err
 		rs.mu.Unlock()
 		return r, err, false
@@ -123,10 +129,26 @@ func (rs *routes) lookup(dst netip.Addr, ifindex int, now time.Time, own *nlSock
 		// The table's own answer, no route included; a failure to ask
 		// is not remembered.
 		rs.mu.Lock()
-		rs.cache[h] = routeEntry{dst: dst, ifindex: ifindex, r: r, err: err, expires: now.Add(routeTTL)}
+		rs.store(h, routeEntry{dst: dst, ifindex: ifindex, r: r, err: err, expires: now.Add(routeTTL)}, now)
 		rs.mu.Unlock()
 	}
 	return r, err, true
+}
+
+// store puts e, whose address hashes to h, in the cache, growing the
+// cache first when e would push out another destination's live entry.
+// The caller holds mu.
+func (rs *routes) store(h uint32, e routeEntry, now time.Time) {
+	if o := &rs.cache[h%uint32(len(rs.cache))]; o.dst.IsValid() && o.dst != e.dst && now.Before(o.expires) && len(rs.cache) < routeCacheSize {
+		old := rs.cache
+		rs.cache = make([]routeEntry, min(4*len(old), routeCacheSize))
+		for _, o := range old {
+			if o.dst.IsValid() && now.Before(o.expires) {
+				rs.cache[addrHash(o.dst)%uint32(len(rs.cache))] = o
+			}
+		}
+	}
+	rs.cache[h%uint32(len(rs.cache))] = e
 }
 
 // ownSocket opens a socket for one worker's lookups, so that workers look

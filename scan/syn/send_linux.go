@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// txPacket is a worker's SYN: the packet and its destination, a raw
+// txPacket is a SYN to send: the packet and its destination, a raw
 // sockaddr, so that sending it converts and allocates nothing.
 type txPacket struct {
 	n       int

@@ -31,15 +31,17 @@ type worker struct {
 	p     *prober
 	port  uint16
 	slot  *portSlot
-	wake  chan struct{} // one token per probe, from whoever settles it; nil for Start's workers, which are called back
-	pk    txPacket
-	send  func(fd uintptr) // pk.send
-	dst   netip.AddrPort   // the probe's destination, without zone
-	nl    *nlSock          // route lookups, when it has its own socket
-	asked int              // route lookups it made on shared sockets
-	gen   uint32           // probes sent so far
-	home  int              // index of the worker's own port (port) among the prober's
-	try   uint32           // the probe's try of its destination, counted from 0, as its tag
+	wake  chan struct{}  // one token per probe, from whoever settles it; nil for Start's workers, which are called back
+	tx    *txSender      // its own packet, for a SYN sent at once (transmit); nil until one is
+	dst   netip.AddrPort // the probe's destination, without zone
+	local netip.AddrPort // and its source
+	seq   uint32         // its sequence number
+	zone  uint32         // its scope (link-local IPv6), else 0
+	nl    *nlSock        // route lookups, when it has its own socket
+	asked int            // route lookups it made on shared sockets
+	gen   uint32         // probes sent so far
+	home  int            // index of the worker's own port (port) among the prober's
+	try   uint32         // the probe's try of its destination, counted from 0, as its tag
 
 	// ck is the worker's place in the prober's watch of the contexts
 	// whose cancellation settles its probes.
@@ -90,7 +92,6 @@ const (
 func (p *prober) newWorker() *worker {
 	i := (p.next.Add(1) - 1) % uint32(len(p.slots))
 	w := &worker{p: p, port: p.lo + uint16(i), home: int(i), slot: &p.slots[i]}
-	w.send = w.pk.send
 	w.slot.mu.Lock()
 	w.slot.ws = append(w.slot.ws, w)
 	w.slot.mu.Unlock()
@@ -147,15 +148,20 @@ func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 // wheel; a send the kernel refuses settles the probe with the error.
 func (w *worker) transmit(gen uint32, timeout time.Duration) {
 	sock := w.p.send4
-	if w.pk.namelen == unix.SizeofSockaddrInet6 {
+	if !w.dst.Addr().Is4() {
 		sock = w.p.send6
 	}
-	if err := sock.rc.Control(w.send); err != nil {
+	if w.tx == nil {
+		w.tx = new(txSender)
+		w.tx.send = w.tx.pk.send
+	}
+	w.build(&w.tx.pk)
+	if err := sock.rc.Control(w.tx.send); err != nil {
 		w.settle(gen, result{kind: resClosed})
 		return
 	}
-	if w.pk.errno != 0 {
-		w.settle(gen, result{kind: resSendErr, errno: w.pk.errno})
+	if w.tx.pk.errno != 0 {
+		w.settle(gen, result{kind: resSendErr, errno: w.tx.pk.errno})
 		return
 	}
 	deadline := w.p.clock() + int64(max(timeout, 0))
@@ -172,8 +178,21 @@ func (w *worker) transmit(gen uint32, timeout time.Duration) {
 	}
 }
 
-// prepare builds the SYN to dst into w.pk; when it cannot, the outcome
-// says why.
+// txSender is a worker's own packet and the function that sends it on a
+// socket's descriptor (its send, a method value made once).
+type txSender struct {
+	pk   txPacket
+	send func(fd uintptr)
+}
+
+// build writes the SYN prepare made ready into pk.
+func (w *worker) build(pk *txPacket) {
+	pk.n = buildSYN(pk.buf[:], w.local, w.dst, w.seq)
+	pk.setName(w.dst.Addr(), w.zone)
+}
+
+// prepare makes the SYN to dst ready (its addresses, sequence number and
+// scope), for build; when it cannot, the outcome says why.
 func (w *worker) prepare(dst netip.AddrPort) (scan.Outcome, bool) {
 	addr := dst.Addr().Unmap()
 	ifindex := 0
@@ -213,15 +232,13 @@ func (w *worker) prepare(dst netip.AddrPort) (scan.Outcome, bool) {
 		w.try = (uint32(w.tag) + 1) & seqTagMask
 	}
 	w.dst = to
-	local := netip.AddrPortFrom(rt.src, w.p.tryPort(w.home, w.try))
+	w.local = netip.AddrPortFrom(rt.src, w.p.tryPort(w.home, w.try))
 	w.gen++
-	seq := w.p.key.seq(local, w.dst)&^seqTagMask | w.try
-	w.pk.n = buildSYN(w.pk.buf[:], local, w.dst, seq)
-	zone := uint32(0)
+	w.seq = w.p.key.seq(w.local, w.dst)&^seqTagMask | w.try
+	w.zone = 0
 	if addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() {
-		zone = uint32(max(ifindex, rt.ifindex))
+		w.zone = uint32(max(ifindex, rt.ifindex))
 	}
-	w.pk.setName(addr, zone)
 	return scan.Outcome{}, true
 }
 
