@@ -19,17 +19,19 @@ type flight struct {
 	pos        uint64
 	host       uint64
 	dst        netip.AddrPort
-	plan       uint8
-	attempt    int // tries counted against Config.Retries
-	free       int // silent tries not counted (sent while the path lost packets)
-	localFails int
-	backoff    time.Duration // the pause after the next local failure
-	sent       time.Time     // when the try under way was sent
-	wait       time.Duration // and how long it waits
-	silent     time.Time     // when the last unanswered try was sent
-	silentWait time.Duration // how long it was waited for
-	due        time.Time     // a paused try's time to go again
 	out        Outcome       // the try's outcome, written by its done
+	backoff    time.Duration // the pause after the next local failure
+	wait       time.Duration // how long the try under way waits
+	silentWait time.Duration // how long the last unanswered try was waited for
+	// Times on the engine's clock (async.now): a slot is a few bytes
+	// smaller than with time.Time, times the parallelism.
+	sent       int64 // when the try under way was sent
+	silent     int64 // when the last unanswered try was sent (0: none was)
+	due        int64 // a paused try's time to go again
+	attempt    int32 // tries counted against Config.Retries
+	free       int32 // silent tries not counted (sent while the path lost packets)
+	localFails int32
+	plan       uint8
 }
 
 // async runs an engine whose plans are all AsyncProbers: its probes in
@@ -47,6 +49,7 @@ type flight struct {
 // hold more results waiting.
 type async struct {
 	e      *Engine
+	t0     time.Time     // the zero of now
 	batch  []Batcher     // the plans' probers that hold packets back
 	flush  func()        // flushAll, made once
 	chunks []*chunk      // made by the sender as needed; never moved
@@ -81,7 +84,7 @@ type chunk struct {
 }
 
 func newAsync(e *Engine) *async {
-	a := &async{e: e, chunks: make([]*chunk, (e.par+chunkSize-1)/chunkSize),
+	a := &async{e: e, t0: time.Now(), chunks: make([]*chunk, (e.par+chunkSize-1)/chunkSize),
 		quit: make(chan struct{}), sent: make(chan struct{}), kickSend: make(chan struct{}, 1), kickLoop: make(chan struct{}, 1)}
 	for _, p := range e.plans {
 		if b, ok := p.Prober.(Batcher); ok && !slices.Contains(a.batch, b) {
@@ -91,6 +94,12 @@ func newAsync(e *Engine) *async {
 	a.flush = a.flushAll
 	return a
 }
+
+// now is the engine's clock: nanoseconds since t0, plus one (never 0).
+func (a *async) now() int64 { return int64(time.Since(a.t0)) + 1 }
+
+// at is the time of t, a time on the engine's clock.
+func (a *async) at(t int64) time.Time { return a.t0.Add(time.Duration(t - 1)) }
 
 // flushAll sends what the probers hold back; the sender calls it before
 // it waits.
@@ -211,7 +220,7 @@ func (a *async) settle(ctx context.Context, i int32, emit func(*record.PortResul
 			return
 		}
 		if errors.Is(o.Err, syscall.ENOBUFS) || errors.Is(o.Err, syscall.EAGAIN) {
-			e.pace.loss(f.sent) // a full queue on this machine
+			e.pace.loss(a.at(f.sent)) // a full queue on this machine
 		}
 		if f.localFails++; f.localFails > maxLocalFails {
 			e.fail(fmt.Errorf("probing %v: %w", f.dst, o.Err))
@@ -219,7 +228,7 @@ func (a *async) settle(ctx context.Context, i int32, emit func(*record.PortResul
 			return
 		}
 		// A local shortage: the same try again, after a pause.
-		f.due = time.Now().Add(f.backoff)
+		f.due = a.now() + int64(f.backoff)
 		f.backoff = min(2*f.backoff, 500*time.Millisecond)
 		a.mu.Lock()
 		a.paused = append(a.paused, i)
@@ -231,12 +240,12 @@ func (a *async) settle(ctx context.Context, i int32, emit func(*record.PortResul
 			return
 		}
 		f.silent, f.silentWait = f.sent, f.wait
-		if f.free < maxFreeTries && e.pace.lossNear(f.sent) {
+		if f.free < maxFreeTries && e.pace.lossNear(a.at(f.sent)) {
 			f.free++ // sent while the path lost packets
 		} else {
 			f.attempt++
 		}
-		if f.attempt <= e.cfg.Retries {
+		if int(f.attempt) <= e.cfg.Retries {
 			a.mu.Lock()
 			a.retries = append(a.retries, i)
 			a.mu.Unlock()
@@ -250,8 +259,8 @@ func (a *async) settle(ctx context.Context, i int32, emit func(*record.PortResul
 	default:
 		// As in probe: a retry's answer after silence is a loss, unless
 		// it is the silent try's, late.
-		if !f.silent.IsZero() && lossSignal(o.Reason) && o.RTT <= f.silentWait {
-			e.pace.loss(f.silent)
+		if f.silent != 0 && lossSignal(o.Reason) && o.RTT <= f.silentWait {
+			e.pace.loss(a.at(f.silent))
 		}
 		if o.RTT > 0 {
 			e.timing.add(f.host, o.RTT)
@@ -291,7 +300,7 @@ const (
 
 // next picks the sender's next work, retries first; for workWait, due
 // is when the first paused slot may go again (zero: none is).
-func (a *async) next(now time.Time, more bool) (w work, i int32, due time.Time) {
+func (a *async) next(now int64, more bool) (w work, i int32, due int64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.rhead < len(a.retries) {
@@ -303,12 +312,12 @@ func (a *async) next(now time.Time, more bool) (w work, i int32, due time.Time) 
 	}
 	for k, j := range a.paused {
 		d := a.flight(j).due
-		if !d.After(now) {
+		if d <= now {
 			a.paused[k] = a.paused[len(a.paused)-1]
 			a.paused = a.paused[:len(a.paused)-1]
 			return workRetry, j, due
 		}
-		if due.IsZero() || d.Before(due) {
+		if due == 0 || d < due {
 			due = d
 		}
 	}
@@ -350,7 +359,7 @@ func (a *async) send(ctx context.Context) {
 	k := e.from.Start
 	first := 0 // first tries started
 	for {
-		w, i, due := a.next(time.Now(), k < e.total)
+		w, i, due := a.next(a.now(), k < e.total)
 		switch w {
 		case workRetry:
 			if e.pace.take(ctx, true, t, a.flush) != nil {
@@ -391,8 +400,8 @@ func (a *async) send(ctx context.Context) {
 		}
 		a.flush()
 		var timer <-chan time.Time
-		if !due.IsZero() {
-			t.Reset(max(time.Until(due), time.Microsecond))
+		if due != 0 {
+			t.Reset(max(time.Duration(due-a.now()), time.Microsecond))
 			timer = t.C
 		}
 		select {
@@ -436,8 +445,8 @@ func (a *async) start(ctx context.Context, i int32) {
 		w = e.plans[f.plan].Prober.(AsyncProber).NewAsyncWorker()
 		c.ws[wi] = w
 	}
-	f.sent = time.Now()
-	f.wait = e.timing.timeout(f.host, f.attempt)
+	f.sent = a.now()
+	f.wait = e.timing.timeout(f.host, int(f.attempt))
 	a.mu.Lock()
 	a.inProber++
 	a.mu.Unlock()
