@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,7 @@ type loop struct {
 	wake  int // an eventfd in ep: a deadline sooner than the loop sleeps for
 	epoch time.Time
 	wheel *wheel.Wheel[probeRef]
+	watch *cancelwatch.Group // the contexts whose cancellation settles probes
 
 	mu      sync.Mutex
 	workers []*aworker // by index, as registered in ep's events
@@ -63,6 +65,7 @@ func newLoop() (*loop, error) {
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
 	l := &loop{ep: ep, wake: wake, epoch: time.Now(), wheel: wheel.New[probeRef](), done: make(chan struct{})}
+	l.watch = cancelwatch.NewGroup(l.cancelled)
 	go l.run()
 	go l.kicks()
 	return l, nil
@@ -169,8 +172,7 @@ type aworker struct {
 	cb      func(scan.Outcome)
 	actx    context.Context
 
-	cw       cancelwatch.Watch     // the context whose cancellation settles the probe
-	onCancel func(<-chan struct{}) // cancel, made once
+	ck cancelwatch.Key // its place in the loop's watch of contexts
 }
 
 // newWorker takes a worker from the free list, or makes one.
@@ -183,14 +185,13 @@ func (l *loop) newWorker() scan.AsyncWorker {
 		return w
 	}
 	w := &aworker{l: l, fd: [2]int{-1, -1}, idx: int32(len(l.workers))}
-	w.onCancel = w.cancel
 	l.workers = append(l.workers, w)
 	return w
 }
 
 // Start implements scan.AsyncWorker.
 func (w *aworker) Start(ctx context.Context, dst netip.AddrPort, timeout time.Duration, done func(scan.Outcome)) {
-	w.cw.Set(ctx, w.onCancel)
+	w.l.watch.Set(&w.ck, ctx)
 	w.mu.Lock()
 	if w.l.stopped.Load() {
 		w.mu.Unlock()
@@ -344,6 +345,17 @@ func (w *aworker) end(err error) {
 	w.finish(scan.Outcome{Err: err})
 }
 
+// cancelled settles every probe under way started with a context whose
+// Done is done; the loop's watch calls it once per context.
+func (l *loop) cancelled(done <-chan struct{}) {
+	l.mu.Lock()
+	ws := slices.Clone(l.workers)
+	l.mu.Unlock()
+	for _, w := range ws {
+		w.cancel(done)
+	}
+}
+
 // cancel settles the probe under way, started with a context whose Done
 // is done, as cancelled; the socket is dropped, its handshake abandoned.
 func (w *aworker) cancel(done <-chan struct{}) {
@@ -360,7 +372,7 @@ func (w *aworker) cancel(done <-chan struct{}) {
 // Close implements scan.AsyncWorker: it closes the worker's sockets,
 // which leave the loop; no probe of it is under way.
 func (w *aworker) Close() error {
-	w.cw.Stop()
+	w.l.watch.Leave(&w.ck)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var errs []error
