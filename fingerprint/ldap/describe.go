@@ -17,6 +17,7 @@ var vendors = []struct{ prefix, product, vendor, cpe string }{
 	{"OpenDJ", "OpenDJ", "forgerock", "opendj"},
 	{"Novell eDirectory", "Novell eDirectory", "novell", "edirectory"},
 	{"NetIQ eDirectory", "NetIQ eDirectory", "netiq", "edirectory"},
+	{"Samba", "Samba", "samba", "samba"},
 }
 
 // describe says what a root DSE shows of the server.
@@ -72,6 +73,14 @@ func describe(attrs dse) *record.Service {
 // vendorProduct makes a product and version of vendorName and
 // vendorVersion (RFC 3045).
 func vendorProduct(name, version string) (string, string) {
+	// Samba's AD DC: "Samba Team (https://www.samba.org)", "4.17.12-Debian".
+	if strings.HasPrefix(name, "Samba Team") {
+		ver, _, _ := strings.Cut(version, "-")
+		if !isVersion(ver) {
+			ver = ""
+		}
+		return "Samba", ver
+	}
 	for _, v := range vendors {
 		if rest, ok := strings.CutPrefix(version, v.prefix); ok {
 			rest = strings.TrimLeft(rest, "/ v")
