@@ -8,38 +8,29 @@ import (
 	"os"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/ajarsec/ajar/scan"
 	"github.com/ajarsec/ajar/scan/internal/cancelwatch"
+	"github.com/ajarsec/ajar/scan/internal/evloop"
 	"github.com/ajarsec/ajar/scan/internal/probesock"
-	"github.com/ajarsec/ajar/scan/internal/wheel"
 )
 
-// loop is one epoll instance and the goroutine that waits on it: every
-// socket of an Async prober's workers is registered with it once, edge
-// triggered, and the goroutine settles the probe whose socket wakes, or
-// whose deadline (on a timing wheel) passes. A probe in flight is a
-// worker's socket and a few fields, not a goroutine.
+// loop is an Async prober's event loop (evloop): every socket of its
+// workers is registered with it once, edge triggered, and its goroutine
+// settles the probe whose socket wakes, or whose deadline (on a timing
+// wheel) passes. A probe in flight is a worker's socket and a few fields,
+// not a goroutine.
 type loop struct {
-	ep    int // the epoll descriptor
-	wake  int // an eventfd in ep: a deadline sooner than the loop sleeps for
-	epoch time.Time
-	wheel *wheel.Wheel[probeRef]
+	ev    *evloop.Loop[probeRef]
 	watch *cancelwatch.Group // the contexts whose cancellation settles probes
 
 	mu      sync.Mutex
-	workers []*aworker // by index, as registered in ep's events
+	workers []*aworker // by index, as tagged in the loop (index<<1 | family)
 	free    []*aworker // closed, for newWorker to reuse
 	closed  bool
-	done    chan struct{} // closed when the goroutine has returned
-	err     error         // why it stopped, when not closed
-	waking  atomic.Bool   // a wake is written and not yet read
-	stopped atomic.Bool
 }
 
 // probeRef names one probe: a worker's, by its generation.
@@ -49,84 +40,22 @@ type probeRef struct {
 }
 
 func newLoop() (*loop, error) {
-	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		return nil, os.NewSyscallError("epoll_create1", err)
-	}
-	wake, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		unix.Close(ep)
-		return nil, os.NewSyscallError("eventfd", err)
-	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: -1}
-	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, wake, &ev); err != nil {
-		unix.Close(ep)
-		unix.Close(wake)
-		return nil, os.NewSyscallError("epoll_ctl", err)
-	}
-	l := &loop{ep: ep, wake: wake, epoch: time.Now(), wheel: wheel.New[probeRef](), done: make(chan struct{})}
+	l := &loop{}
 	l.watch = cancelwatch.NewGroup(l.cancelled)
-	go l.run()
-	go l.kicks()
+	ev, err := evloop.New(l.ready, expire)
+	if err != nil {
+		return nil, err
+	}
+	l.ev = ev
 	return l, nil
 }
 
-func (l *loop) clock() int64 { return int64(time.Since(l.epoch)) }
-
-// kicks passes the wheel's kicks (a deadline sooner than the one the
-// loop sleeps until) on to the loop, through the eventfd.
-func (l *loop) kicks() {
-	for {
-		select {
-		case <-l.wheel.Kick():
-			l.poke()
-		case <-l.done:
-			return
-		}
-	}
-}
-
-// poke wakes the loop's epoll_wait.
-func (l *loop) poke() {
-	if l.waking.Swap(true) {
-		return
-	}
-	one := uint64(1)
-	unix.Write(l.wake, (*[8]byte)(unsafe.Pointer(&one))[:])
-}
-
-// maxEvents is how many events one epoll_wait reads.
-const maxEvents = 256
-
-// run waits for sockets and deadlines until the loop is closed.
-func (l *loop) run() {
-	defer close(l.done)
-	var evs [maxEvents]unix.EpollEvent
-	for !l.stopped.Load() {
-		timeout := -1
-		if tick := l.wheel.Plan(); tick >= 0 {
-			timeout = int(max(0, (tick*wheel.Tick-l.clock()+int64(time.Millisecond)-1)/int64(time.Millisecond)))
-		}
-		n, err := unix.EpollWait(l.ep, evs[:], timeout)
-		if err != nil && err != unix.EINTR {
-			l.err = os.NewSyscallError("epoll_wait", err)
-			return
-		}
-		for i := range max(n, 0) {
-			idx := evs[i].Fd
-			if idx < 0 {
-				var b [8]byte
-				l.waking.Store(false)
-				unix.Read(l.wake, b[:])
-				continue
-			}
-			l.mu.Lock()
-			w := l.workers[idx>>1]
-			l.mu.Unlock()
-			w.ready(idx&1 == 1)
-		}
-		l.wheel.Expire(l.clock(), expire)
-	}
+// ready is the event loop's: the socket tagged tag woke.
+func (l *loop) ready(tag int32) {
+	l.mu.Lock()
+	w := l.workers[tag>>1]
+	l.mu.Unlock()
+	w.ready(tag&1 == 1)
 }
 
 func expire(r probeRef, _ int64) { r.w.expire(r.gen) }
@@ -141,13 +70,11 @@ func (l *loop) close() error {
 	l.closed = true
 	ws := l.workers
 	l.mu.Unlock()
-	l.stopped.Store(true)
-	l.poke()
-	<-l.done
+	err := l.ev.Close()
 	for _, w := range ws {
 		w.end(errClosed)
 	}
-	return errors.Join(os.NewSyscallError("close", unix.Close(l.ep)), os.NewSyscallError("close", unix.Close(l.wake)))
+	return err
 }
 
 var errClosed = errors.New("connect: prober closed")
@@ -193,7 +120,7 @@ func (l *loop) newWorker() scan.AsyncWorker {
 func (w *aworker) Start(ctx context.Context, dst netip.AddrPort, timeout time.Duration, done func(scan.Outcome)) {
 	w.l.watch.Set(&w.ck, ctx)
 	w.mu.Lock()
-	if w.l.stopped.Load() {
+	if w.l.ev.Stopped() {
 		w.mu.Unlock()
 		done(scan.Outcome{Err: errClosed})
 		return
@@ -228,7 +155,7 @@ func (w *aworker) Start(ctx context.Context, dst netip.AddrPort, timeout time.Du
 	}
 	gen := w.gen
 	w.mu.Unlock()
-	w.l.wheel.Add(wheel.Entry[probeRef]{At: w.l.clock() + int64(max(timeout, 0)), V: probeRef{w, gen}})
+	w.l.ev.Due(w.l.ev.Clock()+int64(max(timeout, 0)), probeRef{w, gen})
 }
 
 // open makes the worker's socket of family fam and registers it with the
@@ -238,10 +165,9 @@ func (w *aworker) open(fam int) error {
 	if err != nil {
 		return err
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLET, Fd: w.idx<<1 | int32(fam)}
-	if err := unix.EpollCtl(w.l.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+	if err := w.l.ev.Add(fd, unix.EPOLLOUT, w.idx<<1|int32(fam)); err != nil {
 		unix.Close(fd)
-		return os.NewSyscallError("epoll_ctl", err)
+		return err
 	}
 	w.fd[fam] = fd
 	return nil
