@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ajarsec/ajar/record"
 )
 
 // Namespaces finds the network namespaces of this machine other than the
@@ -88,6 +90,9 @@ func (a *AllNamespaces) Run(ctx context.Context, emit func(Event) error) error {
 		}
 		wg.Go(func() {
 			err := l.Run(ctx, safe)
+			if l.Dumped != nil && netns != "" {
+				l.Dumped(netns, time.Now(), func(func(record.Socket) bool) {}) // gone: nothing listens there now
+			}
 			if err != nil && ctx.Err() == nil && netns == "" {
 				cancel(err) // the caller's own namespace must be watched
 			}

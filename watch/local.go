@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"net/netip"
 	"time"
 
@@ -40,6 +42,12 @@ type Local struct {
 	// Ready, when set, is called once the first dump is taken: events
 	// come from changes after it.
 	Ready func(listening []record.Socket)
+	// Dumped, when set, is called after each dump of the listening
+	// sockets (from the watcher's goroutine) with the namespace watched
+	// (Options.Netns) and the dump's time; listening is the sockets
+	// listening then (filtered) after the first dump and each that
+	// changed, nil after one that changed nothing.
+	Dumped func(netns string, at time.Time, listening iter.Seq[record.Socket])
 }
 
 // key is what makes a socket the same socket from one dump to the next:
@@ -86,6 +94,7 @@ func (l *Local) Run(ctx context.Context, emit func(Event) error) error {
 	if l.Ready != nil {
 		l.Ready(sortedValues(known))
 	}
+	l.dumped(now(), known, true)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	last := time.Time{}
@@ -111,12 +120,23 @@ func (l *Local) Run(ctx context.Context, emit func(Event) error) error {
 			}
 			return fmt.Errorf("watching sockets: %w", err)
 		}
-		if !changed {
-			continue
+		at := now()
+		if changed {
+			if err := l.compare(ctx, known, list, at, emit); err != nil {
+				return err
+			}
 		}
-		if err := l.compare(ctx, known, list, now(), emit); err != nil {
-			return err
-		}
+		l.dumped(at, known, changed)
+	}
+}
+
+func (l *Local) dumped(at time.Time, known map[key]record.Socket, changed bool) {
+	switch {
+	case l.Dumped == nil:
+	case changed:
+		l.Dumped(l.Options.Netns, at, maps.Values(known))
+	default:
+		l.Dumped(l.Options.Netns, at, nil)
 	}
 }
 

@@ -96,6 +96,8 @@ func TestWatchBadInput(t *testing.T) {
 		{"watch", "--local", "-o", "xml"},
 		{"watch", "--local", "--webhook", "ftp://x"},
 		{"watch", "--local", "--netns", "no-such-ns-ajar"},
+		{"watch", "--local", "--metrics", "no-port"},
+		{"watch", "--local", "--metrics", "127.0.0.1:99999"},
 	} {
 		_, stderr, code := ajar(t, args...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {

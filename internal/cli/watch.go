@@ -34,6 +34,7 @@ type watchFlags struct {
 	secretFile         string
 	exec               string
 	syslog             bool
+	metrics            string
 }
 
 func newWatchCmd(env *Env) *cobra.Command {
@@ -64,7 +65,14 @@ and to each alert sink given: a webhook (POST of the event's JSON, signed
 with HMAC-SHA256 in the X-Ajar-Signature header when a secret is given,
 retried with backoff while the receiver is down), a command run with the
 event on its standard input (--exec), and syslog. Stop with Ctrl-C (exit 0):
-queued webhook deliveries get 5 seconds to finish.`,
+queued webhook deliveries get 5 seconds to finish.
+
+--metrics ADDR serves Prometheus metrics at http://ADDR/metrics:
+ajar_watch_open_ports (by proto and exposure for --local, by host and proto
+for rescans), ajar_watch_events_total (by kind), ajar_watch_findings (the
+last rescan's, by severity, with --audit), ajar_watch_scans_total,
+ajar_watch_last_scan_timestamp_seconds, ajar_watch_scan_duration_seconds
+(a histogram of rescans), and the process's CPU, memory and goroutines.`,
 		Example: `  ajar watch --local                  every listener that opens or closes
   ajar watch --local --exposed -o jsonl
                                       only what other hosts can reach, as JSON Lines
@@ -72,6 +80,8 @@ queued webhook deliveries get 5 seconds to finish.`,
   ajar watch --local --all-netns      this machine's and every container's
   AJAR_WEBHOOK_SECRET=s3cret ajar watch --local --webhook https://hooks.example/ajar
   ajar watch --local --exec 'logger -t ajar-watch'
+  ajar watch --local --metrics 127.0.0.1:9464
+                                      Prometheus scrapes the open ports and events
   ajar watch 10.0.0.0/24 -p 22,80,443 --every 1h --webhook https://hooks.example/ajar
                                       a new open port in the network, within the hour`,
 		// The flags are parsed by the mode: --local's own, or the scan's.
@@ -124,6 +134,7 @@ func addAlertFlags(fl *pflag.FlagSet, f *watchFlags) {
 	fl.StringVar(&f.secretFile, "webhook-secret-file", "", "read the webhook's HMAC secret from `FILE`")
 	fl.StringVar(&f.exec, "exec", "", "run `COMMAND` (split at spaces, no shell) for each event, the event's JSON on its stdin")
 	fl.BoolVar(&f.syslog, "syslog", false, "send each event to syslog (facility daemon, tag ajar)")
+	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics (e.g. 127.0.0.1:9464)")
 }
 
 func watchUsage(format string, a ...any) error {
@@ -214,6 +225,14 @@ func runWatch(cmd *cobra.Command, env *Env, f *watchFlags) error {
 	sink, err := watchSinks(env, f, f.output, warn)
 	if err != nil {
 		return err
+	}
+	sink, msrv, err := withMetrics(cmd.Flags(), f, false, sink, warn)
+	if err != nil {
+		return err
+	}
+	defer msrv.stop()
+	if msrv != nil {
+		l.Dumped = msrv.m.Dumped
 	}
 	l.Ready = func(now []record.Socket) {
 		fmt.Fprintf(env.Stderr, "ajar: watching %d listening sockets; events follow\n", len(now))

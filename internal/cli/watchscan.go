@@ -71,7 +71,12 @@ func watchRounds(cmd *cobra.Command, env *Env, sf *scanFlags, f *watchFlags, w *
 	if err != nil {
 		return err
 	}
-	err = rounds(cmd.Context(), env, sf, w, cfg, targets, sink)
+	sink, msrv, err := withMetrics(cmd.Flags(), f, cfg.Audit != nil, sink, warn)
+	if err != nil {
+		return err
+	}
+	defer msrv.stop()
+	err = rounds(cmd.Context(), env, sf, w, cfg, targets, sink, msrv)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if cerr := sink.Close(ctx); cerr != nil {
@@ -83,15 +88,23 @@ func watchRounds(cmd *cobra.Command, env *Env, sf *scanFlags, f *watchFlags, w *
 	return scanError(cmd, err, nil)
 }
 
-func rounds(ctx context.Context, env *Env, sf *scanFlags, w *watchScanFlags, cfg run.Config, targets []string, sink watch.Sink) error {
+func rounds(ctx context.Context, env *Env, sf *scanFlags, w *watchScanFlags, cfg run.Config, targets []string, sink watch.Sink, msrv *metricsServer) error {
 	var prev *diff.Scan
 	for round := 1; w.rounds == 0 || round <= w.rounds; round++ {
 		start := time.Now()
 		cur := diff.NewScan(fmt.Sprintf("round %d", round), start)
-		if err := run.Scan(ctx, cfg, recorded(ctx, env, &sf.store, store.KindScan, targets, &diffSink{scan: cur})); err != nil {
+		var tally watch.Tally
+		var rs run.Sink = &diffSink{scan: cur}
+		if msrv != nil {
+			rs = tallySink{Sink: rs, t: &tally}
+		}
+		if err := run.Scan(ctx, cfg, recorded(ctx, env, &sf.store, store.KindScan, targets, rs)); err != nil {
 			return err
 		}
 		end := time.Now()
+		if msrv != nil {
+			msrv.m.Scanned(&tally, start, end)
+		}
 		if prev == nil {
 			fmt.Fprintf(env.Stderr, "ajar: round 1 done in %v: %d hosts seen; changes follow, a scan every %v\n",
 				end.Sub(start).Round(time.Millisecond), cur.Hosts(), w.every)
