@@ -3,6 +3,7 @@ package all
 // Devices and industry, printers, legacy services, remote access and
 // media.
 import (
+	_ "github.com/ajarsec/ajar/fingerprint/citrix"
 	_ "github.com/ajarsec/ajar/fingerprint/dnp3"
 	_ "github.com/ajarsec/ajar/fingerprint/enip"
 	_ "github.com/ajarsec/ajar/fingerprint/finger"
@@ -12,4 +13,6 @@ import (
 	_ "github.com/ajarsec/ajar/fingerprint/modbus"
 	_ "github.com/ajarsec/ajar/fingerprint/rtmp"
 	_ "github.com/ajarsec/ajar/fingerprint/s7comm"
+	_ "github.com/ajarsec/ajar/fingerprint/spice"
+	_ "github.com/ajarsec/ajar/fingerprint/teamspeak"
 )
