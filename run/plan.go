@@ -75,9 +75,24 @@ func connectTechnique(note string) tcpTechnique {
 	return tcpTechnique{prober: connect.Prober{}, typ: "connect", note: note, close: func() error { return nil }}
 }
 
+// chooseUDP makes the UDP prober: on Linux an Async one (its probes in
+// flight are data of one event loop), elsewhere the prober whose workers
+// wait on goroutines. When no UDP port is scanned (needed is false)
+// nothing is started. close stops what was.
+func chooseUDP(needed bool) (p scan.Prober, close func() error) {
+	pr := udp.Prober{Payloads: fingerprint.UDPPayload}
+	if !needed {
+		return pr, func() error { return nil }
+	}
+	if a, err := udp.NewAsync(pr); err == nil { // Linux only
+		return a, a.Close
+	}
+	return pr, func() error { return nil }
+}
+
 // plans pairs each protocol's ports with its prober, and describes them
 // for the sink.
-func plans(spec portspec.Spec, tcp tcpTechnique) ([]scan.Plan, []ScanInfo) {
+func plans(spec portspec.Spec, tcp tcpTechnique, udpProber scan.Prober) ([]scan.Plan, []ScanInfo) {
 	var ps []scan.Plan
 	var infos []ScanInfo
 	add := func(pr scan.Prober, typ string, ports portspec.Ranges) {
@@ -90,7 +105,7 @@ func plans(spec portspec.Spec, tcp tcpTechnique) ([]scan.Plan, []ScanInfo) {
 	if tcp.prober != nil {
 		add(tcp.prober, tcp.typ, spec.TCP)
 	}
-	add(udp.Prober{Payloads: fingerprint.UDPPayload}, "udp", spec.UDP)
+	add(udpProber, "udp", spec.UDP)
 	return ps, infos
 }
 

@@ -43,7 +43,9 @@ func Scan(ctx context.Context, cfg Config, sink Sink) error {
 		return err
 	}
 	defer tcp.close()
-	ps, infos := plans(cfg.Ports, tcp)
+	udpProber, closeUDP := chooseUDP(!cfg.Ports.UDP.IsEmpty())
+	defer closeUDP()
+	ps, infos := plans(cfg.Ports, tcp, udpProber)
 	seed := cfg.seed()
 	cfg.Seed = seed
 	sess, err := startDiscovery(&cfg) // nil: every target is up

@@ -4,14 +4,15 @@
 // measured round-trip time, and streams one record.PortResult per port.
 //
 // What holds a probe in flight depends on the prober. When every plan's
-// prober is an AsyncProber (SYN: syn.Prober; TCP connect on Linux:
-// connect.Async), a probe in flight is data: a slot of the engine's table
-// (async.go; about 230 bytes, made a chunk at a time up to the
-// parallelism) and the prober's own record of it (SYN: a worker of a few
-// hundred bytes, its deadline on a timing wheel; connect: a worker with
-// its non-blocking socket, registered once with the prober's epoll
-// instance, and its deadline on a wheel). A fixed set of goroutines runs
-// the scan, however many probes are in flight:
+// prober is an AsyncProber (SYN: syn.Prober; on Linux, TCP connect:
+// connect.Async, and UDP: udp.Async), a probe in flight is data: a slot
+// of the engine's table (async.go; 168 bytes, made a chunk at a time up
+// to the parallelism) and the prober's own record of it (SYN: a worker of
+// under 400 bytes, its deadline on a timing wheel; connect and UDP: a
+// worker with its non-blocking socket, registered once with the prober's
+// epoll instance (scan/internal/evloop), and its deadline on a wheel).
+// A fixed set of goroutines runs the scan, however many probes are in
+// flight:
 //
 //   - the engine's sender, which takes pace tokens and starts tries,
 //     retries first; for a Batcher (SYN) it starts them held and flushes
@@ -21,14 +22,18 @@
 //   - the pacer's server, which hands tokens to waiters queued by the
 //     goroutine-per-probe path (idle on the async path);
 //   - the prober's own: SYN, a receiver (the packet socket, many frames
-//     a recvmmsg) and an expirer (the wheel); connect, one loop on
-//     epoll_wait that settles probes by their socket's wake-up or their
-//     deadline, and one that passes the wheel's wake-ups to it.
+//     a recvmmsg) and an expirer (the wheel); connect and UDP, one loop
+//     on epoll_wait that settles probes by their socket's wake-up or
+//     their deadline, and one that passes the wheel's wake-ups to it.
 //
-// Otherwise (UDP, connect off Linux, a mix with either) a probe in flight
-// is a worker goroutine blocked in Worker.Probe, with its socket: workers
-// are started as handoffs wait, up to the parallelism, and the same
-// pacer, retries and timeouts apply.
+// A prober watches each context its probes run under once (one
+// context.AfterFunc for all its workers, cancelwatch.Group), not once a
+// worker.
+//
+// Otherwise (connect or UDP off Linux, a mix with such a prober) a probe
+// in flight is a worker goroutine blocked in Worker.Probe, with its
+// socket: workers are started as handoffs wait, up to the parallelism,
+// and the same pacer, retries and timeouts apply.
 package scan
 
 import "github.com/ajarsec/ajar/record"

@@ -132,55 +132,28 @@ func TestStatesInBed(t *testing.T) {
 	rand.New(rand.NewPCG(1, 2)).Shuffle(len(cases), func(i, j int) { cases[i], cases[j] = cases[j], cases[i] })
 
 	for _, network := range []string{"udp4", "udp6"} {
-		t.Run(network, func(t *testing.T) {
-			host := b.Addr(network)
-			outs := make([]scan.Outcome, len(cases))
-			err := b.InScanner(func() error {
-				w := udp.Prober{Payloads: payloads}.NewWorker()
-				defer w.Close()
-				for i, c := range cases {
-					timeout := time.Second
-					if c.state == record.StateUnknown {
-						timeout = 150 * time.Millisecond
-					}
-					outs[i] = w.Probe(t.Context(), netip.AddrPortFrom(host, c.port), timeout)
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, c := range cases {
-				out := outs[i]
-				switch {
-				case out.Err != nil:
-					t.Errorf("port %d: local error %v", c.port, out.Err)
-				case c.state == record.StateUnknown:
-					if !out.NoAnswer {
-						t.Errorf("port %d: %+v, want no answer", c.port, out)
-					}
-				case out.State != c.state || out.Reason != c.reason || out.NoAnswer || out.RTT <= 0:
-					t.Errorf("port %d: %+v, want %v (%v)", c.port, out, c.state, c.reason)
-				}
-			}
-		})
+		for kind, newWorker := range kinds(t, udp.Prober{Payloads: payloads}) {
+			t.Run(network+"/"+kind, func(t *testing.T) { statesInBed(t, b, network, newWorker, cases) })
+		}
 	}
 
 	// From another port, only a TFTP reply counts for port 69.
 	setTFTPReply("not tftp")
 	for _, network := range []string{"udp4", "udp6"} {
-		var out scan.Outcome
-		err := b.InScanner(func() error {
-			w := udp.Prober{Payloads: payloads}.NewWorker()
-			defer w.Close()
-			out = w.Probe(t.Context(), netip.AddrPortFrom(b.Addr(network), 69), 150*time.Millisecond)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !out.NoAnswer {
-			t.Errorf("%s port 69 answered by a stranger: %+v, want no answer", network, out)
+		for kind, newWorker := range kinds(t, udp.Prober{Payloads: payloads}) {
+			var out scan.Outcome
+			err := b.InScanner(func() error {
+				w := newWorker()
+				defer w.Close()
+				out = w.Probe(t.Context(), netip.AddrPortFrom(b.Addr(network), 69), 150*time.Millisecond)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !out.NoAnswer {
+				t.Errorf("%s %s: port 69 answered by a stranger: %+v, want no answer", network, kind, out)
+			}
 		}
 	}
 }
@@ -287,5 +260,40 @@ func TestMeasureICMPLimit(t *testing.T) {
 	})
 	if !errors.Is(err, udp.ErrNotClosed) {
 		t.Errorf("measuring on an open port: %v, want ErrNotClosed", err)
+	}
+}
+
+// statesInBed probes cases on the bed's target at network's address, one
+// after another, with a worker of newWorker, and checks each outcome.
+func statesInBed(t *testing.T, b *netnstest.Bed, network string, newWorker func() scan.Worker, cases []expect) {
+	host := b.Addr(network)
+	outs := make([]scan.Outcome, len(cases))
+	err := b.InScanner(func() error {
+		w := newWorker()
+		defer w.Close()
+		for i, c := range cases {
+			timeout := time.Second
+			if c.state == record.StateUnknown {
+				timeout = 150 * time.Millisecond
+			}
+			outs[i] = w.Probe(t.Context(), netip.AddrPortFrom(host, c.port), timeout)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cases {
+		out := outs[i]
+		switch {
+		case out.Err != nil:
+			t.Errorf("port %d: local error %v", c.port, out.Err)
+		case c.state == record.StateUnknown:
+			if !out.NoAnswer {
+				t.Errorf("port %d: %+v, want no answer", c.port, out)
+			}
+		case out.State != c.state || out.Reason != c.reason || out.NoAnswer || out.RTT <= 0:
+			t.Errorf("port %d: %+v, want %v (%v)", c.port, out, c.state, c.reason)
+		}
 	}
 }

@@ -9,6 +9,12 @@
 // was sent, or closed on a host that limits its ICMP errors (Linux sends
 // about one port unreachable a second to each peer, after a burst of six).
 // MeasureICMPLimit tells the second case apart after a scan.
+//
+// Prober's workers each wait for their probe on a goroutine of the
+// engine's. Async (Linux) runs the same probes with no goroutine each:
+// its workers' sockets are registered with one epoll instance, and one
+// goroutine settles every probe in flight, when its socket hears a reply
+// or an ICMP error, or its deadline, kept on a timing wheel, passes.
 package udp
 
 import (
@@ -41,3 +47,35 @@ var _ scan.Prober = Prober{}
 // maxReply bounds the bytes read of one reply: a reply proves the port
 // open, its content is not kept.
 const maxReply = 512
+
+// Async is Prober whose probes in flight are data (scan.AsyncProber):
+// one event loop (epoll, and a timing wheel of deadlines) serves them
+// all, with no goroutine each. Make it with NewAsync and Close it once
+// the scans that use it are over.
+type Async struct {
+	Prober
+	l *loop
+}
+
+// NewAsync starts an Async prober's loop for p's probes. It fails with an
+// error wrapping errors.ErrUnsupported on systems other than Linux, where
+// Prober still works.
+func NewAsync(p Prober) (*Async, error) {
+	l, err := newLoop(p)
+	if err != nil {
+		return nil, err
+	}
+	return &Async{Prober: p, l: l}, nil
+}
+
+// NewAsyncWorker returns a worker for one of the engine's slots of
+// probes in flight: a socket per address family, opened when first
+// needed and registered with the loop, reused from probe to probe as
+// Prober's workers do. Closed, it goes back to the prober for the next
+// engine.
+func (a *Async) NewAsyncWorker() scan.AsyncWorker { return a.l.newWorker() }
+
+// Close stops the loop: probes under way end with an error.
+func (a *Async) Close() error { return a.l.close() }
+
+var _ scan.AsyncProber = (*Async)(nil)

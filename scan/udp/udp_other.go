@@ -5,6 +5,7 @@ package udp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -98,3 +99,14 @@ func classify(err error, rtt time.Duration) scan.Outcome {
 	}
 	return scan.Outcome{Err: err}
 }
+
+// loop stands in for the Linux event loop: NewAsync fails here.
+type loop struct{}
+
+func newLoop(Prober) (*loop, error) {
+	return nil, fmt.Errorf("udp: probes in flight without goroutines need Linux's epoll: %w", errors.ErrUnsupported)
+}
+
+func (*loop) newWorker() scan.AsyncWorker { return nil }
+
+func (*loop) close() error { return nil }
