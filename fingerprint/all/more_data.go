@@ -6,6 +6,7 @@ import (
 	_ "github.com/ajarsec/ajar/fingerprint/bolt"
 	_ "github.com/ajarsec/ajar/fingerprint/clickhouse"
 	_ "github.com/ajarsec/ajar/fingerprint/drda"
+	_ "github.com/ajarsec/ajar/fingerprint/epmd"
 	_ "github.com/ajarsec/ajar/fingerprint/firebird"
 	_ "github.com/ajarsec/ajar/fingerprint/nsq"
 	_ "github.com/ajarsec/ajar/fingerprint/openwire"
