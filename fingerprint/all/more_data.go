@@ -11,6 +11,7 @@ import (
 	_ "github.com/ajarsec/ajar/fingerprint/nsq"
 	_ "github.com/ajarsec/ajar/fingerprint/openwire"
 	_ "github.com/ajarsec/ajar/fingerprint/oracletns"
+	_ "github.com/ajarsec/ajar/fingerprint/pulsar"
 	_ "github.com/ajarsec/ajar/fingerprint/rethinkdb"
 	_ "github.com/ajarsec/ajar/fingerprint/riak"
 	_ "github.com/ajarsec/ajar/fingerprint/stomp"
