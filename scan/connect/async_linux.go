@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -27,10 +26,7 @@ type loop struct {
 	ev    *evloop.Loop[probeRef]
 	watch *cancelwatch.Group // the contexts whose cancellation settles probes
 
-	mu      sync.Mutex
-	workers []*aworker // by index, as tagged in the loop (index<<1 | family)
-	free    []*aworker // closed, for newWorker to reuse
-	closed  bool
+	pool evloop.Pool[*aworker] // by index, as tagged in the loop (evloop.Tag)
 }
 
 // probeRef names one probe: a worker's, by its generation.
@@ -41,8 +37,8 @@ type probeRef struct {
 
 func newLoop() (*loop, error) {
 	l := &loop{}
-	l.watch = cancelwatch.NewGroup(l.cancelled)
-	ev, err := evloop.New(l.ready, expire)
+	l.watch = cancelwatch.NewGroup(l.pool.Cancelled)
+	ev, err := evloop.New(l.pool.Ready, expire)
 	if err != nil {
 		return nil, err
 	}
@@ -50,32 +46,10 @@ func newLoop() (*loop, error) {
 	return l, nil
 }
 
-// ready is the event loop's: the socket tagged tag woke.
-func (l *loop) ready(tag int32) {
-	l.mu.Lock()
-	w := l.workers[tag>>1]
-	l.mu.Unlock()
-	w.ready(tag&1 == 1)
-}
-
 func expire(r probeRef, _ int64) { r.w.expire(r.gen) }
 
 // close stops the loop: every probe under way ends with errClosed.
-func (l *loop) close() error {
-	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
-		return nil
-	}
-	l.closed = true
-	ws := l.workers
-	l.mu.Unlock()
-	err := l.ev.Close()
-	for _, w := range ws {
-		w.end(errClosed)
-	}
-	return err
-}
+func (l *loop) close() error { return evloop.Close(&l.pool, l.ev, errClosed) }
 
 var errClosed = errors.New("connect: prober closed")
 
@@ -104,16 +78,10 @@ type aworker struct {
 
 // newWorker takes a worker from the free list, or makes one.
 func (l *loop) newWorker() scan.AsyncWorker {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if n := len(l.free); n > 0 {
-		w := l.free[n-1]
-		l.free = l.free[:n-1]
+	return l.pool.Get(func(idx int32) *aworker {
+		w := &aworker{l: l, fd: [2]int{-1, -1}, idx: idx}
 		return w
-	}
-	w := &aworker{l: l, fd: [2]int{-1, -1}, idx: int32(len(l.workers))}
-	l.workers = append(l.workers, w)
-	return w
+	})
 }
 
 // Start implements scan.AsyncWorker.
@@ -165,7 +133,7 @@ func (w *aworker) open(fam int) error {
 	if err != nil {
 		return err
 	}
-	if err := w.l.ev.Add(fd, unix.EPOLLOUT, w.idx<<1|int32(fam)); err != nil {
+	if err := w.l.ev.Add(fd, unix.EPOLLOUT, evloop.Tag(w.idx, fam)); err != nil {
 		unix.Close(fd)
 		return err
 	}
@@ -215,13 +183,9 @@ func (w *aworker) finish(out scan.Outcome) {
 	cb(out)
 }
 
-// ready is the loop's: the socket of family v6 woke.
-func (w *aworker) ready(v6 bool) {
+// Ready is the loop's: the socket of family fam (0: IPv4, 1: IPv6) woke.
+func (w *aworker) Ready(fam int) {
 	w.mu.Lock()
-	fam := 0
-	if v6 {
-		fam = 1
-	}
 	if !w.active || !w.waiting || w.fam != fam {
 		w.mu.Unlock()
 		return
@@ -254,9 +218,9 @@ func (w *aworker) expire(gen uint32) {
 	w.finish(scan.Outcome{NoAnswer: true})
 }
 
-// end settles the probe under way, if any, with err, and closes the
+// End settles the probe under way, if any, with err, and closes the
 // sockets; the loop is stopped.
-func (w *aworker) end(err error) {
+func (w *aworker) End(err error) {
 	w.mu.Lock()
 	for fam, fd := range w.fd {
 		if fd >= 0 {
@@ -271,20 +235,9 @@ func (w *aworker) end(err error) {
 	w.finish(scan.Outcome{Err: err})
 }
 
-// cancelled settles every probe under way started with a context whose
-// Done is done; the loop's watch calls it once per context.
-func (l *loop) cancelled(done <-chan struct{}) {
-	l.mu.Lock()
-	ws := slices.Clone(l.workers)
-	l.mu.Unlock()
-	for _, w := range ws {
-		w.cancel(done)
-	}
-}
-
-// cancel settles the probe under way, started with a context whose Done
+// Cancel settles the probe under way, started with a context whose Done
 // is done, as cancelled; the socket is dropped, its handshake abandoned.
-func (w *aworker) cancel(done <-chan struct{}) {
+func (w *aworker) Cancel(done <-chan struct{}) {
 	w.mu.Lock()
 	if !w.active || w.actx == nil || w.actx.Done() != done {
 		w.mu.Unlock()
@@ -308,9 +261,7 @@ func (w *aworker) Close() error {
 			w.fd[fam] = -1
 		}
 	}
-	w.l.mu.Lock()
-	w.l.free = append(w.l.free, w)
-	w.l.mu.Unlock()
+	w.l.pool.Put(w)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("connect: %w", os.NewSyscallError("close", err))
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -28,10 +27,7 @@ type loop struct {
 	ev    *evloop.Loop[probeRef]
 	watch *cancelwatch.Group // the contexts whose cancellation settles probes
 
-	mu      sync.Mutex
-	workers []*aworker // by index, as tagged in the loop (index<<1 | family)
-	free    []*aworker // closed, for newWorker to reuse
-	closed  bool
+	pool evloop.Pool[*aworker] // by index, as tagged in the loop (evloop.Tag)
 }
 
 // probeRef names one probe: a worker's, by its generation.
@@ -44,8 +40,8 @@ var errClosed = errors.New("udp: prober closed")
 
 func newLoop(pr Prober) (*loop, error) {
 	l := &loop{pr: pr}
-	l.watch = cancelwatch.NewGroup(l.cancelled)
-	ev, err := evloop.New(l.ready, expire)
+	l.watch = cancelwatch.NewGroup(l.pool.Cancelled)
+	ev, err := evloop.New(l.pool.Ready, expire)
 	if err != nil {
 		return nil, err
 	}
@@ -53,44 +49,11 @@ func newLoop(pr Prober) (*loop, error) {
 	return l, nil
 }
 
-// ready is the event loop's: the socket tagged tag woke.
-func (l *loop) ready(tag int32) {
-	l.mu.Lock()
-	w := l.workers[tag>>1]
-	l.mu.Unlock()
-	w.ready(int(tag & 1))
-}
-
 func expire(r probeRef, _ int64) { r.w.expire(r.gen) }
 
 // close stops the loop: every probe under way ends with errClosed, and
 // the workers' sockets are closed.
-func (l *loop) close() error {
-	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
-		return nil
-	}
-	l.closed = true
-	ws := l.workers
-	l.mu.Unlock()
-	err := l.ev.Close()
-	for _, w := range ws {
-		w.end(errClosed)
-	}
-	return err
-}
-
-// cancelled settles every probe under way started with a context whose
-// Done is done; the loop's watch calls it once per context.
-func (l *loop) cancelled(done <-chan struct{}) {
-	l.mu.Lock()
-	ws := slices.Clone(l.workers)
-	l.mu.Unlock()
-	for _, w := range ws {
-		w.cancel(done)
-	}
-}
+func (l *loop) close() error { return evloop.Close(&l.pool, l.ev, errClosed) }
 
 // aworker is an engine slot's worker (scan.AsyncWorker): the probe state
 // and buffers of a worker's Probe (w: one probe at a time, nothing
@@ -115,17 +78,11 @@ type aworker struct {
 
 // newWorker takes a worker from the free list, or makes one.
 func (l *loop) newWorker() scan.AsyncWorker {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if n := len(l.free); n > 0 {
-		w := l.free[n-1]
-		l.free = l.free[:n-1]
+	return l.pool.Get(func(idx int32) *aworker {
+		w := &aworker{l: l, fd: [2]int{-1, -1}, idx: idx}
+		w.w.pr = l.pr
 		return w
-	}
-	w := &aworker{l: l, fd: [2]int{-1, -1}, idx: int32(len(l.workers))}
-	w.w.pr = l.pr
-	l.workers = append(l.workers, w)
-	return w
+	})
 }
 
 // Start implements scan.AsyncWorker: it sends dst's payload, as a
@@ -183,7 +140,7 @@ func (a *aworker) open(fam int) error {
 	if err != nil {
 		return err
 	}
-	if err := a.l.ev.Add(fd, unix.EPOLLIN, a.idx<<1|int32(fam)); err != nil {
+	if err := a.l.ev.Add(fd, unix.EPOLLIN, evloop.Tag(a.idx, fam)); err != nil {
 		unix.Close(fd)
 		return err
 	}
@@ -200,10 +157,10 @@ func (a *aworker) finish(out scan.Outcome) {
 	cb(out)
 }
 
-// ready is the loop's: the socket of family fam woke (a datagram, or an
+// Ready is the loop's: the socket of family fam woke (a datagram, or an
 // ICMP error on its queue). What came for an earlier probe is read and
 // left; the probe under way waits on.
-func (a *aworker) ready(fam int) {
+func (a *aworker) Ready(fam int) {
 	a.mu.Lock()
 	if !a.active || a.fam != fam {
 		a.mu.Unlock()
@@ -232,9 +189,9 @@ func (a *aworker) expire(gen uint32) {
 	a.finish(scan.Outcome{NoAnswer: true})
 }
 
-// cancel settles the probe under way, started with a context whose Done
+// Cancel settles the probe under way, started with a context whose Done
 // is done, as cancelled.
-func (a *aworker) cancel(done <-chan struct{}) {
+func (a *aworker) Cancel(done <-chan struct{}) {
 	a.mu.Lock()
 	if !a.active || a.actx == nil || a.actx.Done() != done {
 		a.mu.Unlock()
@@ -243,9 +200,9 @@ func (a *aworker) cancel(done <-chan struct{}) {
 	a.finish(scan.Outcome{Err: a.actx.Err()})
 }
 
-// end settles the probe under way, if any, with err, and closes the
+// End settles the probe under way, if any, with err, and closes the
 // sockets; the loop is stopped.
-func (a *aworker) end(err error) {
+func (a *aworker) End(err error) {
 	a.mu.Lock()
 	a.closeFDs()
 	if !a.active {
@@ -274,9 +231,7 @@ func (a *aworker) Close() error {
 	a.mu.Lock()
 	err := a.closeFDs()
 	a.mu.Unlock()
-	a.l.mu.Lock()
-	a.l.free = append(a.l.free, a)
-	a.l.mu.Unlock()
+	a.l.pool.Put(a)
 	if err != nil {
 		return fmt.Errorf("udp: %w", os.NewSyscallError("close", err))
 	}

@@ -174,33 +174,3 @@ func TestAsyncEngineLoopback(t *testing.T) {
 		}
 	}
 }
-
-// BenchmarkAsyncProbeLoopback: a probe of the event loop, sent and
-// settled (by the answer: open, closed), allocates nothing.
-func BenchmarkAsyncProbeLoopback(b *testing.B) {
-	two := [][]byte{[]byte("first"), []byte("second")}
-	table := func(uint16) ([][]byte, func([]byte) bool) { return two, nil }
-	for _, c := range []struct {
-		name string
-		pr   udp.Prober
-		dst  func(b *testing.B) netip.AddrPort
-	}{
-		{"open", udp.Prober{}, func(b *testing.B) netip.AddrPort { return echoServer(b, "udp4", "127.0.0.1") }},
-		{"closed", udp.Prober{}, func(b *testing.B) netip.AddrPort { return freePort(b, "udp4", "127.0.0.1") }},
-		{"open-payload", udp.Prober{Payloads: table}, func(b *testing.B) netip.AddrPort { return echoServer(b, "udp4", "127.0.0.1") }},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			dst := c.dst(b)
-			w := newWaitWorker(b, c.pr)
-			defer w.Close()
-			ctx := context.Background()
-			want := w.Probe(ctx, dst, time.Second).State
-			b.ReportAllocs()
-			for b.Loop() {
-				if out := w.Probe(ctx, dst, 200*time.Millisecond); out.State != want {
-					b.Fatalf("%v: %+v, want %v", dst, out, want)
-				}
-			}
-		})
-	}
-}

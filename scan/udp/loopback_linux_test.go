@@ -207,18 +207,23 @@ func BenchmarkProbeLoopback(b *testing.B) {
 		{"closed", udp.Prober{}, func(b *testing.B) netip.AddrPort { return freePort(b, "udp4", "127.0.0.1") }},
 		{"open-payload", udp.Prober{Payloads: table}, func(b *testing.B) netip.AddrPort { return echoServer(b, "udp4", "127.0.0.1") }},
 	} {
-		b.Run(c.name, func(b *testing.B) {
-			dst := c.dst(b)
-			w := c.pr.NewWorker()
-			defer w.Close()
-			ctx := context.Background()
-			want := w.Probe(ctx, dst, time.Second).State
-			b.ReportAllocs()
-			for b.Loop() {
-				if out := w.Probe(ctx, dst, 200*time.Millisecond); out.State != want {
-					b.Fatalf("%v: %+v, want %v", dst, out, want)
+		// Both kinds of worker: a goroutine's, and the event loop's
+		// (udp.Async), whose probes are sent and settled without an
+		// allocation either.
+		for _, kind := range []string{"goroutine", "event-loop"} {
+			b.Run(c.name+"/"+kind, func(b *testing.B) {
+				dst := c.dst(b)
+				w := kinds(b, c.pr)[kind]()
+				defer w.Close()
+				ctx := context.Background()
+				want := w.Probe(ctx, dst, time.Second).State
+				b.ReportAllocs()
+				for b.Loop() {
+					if out := w.Probe(ctx, dst, 200*time.Millisecond); out.State != want {
+						b.Fatalf("%v: %+v, want %v", dst, out, want)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
