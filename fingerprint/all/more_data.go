@@ -8,6 +8,7 @@ import (
 	_ "github.com/ajarsec/ajar/fingerprint/drda"
 	_ "github.com/ajarsec/ajar/fingerprint/epmd"
 	_ "github.com/ajarsec/ajar/fingerprint/firebird"
+	_ "github.com/ajarsec/ajar/fingerprint/ignite"
 	_ "github.com/ajarsec/ajar/fingerprint/nsq"
 	_ "github.com/ajarsec/ajar/fingerprint/openwire"
 	_ "github.com/ajarsec/ajar/fingerprint/oracletns"
