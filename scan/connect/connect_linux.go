@@ -244,29 +244,40 @@ func selfConnected(fd int) bool {
 }
 
 // icmpReason reads the socket's error queue for an ICMP error about a
-// packet to port, draining what else is queued.
+// packet to port, draining what else is queued. Its buffers are its own
+// stack's: a refusal costs no allocation.
 func icmpReason(fd int, port int) (record.Reason, bool) {
 	var buf [8]byte
 	var oob [256]byte
+	var name unix.RawSockaddrAny
+	var iov unix.Iovec
+	var msg unix.Msghdr
 	for range 8 {
-		_, oobn, _, from, err := unix.Recvmsg(fd, buf[:], oob[:], unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
-		if err != nil {
+		iov.Base = &buf[0]
+		iov.SetLen(len(buf))
+		msg = unix.Msghdr{Name: (*byte)(unsafe.Pointer(&name)), Namelen: unix.SizeofSockaddrAny, Iov: &iov, Control: &oob[0]}
+		msg.SetIovlen(1)
+		msg.SetControllen(len(oob))
+		_, _, e := unix.Syscall(unix.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
+		if e != 0 {
 			return "", false // EAGAIN: the queue is empty
 		}
-		if !sameport(from, port) {
+		if !sameport(&name, msg.Namelen, port) {
 			continue
 		}
-		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-		if err != nil {
-			continue
-		}
-		for _, m := range msgs {
-			isV4 := m.Header.Level == unix.SOL_IP && m.Header.Type == unix.IP_RECVERR
-			isV6 := m.Header.Level == unix.SOL_IPV6 && m.Header.Type == unix.IPV6_RECVERR
-			if (!isV4 && !isV6) || len(m.Data) < int(unsafe.Sizeof(unix.SockExtendedErr{})) {
+		rest := oob[:min(int(msg.Controllen), len(oob))]
+		for len(rest) > 0 {
+			h, data, next, err := unix.ParseOneSocketControlMessage(rest)
+			if err != nil {
+				break
+			}
+			rest = next
+			isV4 := h.Level == unix.SOL_IP && h.Type == unix.IP_RECVERR
+			isV6 := h.Level == unix.SOL_IPV6 && h.Type == unix.IPV6_RECVERR
+			if (!isV4 && !isV6) || len(data) < int(unsafe.Sizeof(unix.SockExtendedErr{})) {
 				continue
 			}
-			ee := (*unix.SockExtendedErr)(unsafe.Pointer(&m.Data[0]))
+			ee := (*unix.SockExtendedErr)(unsafe.Pointer(&data[0]))
 			switch ee.Origin {
 			case unix.SO_EE_ORIGIN_ICMP:
 				return scan.ICMPv4Reason(ee.Type, ee.Code), true
@@ -278,13 +289,14 @@ func icmpReason(fd int, port int) (record.Reason, bool) {
 	return "", false
 }
 
-// sameport reports whether a queued error was about a packet to port.
-func sameport(from unix.Sockaddr, port int) bool {
-	switch a := from.(type) {
-	case *unix.SockaddrInet4:
-		return a.Port == port
-	case *unix.SockaddrInet6:
-		return a.Port == port
+// sameport reports whether a queued error, whose msg_name is the first n
+// bytes of name, was about a packet to port.
+func sameport(name *unix.RawSockaddrAny, n uint32, port int) bool {
+	if n < 4 || (name.Addr.Family != unix.AF_INET && name.Addr.Family != unix.AF_INET6) {
+		return true // no address given: take the kernel's word
 	}
-	return true // no address given: take the kernel's word
+	// sin_port and sin6_port: the two bytes after the family, in
+	// network order.
+	b := (*[4]byte)(unsafe.Pointer(name))
+	return int(b[2])<<8|int(b[3]) == port
 }
