@@ -47,6 +47,9 @@ var checks = map[string][]func(*testing.T, []byte){
 	"ipmi":           {checkIPMI},
 	"bittorrent-dht": {checkDHT},
 	"ldap":           {checkCLDAP},
+	"bacnet":         {checkBACnet},
+	"quake3":         {checkQuake3},
+	"a2s":            {checkA2S},
 }
 
 func TestUDPProbes(t *testing.T) {
@@ -101,7 +104,7 @@ func TestUDPPayloadPorts(t *testing.T) {
 		5351: "nat-pmp", 5353: "mdns", 11211: "memcached", 111: "rpcbind", 88: "kerberos",
 		64738: "mumble", 7: "echo", 13: "daytime", 19: "chargen", 37: "time", 5683: "coap",
 		1701: "l2tp", 443: "quic", 1434: "ms-sql-m", 177: "xdmcp", 623: "ipmi", 6881: "bittorrent-dht",
-		389: "ldap",
+		389: "ldap", 47808: "bacnet", 27960: "quake3", 27015: "a2s",
 	}
 	byName := map[string]fingerprint.UDPProbe{}
 	for _, p := range fingerprint.UDPProbes() {

@@ -3,6 +3,7 @@ package fingerprint_test
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -202,4 +203,47 @@ func wantTLV(t *testing.T, what string, got tlv, tag byte, value string) {
 	if got.tag != tag || string(got.value) != value {
 		t.Errorf("%s = %#x %q, want %#x %q", what, got.tag, got.value, tag, value)
 	}
+}
+
+// checkBACnet wants a confirmed ReadProperty (ASHRAE 135 Annex J.2,
+// §6.2, §20.1.2, §15.5): BVLC type 0x81, Original-Unicast-NPDU, the
+// datagram's length; NPDU version 1 expecting a reply, no addresses; an
+// unsegmented confirmed request taking up to 1476 bytes, ReadProperty
+// (12), of context tag 0, the device object with the wildcard instance
+// 4194303, and context tag 1, the model-name property (70).
+func checkBACnet(t *testing.T, b []byte) {
+	r := &reader{t, b}
+	want(t, "BVLC type", r.u8(), 0x81)
+	want(t, "BVLC function", r.u8(), 0x0a)
+	want(t, "BVLC length", int(r.u16()), len(b))
+	want(t, "NPDU version", r.u8(), 1)
+	want(t, "NPDU control", r.u8(), 0x04)
+	want(t, "PDU type and flags", r.u8(), 0x00)
+	want(t, "max APDU", r.u8()&0x0f, 5)
+	r.u8() // invoke ID
+	want(t, "service", r.u8(), 12)
+	want(t, "context tag 0, 4 bytes", r.u8(), 0x0c)
+	oid := r.u32()
+	want(t, "object type", oid>>22, 8)
+	want(t, "instance", oid&0x3fffff, 4194303)
+	want(t, "context tag 1, 1 byte", r.u8(), 0x19)
+	want(t, "property", r.u8(), 70)
+	r.end()
+}
+
+// checkQuake3 wants Quake III's connectionless getinfo: four 0xff bytes,
+// "getinfo", a space and a challenge of letters and digits.
+func checkQuake3(t *testing.T, b []byte) {
+	r := &reader{t, b}
+	want(t, "prefix", string(r.bytes(4)), "\xff\xff\xff\xff")
+	want(t, "command", string(r.bytes(8)), "getinfo ")
+	if len(r.b) == 0 || len(r.b) > 32 || strings.Trim(string(r.b), "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+		t.Errorf("challenge %q", r.b)
+	}
+}
+
+// checkA2S wants A2S_INFO (Valve's "Server queries") without a challenge:
+// four 0xff bytes, 'T', "Source Engine Query" and a NUL.
+func checkA2S(t *testing.T, b []byte) {
+	want(t, "A2S_INFO", string(b), "\xff\xff\xff\xffTSource Engine Query\x00")
 }
