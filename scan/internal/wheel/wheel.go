@@ -28,7 +28,14 @@ type Wheel[T any] struct {
 	sleep int64
 	kick  chan struct{}
 	due   []T // expire's buffer
+	// spare holds the arrays of slots Expire emptied, for Add to reuse:
+	// a scan shorter than a turn of the wheel fills each slot once, and
+	// would otherwise grow every slot's slice from nothing.
+	spare [][]Entry[T]
 }
+
+// maxSpare bounds the arrays kept for reuse.
+const maxSpare = 256
 
 // Entry is a deadline and what is due then.
 type Entry[T any] struct {
@@ -60,6 +67,11 @@ func (w *Wheel[T]) Add(es ...Entry[T]) {
 	for _, e := range es {
 		t := max((e.At+Tick-1)/Tick, w.next)
 		i := t % Slots
+		if cap(w.slots[i]) == 0 && len(w.spare) > 0 {
+			w.slots[i] = w.spare[len(w.spare)-1]
+			w.spare[len(w.spare)-1] = nil
+			w.spare = w.spare[:len(w.spare)-1]
+		}
 		w.slots[i] = append(w.slots[i], e)
 		if w.sleep < 0 || t < w.sleep {
 			kick = true
@@ -117,6 +129,10 @@ func (w *Wheel[T]) Expire(now int64, fn func(T, int64)) {
 			}
 		}
 		clear(s[len(keep):]) // let the garbage collector have what they point to
+		if len(keep) == 0 && cap(keep) > 0 && len(w.spare) < maxSpare {
+			w.spare = append(w.spare, keep)
+			keep = nil
+		}
 		w.slots[t%Slots] = keep
 	}
 	w.n -= len(due)
