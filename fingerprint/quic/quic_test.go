@@ -15,6 +15,10 @@ import (
 const vn = "\xc5" + "\x00\x00\x00\x00" + "\x08ajar-qsc" + "\x08ajar-qdc" +
 	"\x00\x00\x00\x01" + "\x5a\x6a\x7a\x8a" + "\x6b\x33\x43\xcf" + "\xff\x00\x00\x1d"
 
+// quicGo is quic-go 0.66.0 (a Go module, in a program of ours on
+// loopback) answering Request: QUIC 1, QUIC 2 and a greasing version.
+const quicGo = "\xd4\x00\x00\x00\x00\x08ajar-qsc\x08ajar-qdc\x00\x00\x00\x01\x6b\x33\x43\xcf\xda\x6a\xba\x9a"
+
 func TestRequest(t *testing.T) {
 	b := Request()
 	if len(b) != 1200 || !bytes.HasPrefix(b, []byte("\xc0\x1a\x2a\x3a\x4a\x08ajar-qdc\x08ajar-qsc")) ||
@@ -26,6 +30,7 @@ func TestRequest(t *testing.T) {
 func TestParse(t *testing.T) {
 	for _, c := range []struct{ in, info string }{
 		{vn, "versions 1, 2, draft-29"},
+		{quicGo, "versions 1, 2"},
 		{"\x80\x00\x00\x00\x00\x08ajar-qsc\x08ajar-qdc\x00\x00\x00\x01", "versions 1"},
 		{"\x80\x00\x00\x00\x00\x08ajar-qsc\x08ajar-qdc\x51\x30\x35\x30\x12\x34\x56\x78", "versions Q050, 0x12345678"},
 		{"\x80\x00\x00\x00\x00\x08ajar-qsc\x08ajar-qdc\x3a\x4a\x5a\x6a", ""}, // only greasing
