@@ -4,7 +4,8 @@
 # firewall, ndiff and xsltproc with nmap's stylesheet (nmap-common) to check
 # our nmap XML, python3-lxml to validate it against nmap's DTD; iptables,
 # ufw and firewalld (firewall-offline-cmd) to check ajar firewall's output;
-# sslscan, whose TLS suites the TLS audit's must equal. Run as root it installs missing
+# sslscan, whose TLS suites the TLS audit's must equal; OpenIPMI's BMC
+# simulator and xdm, real peers of the ipmi and xdmcp UDP probes. Run as root it installs missing
 # packages with apt-get; otherwise it says what is missing, and the tests
 # that need them skip (or fail, under CI=true).
 set -euo pipefail
@@ -26,6 +27,8 @@ declare -A need=(
   [xsltproc]=xsltproc
   [tcpdump]=tcpdump
   [masscan]=masscan
+  [ipmi_sim]=openipmi
+  [xdm]=xdm
   [/usr/share/nmap/nmap.xsl]=nmap-common
   [/usr/lib/python3/dist-packages/lxml]=python3-lxml
 )
