@@ -36,6 +36,9 @@ func ToClose(c *fingerprint.Conn, req []byte, max int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(b) >= max {
+		return b, nil // ReadUntil takes a max of 0 as no bound
+	}
 	c.Shorten(closePause)
 	rest, _ := c.ReadUntil(func([]byte) bool { return false }, max-len(b))
 	return append(b, rest...), nil
