@@ -23,7 +23,7 @@ func init() { fingerprint.Register(plugin{}) }
 type plugin struct{}
 
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "clickhouse", Proto: portspec.TCP, Ports: []uint16{9000, 9440}, Rarity: 8}
+	return fingerprint.Info{Name: "clickhouse", Proto: portspec.TCP, Ports: []uint16{9000}, TLSPorts: []uint16{9440}, Rarity: 8}
 }
 
 const (

@@ -21,7 +21,7 @@ func init() { fingerprint.Register(plugin{}) }
 type plugin struct{}
 
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "epmd", Proto: portspec.TCP, Ports: []uint16{4369}, Rarity: 7}
+	return fingerprint.Info{Name: "epmd", Proto: portspec.TCP, Ports: []uint16{4369}, Rarity: 8}
 }
 
 // NamesReq is NAMES_REQ: length 1, 'n'.

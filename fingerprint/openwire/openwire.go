@@ -22,7 +22,7 @@ func init() { fingerprint.Register(plugin{}) }
 type plugin struct{}
 
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "openwire", Proto: portspec.TCP, Ports: []uint16{61616}, ServerFirst: true, Rarity: 7}
+	return fingerprint.Info{Name: "openwire", Proto: portspec.TCP, Ports: []uint16{61616}, TLSPorts: []uint16{61617}, ServerFirst: true, Rarity: 8}
 }
 
 func (plugin) Identify(_ context.Context, c *fingerprint.Conn) (*record.Service, error) {

@@ -24,7 +24,7 @@ func init() { fingerprint.Register(plugin{}) }
 type plugin struct{}
 
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "oracle-tns", Proto: portspec.TCP, Ports: []uint16{1521, 1526, 1522}, Rarity: 7}
+	return fingerprint.Info{Name: "oracle-tns", Proto: portspec.TCP, Ports: []uint16{1521, 1526, 1522}, TLSPorts: []uint16{2484}, Rarity: 8}
 }
 
 // Packet types of TNS.

@@ -22,7 +22,7 @@ func init() { fingerprint.Register(plugin{}) }
 type plugin struct{}
 
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "stomp", Proto: portspec.TCP, Ports: []uint16{61613, 61612}, Rarity: 7}
+	return fingerprint.Info{Name: "stomp", Proto: portspec.TCP, Ports: []uint16{61613}, TLSPorts: []uint16{61612}, Rarity: 8}
 }
 
 const answerMax = 4096

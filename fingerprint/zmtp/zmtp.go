@@ -21,7 +21,7 @@ func init() { fingerprint.Register(plugin{}) }
 type plugin struct{}
 
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "zmtp", Proto: portspec.TCP, Ports: []uint16{5555, 5556}, Rarity: 7}
+	return fingerprint.Info{Name: "zmtp", Proto: portspec.TCP, Ports: []uint16{5555, 5556}, Rarity: 8}
 }
 
 const (
