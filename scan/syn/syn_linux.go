@@ -54,6 +54,10 @@ type prober struct {
 	// free holds the workers of Start's probes that are over.
 	freeMu sync.Mutex
 	free   []*worker
+	// slab is workers made and not yet handed out (allocWorker).
+	slabMu sync.Mutex
+	slab   []worker
+	slabN  int // the last slab's size
 
 	closed    atomic.Bool   // set by close, before closing
 	closing   chan struct{} // closed by close: the goroutines return

@@ -91,10 +91,29 @@ const (
 
 func (p *prober) newWorker() *worker {
 	i := (p.next.Add(1) - 1) % uint32(len(p.slots))
-	w := &worker{p: p, port: p.lo + uint16(i), home: int(i), slot: &p.slots[i]}
+	w := p.allocWorker()
+	*w = worker{p: p, port: p.lo + uint16(i), home: int(i), slot: &p.slots[i]}
 	w.slot.mu.Lock()
 	w.slot.ws = append(w.slot.ws, w)
 	w.slot.mu.Unlock()
+	return w
+}
+
+// maxSlab is the most workers allocWorker makes at a time.
+const maxSlab = 256
+
+// allocWorker hands out a zero worker from a slab made a few at a time,
+// more (up to maxSlab) as the scan keeps more probes in flight: a scan
+// of 20,000 in flight makes about a hundred allocations, not 20,000.
+func (p *prober) allocWorker() *worker {
+	p.slabMu.Lock()
+	defer p.slabMu.Unlock()
+	if len(p.slab) == 0 {
+		p.slabN = min(max(2*p.slabN, 16), maxSlab)
+		p.slab = make([]worker, p.slabN)
+	}
+	w := &p.slab[0]
+	p.slab = p.slab[1:]
 	return w
 }
 
