@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ajarsec/ajar/record"
@@ -18,8 +19,27 @@ import (
 const (
 	flushEvery = 200 * time.Millisecond
 	flushRows  = 1024
-	maxPending = 64 << 10
+	maxPending = 256 << 10
+	// Write gathers up to chunkPorts non-open ports before it hands them
+	// to the writer: fewer at the first Write after the writer's tick
+	// asked for them (want), and with any other record, handed at once.
+	chunkPorts = 4096
 )
+
+// chunk is what Write gathered since its last hand-over, in order: the
+// non-open ports in closed, and each other record in recs after
+// closed[:at] (its host's ports go in before a host's record).
+type chunk struct {
+	closed []closedPort
+	recs   []queuedAt
+}
+
+type queuedAt struct {
+	at int
+	q  queued
+}
+
+func (c *chunk) entries() int { return len(c.closed) + len(c.recs) }
 
 // Meta is what a run is, besides what its Begin says.
 type Meta struct {
@@ -42,17 +62,28 @@ type Sink struct {
 	run  Run // the run's row, set by Begin
 	id   int64
 
+	// ch is Write's own: what it gathered, not yet handed over.
+	ch   chunk
+	want atomic.Bool // the writer's tick: hand ch over
+
 	mu      sync.Mutex
 	drained *sync.Cond
-	b       batch
-	hosts   map[netip.Addr]*closedPorts // non-open ports of hosts not finished
+	queue   []chunk // handed over, for the writer
+	free    [][]closedPort
+	pending int   // entries in queue
+	err     error // the first error; after it records are dropped
+	began   bool
+
+	// The writer's own (End's, once the writer stopped): the batch it
+	// fills, the non-open ports of hosts not finished, the row numbers.
+	b     batch
+	hosts map[netip.Addr]*closedPorts
 	// last and lastAddr are the host the last non-open port was of: a
 	// scan often gives several ports of one host in a row.
 	last     *closedPorts
-	lastAddr netip.Addr
+	lastAddr [16]byte
+	last4    bool
 	seq      int64
-	err      error // the first error; after it records are dropped
-	began    bool
 	wake     chan struct{}
 	stop     chan struct{}
 	done     chan struct{}
@@ -145,39 +176,74 @@ func (k *Sink) fail(err error) error {
 	return k.err
 }
 
-// Write implements run.Sink: it queues r for the writer. r is copied.
+// Write implements run.Sink: it queues r for the writer. r is copied. A
+// non-open port costs an append: the writer, not the scan, gathers the
+// ports of a host into ranges.
 func (k *Sink) Write(r record.Record) error {
+	if !k.began {
+		return k.Err()
+	}
+	var q queued
+	switch r := r.(type) {
+	case *record.PortResult:
+		if !keptAlone(r) {
+			if p, ok := closedPortOf(r); ok {
+				if k.ch.closed == nil {
+					k.ch.closed = k.buffer()
+				}
+				k.ch.closed = append(k.ch.closed, p)
+				if len(k.ch.closed) < chunkPorts && !k.want.Load() {
+					return nil
+				}
+				return k.handOver()
+			}
+		}
+		q = portRow(r)
+	case *record.Host:
+		q = hostRow(r)
+	case *record.Socket:
+		q = socketRow(r)
+	default:
+		return nil
+	}
+	k.ch.recs = append(k.ch.recs, queuedAt{at: len(k.ch.closed), q: q})
+	return k.handOver()
+}
+
+// buffer is a buffer for Write's non-open ports: one the writer is done
+// with, or a new one.
+func (k *Sink) buffer() []closedPort {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.err != nil || !k.began {
-		return k.err
+	if n := len(k.free); n > 0 {
+		b := k.free[n-1]
+		k.free = k.free[:n-1]
+		return b
 	}
-	for k.b.rows >= maxPending && k.err == nil {
+	return make([]closedPort, 0, 256)
+}
+
+// handOver queues Write's chunk for the writer; it blocks while maxPending
+// entries wait (the database is far behind the scan).
+func (k *Sink) handOver() error {
+	if k.ch.entries() == 0 {
+		return k.Err()
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for k.pending >= maxPending && k.err == nil {
 		k.signal()
 		k.drained.Wait()
 	}
-	switch r := r.(type) {
-	case *record.PortResult:
-		if keptAlone(r) {
-			k.b.addPort(k.nextSeq(), r)
-			break
-		}
-		cp := k.last
-		if cp == nil || k.lastAddr != r.Host {
-			if cp = k.hosts[r.Host]; cp == nil {
-				cp = &closedPorts{}
-				k.hosts[r.Host] = cp
-			}
-			k.last, k.lastAddr = cp, r.Host
-		}
-		cp.add(r)
-	case *record.Host:
-		k.flushHostLocked(r.Addr)
-		k.b.addHost(k.nextSeq(), r)
-	case *record.Socket:
-		k.b.addSocket(k.nextSeq(), r)
+	if k.err != nil {
+		k.ch = chunk{}
+		return k.err
 	}
-	if k.b.rows >= flushRows {
+	k.want.Store(false)
+	k.pending += k.ch.entries()
+	k.queue = append(k.queue, k.ch)
+	k.ch = chunk{}
+	if k.pending >= flushRows {
 		k.signal()
 	}
 	return nil
@@ -196,8 +262,8 @@ func (k *Sink) nextSeq() int64 {
 	return k.seq
 }
 
-// flushHostLocked moves a host's ranges of non-open ports to the batch.
-func (k *Sink) flushHostLocked(a netip.Addr) {
+// flushHost moves a host's ranges of non-open ports to the batch.
+func (k *Sink) flushHost(a netip.Addr) {
 	cp := k.hosts[a]
 	if cp == nil {
 		return
@@ -208,6 +274,53 @@ func (k *Sink) flushHostLocked(a netip.Addr) {
 	}
 	for key, ports := range cp.m {
 		k.b.addRange(k.nextSeq(), a, key, *ports)
+	}
+}
+
+// take moves the chunks handed over to the writer's batch, in order.
+func (k *Sink) take() {
+	k.mu.Lock()
+	queue := k.queue
+	k.queue, k.pending = nil, 0
+	k.drained.Broadcast()
+	k.mu.Unlock()
+	for i := range queue {
+		c := &queue[i]
+		from := 0
+		for j := range c.recs {
+			r := &c.recs[j]
+			k.gather(c.closed[from:r.at])
+			from = r.at
+			if r.q.kind == qHost {
+				k.flushHost(r.q.addr)
+			}
+			k.b.add(k.nextSeq(), &r.q)
+		}
+		k.gather(c.closed[from:])
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, c := range queue {
+		if cap(c.closed) > 0 && len(k.free) < 256 {
+			k.free = append(k.free, c.closed[:0])
+		}
+	}
+}
+
+// gather adds non-open ports to their hosts' ranges.
+func (k *Sink) gather(ps []closedPort) {
+	for i := range ps {
+		p := &ps[i]
+		cp := k.last
+		if cp == nil || k.lastAddr != p.addr || k.last4 != p.is4 {
+			a := p.host()
+			if cp = k.hosts[a]; cp == nil {
+				cp = &closedPorts{}
+				k.hosts[a] = cp
+			}
+			k.last, k.lastAddr, k.last4 = cp, p.addr, p.is4
+		}
+		cp.add(p)
 	}
 }
 
@@ -231,24 +344,27 @@ func (k *Sink) writer() {
 	t := time.NewTicker(flushEvery)
 	defer t.Stop()
 	for {
+		tick := false
 		select {
 		case <-k.stop:
 			return
 		case <-k.wake:
 		case <-t.C:
+			tick = true
+			k.want.Store(true)
 		}
-		k.commit()
+		k.take()
+		if tick || k.b.rows >= flushRows {
+			k.commit()
+		}
 	}
 }
 
-// commit writes what is queued in one transaction.
+// commit writes the writer's batch in one transaction.
 func (k *Sink) commit() {
-	k.mu.Lock()
 	b := k.b
 	k.b = batch{}
-	k.drained.Broadcast()
-	k.mu.Unlock()
-	if b.rows == 0 && b.counts == (counts{}) {
+	if b.rows == 0 && b.counts == (counts{}) || k.Err() != nil {
 		return
 	}
 	if err := k.st.writeBatch(k.ctx, k.id, &b); err != nil {
@@ -262,15 +378,10 @@ func (k *Sink) commit() {
 // End implements run.Sink: it commits what is left and marks the run
 // ended, complete unless it was interrupted.
 func (k *Sink) End(sum run.Summary) error {
-	k.mu.Lock()
-	began := k.began
-	for a := range k.hosts {
-		k.flushHostLocked(a)
-	}
-	k.mu.Unlock()
-	if !began {
+	if !k.began {
 		return k.Err()
 	}
+	k.handOver()
 	close(k.stop)
 	<-k.done
 	if k.open != nil && k.st != nil {
@@ -278,6 +389,10 @@ func (k *Sink) End(sum run.Summary) error {
 	}
 	if err := k.Err(); err != nil {
 		return err
+	}
+	k.take()
+	for a := range k.hosts {
+		k.flushHost(a)
 	}
 	k.commit()
 	if err := k.Err(); err != nil {

@@ -50,6 +50,7 @@ type Store struct {
 	db       *sql.DB
 	postgres bool
 	where    string // the file or URL, for messages (no password)
+	stmts    stmtCache
 }
 
 // Open opens the history at dsn, creating it and running its migrations
@@ -115,7 +116,9 @@ func redact(dsn string) string {
 func (s *Store) String() string { return s.where }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	return errors.Join(s.stmts.close(), s.db.Close())
+}
 
 // q rewrites a query's ? placeholders for the database: $1, $2, ... for
 // PostgreSQL.
