@@ -13,10 +13,11 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,6 +26,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/ajarsec/ajar/internal/zoo"
+	"github.com/ajarsec/ajar/portspec"
 )
 
 type service struct {
@@ -33,10 +35,6 @@ type service struct {
 	Proto  string `json:"proto"`
 	Port   uint16 `json:"port"`
 	TLS    bool   `json:"tls"`
-}
-
-type finding struct {
-	ID, Category, Severity, Evidence string
 }
 
 func main() {
@@ -128,102 +126,84 @@ func tlsList(ss []service) []string {
 	return out
 }
 
-// readAjar reads ajar's JSON Lines: the findings by port.
-func readAjar(path string) (map[uint16][]finding, error) {
+// readAjar reads ajar's JSON Lines.
+func readAjar(path string) (zoo.AuditScan, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return zoo.AuditScan{}, err
 	}
 	defer f.Close()
-	got := map[uint16][]finding{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var r struct {
-			Port     uint16    `json:"port"`
-			Findings []finding `json:"findings"`
-		}
-		if json.Unmarshal(sc.Bytes(), &r) == nil {
-			got[r.Port] = append(got[r.Port], r.Findings...)
-		}
-	}
-	return got, sc.Err()
+	return zoo.ReadAuditScan(f)
 }
 
+// zooServices are the truth file's services as the zoo's judge takes them.
+func zooServices(ss []service) []zoo.Service {
+	out := make([]zoo.Service, 0, len(ss))
+	for _, s := range ss {
+		p := portspec.TCP
+		if s.Proto == "udp" {
+			p = portspec.UDP
+		}
+		out = append(out, zoo.Service{Name: s.Name, Proto: p, Port: s.Port, TLS: s.TLS, Daemon: s.Daemon})
+	}
+	return out
+}
+
+// score judges ajar's scan with zoo.JudgeAudit, TestAuditZoo's judge,
+// and prints it per truth row next to nmap's verdict.
 func score(dir string, ss []service, ajarSec, nmapSec float64) error {
-	ajar, err := readAjar(filepath.Join(dir, "ajar.jsonl"))
+	scan, err := readAjar(filepath.Join(dir, "ajar.jsonl"))
 	if err != nil {
 		return err
 	}
 	nmap, err := readNmap(filepath.Join(dir, "nmap.xml"))
+	nmapRan := err == nil
+	if errors.Is(err, fs.ErrNotExist) { // FAST=1: ajar alone
+		err = nil
+	}
 	if err != nil {
 		return err
 	}
+	v := zoo.JudgeAudit(scan, zooServices(ss))
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "PORT\tDAEMON\tPLANTED RISK\tTRUTH\tAJAR\tNMAP")
-	var found, missed, nfound, twins, twinAlarms int
-	planted := map[uint16]map[string]bool{}
-	ran := map[string]bool{}
-	for _, s := range ss {
-		ran[s.Daemon] = true
-	}
-	skipped := 0
-	for _, r := range zoo.AuditTruth() {
-		if !ran[r.Daemon] && r.Port != zoo.AuditSNMPTwinPort {
-			skipped++
-			continue
-		}
+	nfound := 0
+	for _, r := range v.Rows {
 		if r.Severity == "" {
-			twins++
-			for _, f := range ajar[r.Port] {
-				if f.Category == r.Category {
-					twinAlarms++
-					fmt.Fprintf(w, "%d\t%s\ttwin: no %s\t-\tFALSE ALARM %s %s\t\n", r.Port, r.Daemon, r.Category, f.ID, f.Severity)
-				}
+			if r.Got != "clean" {
+				fmt.Fprintf(w, "%d\t%s\ttwin: no %s\t-\t%s\t\n", r.Port, r.Daemon, r.Category, r.Got)
 			}
 			continue
 		}
-		if planted[r.Port] == nil {
-			planted[r.Port] = map[string]bool{}
+		n := "not run"
+		if nmapRan {
+			n = nmapVerdict(r.ID, nmap[r.Port])
 		}
-		planted[r.Port][r.ID] = true
-		a := "missed"
-		for _, f := range ajar[r.Port] {
-			if f.ID == r.ID {
-				a = f.Severity
-			}
-		}
-		if a == "missed" {
-			missed++
-		} else {
-			found++
-		}
-		n := nmapVerdict(r.ID, nmap[r.Port])
 		if n == "found" {
 			nfound++
 		}
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", r.Port, r.Daemon, r.ID, r.Severity, a, n)
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", r.Port, r.Daemon, r.ID, r.Severity, r.Got, n)
 	}
 	w.Flush()
-	var high []string
-	for port, fs := range ajar {
-		for _, f := range fs {
-			if (f.Severity == "high" || f.Severity == "critical") && !planted[port][f.ID] {
-				high = append(high, fmt.Sprintf("%d %s (%s): %s", port, f.ID, f.Severity, f.Evidence))
-			}
-		}
-	}
-	slices.Sort(high)
-	total := found + missed
-	if skipped > 0 {
-		fmt.Printf("\n(%d truth rows of daemons left out of this run are not scored)", skipped)
+	total := v.Found + v.Missed
+	if v.Skipped > 0 {
+		fmt.Printf("\n(%d truth rows of daemons left out of this run are not scored)", v.Skipped)
 	}
 	fmt.Printf("\nplanted risks: %d; ajar found %d (%.0f%%), missed %d; nmap found %d (%.0f%%)\n",
-		total, found, pct(found, total), missed, nfound, pct(nfound, total))
+		total, v.Found, pct(v.Found, total), v.Missed, nfound, pct(nfound, total))
 	fmt.Printf("false alarms: ajar at high or above where nothing is planted: %d; on hardened twins (%d rows, any severity): %d\n",
-		len(high), twins, twinAlarms)
-	for _, h := range high {
+		len(v.HighAlarms), v.Twins, v.TwinAlarms)
+	for _, h := range v.HighAlarms {
 		fmt.Println("  ", h)
+	}
+	fmt.Printf("TestAuditZoo's judge: %d problems\n", len(v.Problems))
+	for _, p := range v.Problems {
+		fmt.Println("  ", p)
+	}
+	if !nmapRan {
+		fmt.Printf("wall time: ajar %.1f s\n", ajarSec)
+		fmt.Println("nmap and the TLS and SSH tools did not run (FAST=1)")
+		return nil
 	}
 	ratio := 0.0
 	if ajarSec > 0 {
@@ -232,7 +212,7 @@ func score(dir string, ss []service, ajarSec, nmapSec float64) error {
 	fmt.Printf("wall time: ajar %.1f s, nmap %.1f s (ajar takes 1/%.1f of nmap's time)\n", ajarSec, nmapSec, ratio)
 	fmt.Println("nmap ran -sV --script \"(default or safe or vuln) and not (external or broadcast)\": vulners needs the internet, which the zoo does not have, so it finds nothing here")
 	tlsAgreement(dir, ss)
-	sshAgreement(dir, ss, ajar)
+	sshAgreement(dir, ss, scan.Findings)
 	return nil
 }
 

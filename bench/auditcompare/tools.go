@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ajarsec/ajar/audit/tlsaudit"
+	"github.com/ajarsec/ajar/internal/zoo"
 )
 
 // readNmap reads nmap's XML: each port's script outputs by script id
@@ -337,7 +338,7 @@ var sshAuditLine = regexp.MustCompile(`^\((kex|key|enc|mac)\) (\S+)\s+-- \[(fail
 
 // sshAgreement prints, per SSH port, the algorithms ssh-audit fails or
 // warns about next to those ajar's ssh findings name.
-func sshAgreement(dir string, ss []service, ajar map[uint16][]finding) {
+func sshAgreement(dir string, ss []service, ajar map[uint16][]zoo.AuditFinding) {
 	fmt.Println("\nSSH: algorithms flagged (ssh-audit: fail and warn; ajar: its ssh-weak-* findings)")
 	for _, s := range ss {
 		if s.Name != "ssh" {

@@ -40,6 +40,7 @@ func run() int {
 	setName := flag.String("set", "first", "the zoo's set of daemons: first, second ("+strings.Join(zoo.DaemonsOf(zoo.Second), ",")+") or audit (planted misconfigurations and their hardened twins)")
 	only := flag.String("only", "", "comma-separated daemons of the set to start (default all): "+strings.Join(zoo.Daemons(), ","))
 	seed := flag.Uint64("seed", 1, "seed of the shuffled layout")
+	startTimeout := flag.Duration("start-timeout", 90*time.Second, "how long the daemons may take to answer (RabbitMQ is slow on a loaded machine)")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: zoo [flags] -- COMMAND ARGS...\n")
 		flag.PrintDefaults()
@@ -55,7 +56,7 @@ func run() int {
 		flag.Usage()
 		return 2
 	}
-	opts := zoo.Options{Set: set, Layout: layout, Seed: *seed}
+	opts := zoo.Options{Set: set, Layout: layout, Seed: *seed, StartTimeout: *startTimeout}
 	if *only != "" {
 		opts.Only = strings.Split(*only, ",")
 	}
