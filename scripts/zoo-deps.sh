@@ -33,6 +33,9 @@ pkgs=(
   pptpd
 )
 
+# Packages that conflict with installed ones, unpacked instead.
+"$(dirname "$0")/zoo-unpack.sh"
+
 # One dpkg-query for all: it names the installed ones (and exits 1 when
 # some package is unknown, which is what we are finding out).
 installed=" $(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${pkgs[@]}" 2>/dev/null |

@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -31,7 +32,7 @@ type Risk struct {
 // AuditTruth is the audit zoo's truth table: every planted risk, and
 // every hardened twin's category that must stay clean.
 func AuditTruth() []Risk {
-	return append(append(auditTruthFirst(), auditTruthStore()...), auditTruthNet()...)
+	return slices.Concat(auditTruthFirst(), auditTruthStore(), auditTruthNet(), auditTruthNTP())
 }
 
 // auditTruthFirst is the truth of catalogAuditFirst.
@@ -98,7 +99,7 @@ func (z *Zoo) AuditCA() string { return z.Dir + "/" + auditCAFile }
 // hardened twin, from the same package. Keep the packages in step with
 // scripts/zoo-deps.sh.
 func catalogAudit() []*daemon {
-	return append(append(catalogAuditFirst(), catalogAuditStore()...), catalogAuditNet()...)
+	return slices.Concat(catalogAuditFirst(), catalogAuditStore(), catalogAuditNet(), catalogAuditNTP())
 }
 
 // catalogAuditFirst: the audit zoo's first daemons; data stores and

@@ -45,6 +45,10 @@ type daemon struct {
 	// truthPkg is the package whose version the daemon reveals, when not
 	// pkg (a metapackage, or haproxy passing nginx's answers on).
 	truthPkg string
+	// unpacked: pkg conflicts with an installed package, so
+	// scripts/zoo-unpack.sh unpacks it under UnpackedDir(pkg) instead,
+	// and argv runs it from there.
+	unpacked bool
 	product  string
 	// reveal says how the product and version show on the wire; "" means
 	// nothing there names the product and Version stays "".

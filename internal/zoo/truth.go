@@ -8,6 +8,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -17,7 +19,16 @@ import (
 // and come from, and fails naming those not installed.
 func installed(ctx context.Context, defs []*daemon) (map[string]string, error) {
 	var pkgs []string
+	unpacked := map[string]string{}
 	for _, d := range defs {
+		if d.unpacked {
+			v, err := os.ReadFile(UnpackedDir(d.pkg) + "/VERSION")
+			if err != nil {
+				return nil, fmt.Errorf("zoo: %s is not unpacked (run scripts/zoo-deps.sh as root): %w", d.pkg, err)
+			}
+			unpacked[d.pkg] = strings.TrimSpace(string(v))
+			continue
+		}
 		pkgs = append(pkgs, d.pkg)
 		if d.truthPkg != "" {
 			pkgs = append(pkgs, d.truthPkg)
@@ -46,8 +57,12 @@ func installed(ctx context.Context, defs []*daemon) (map[string]string, error) {
 		return nil, fmt.Errorf("zoo: Debian packages not installed: %s (run scripts/zoo-deps.sh as root)",
 			strings.Join(missing, " "))
 	}
+	maps.Copy(versions, unpacked)
 	return versions, nil
 }
+
+// UnpackedDir is where scripts/zoo-unpack.sh unpacks package pkg.
+func UnpackedDir(pkg string) string { return "/var/lib/ajar-zoo/unpacked/" + pkg }
 
 // parseDpkgQuery reads "package\tversion\tstatus" lines and keeps the
 // installed packages.
