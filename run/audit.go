@@ -7,6 +7,7 @@ import (
 
 	"github.com/ajarsec/ajar/audit"
 	_ "github.com/ajarsec/ajar/audit/all" // the checks compiled in
+	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/record"
 )
 
@@ -38,6 +39,31 @@ func (c *Config) withAudit() {
 	if c.Audit != nil && c.Identify == nil {
 		c.Identify = &Identify{}
 	}
+}
+
+// identifyForAudit identifies a port, and when it is to be audited and
+// identification named nothing although the port answered the scan,
+// tries once more with a fresh budget: on a loaded machine a port's budget
+// can run out before its service answers, and the audit's checks run only
+// on a named service, so a port left unnamed is a risk left unjudged. A
+// silent UDP port (open|filtered) is not tried again.
+func identifyForAudit(ctx context.Context, id *fingerprint.Config, au *audit.Config, r *record.PortResult) error {
+	before := *r
+	err := identify(ctx, id, r)
+	if au == nil || r.State != record.Open || named(r.Service) || ctx.Err() != nil {
+		return err
+	}
+	again := before
+	if err2 := identify(ctx, id, &again); named(again.Service) {
+		*r = again
+		return err2
+	}
+	return err
+}
+
+// named reports whether identification named the service.
+func named(s *record.Service) bool {
+	return s != nil && s.Method != "port-table" && s.Name != "unknown"
 }
 
 // auditPort runs the checks that apply to an identified port and puts

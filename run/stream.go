@@ -102,7 +102,7 @@ func (s *stream) port(ctx context.Context, r *record.PortResult, g uint64) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		err := identify(ctx, s.id, &cp)
+		err := identifyForAudit(ctx, s.id, s.au, &cp)
 		if aerr := auditPort(ctx, s.au, &cp); aerr != nil {
 			err = errors.Join(err, aerr)
 		}
