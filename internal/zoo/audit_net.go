@@ -3,9 +3,14 @@
 package zoo
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"io"
+	"net"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // auditTruthNet is the truth table of the audit zoo's network services
@@ -199,5 +204,24 @@ func catalogAuditNet() []*daemon {
 		dante("audit-dante-auth", 1081),
 		apache("audit-apache-open", tcp("http", "http", 80), tcp("login", "http", 8000)),
 		apache("audit-apache-hard", tcp("http", "http", 8080)),
+	}
+}
+
+// Dovecot's login processes hold their greeting until its auth process is
+// up, seconds after the port opens on a loaded machine: the readiness
+// probe waits for the greeting, as a client would.
+func init() {
+	tcpReady["imap"] = greets("* OK")
+	tcpReady["pop3"] = greets("+OK")
+}
+
+// greets wants the server's first line to begin with prefix.
+func greets(prefix string) func(net.Conn) error {
+	return func(c net.Conn) error {
+		line, err := bufio.NewReader(io.LimitReader(c, 512)).ReadString('\n')
+		if !strings.HasPrefix(line, prefix) {
+			return fmt.Errorf("no greeting yet: %q (%v)", head([]byte(line)), err)
+		}
+		return nil
 	}
 }

@@ -51,7 +51,7 @@ func Probe(ctx context.Context, s Service, addr netip.Addr) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ready := tcpReady[s.Name]; ready != nil {
+		if ready := tcpReady[s.Name]; ready != nil && !s.TLS {
 			// A port open before the daemon serves: ask it.
 			deadline, _ := ctx.Deadline()
 			c.SetDeadline(deadline)
