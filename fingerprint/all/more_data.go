@@ -5,6 +5,7 @@ import (
 	_ "github.com/ajarsec/ajar/fingerprint/aerospike"
 	_ "github.com/ajarsec/ajar/fingerprint/bolt"
 	_ "github.com/ajarsec/ajar/fingerprint/clickhouse"
+	_ "github.com/ajarsec/ajar/fingerprint/couchbase"
 	_ "github.com/ajarsec/ajar/fingerprint/drda"
 	_ "github.com/ajarsec/ajar/fingerprint/epmd"
 	_ "github.com/ajarsec/ajar/fingerprint/firebird"
