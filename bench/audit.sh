@@ -7,8 +7,9 @@
 # the internet: it finds nothing here), plus Debian's ssh-audit on the SSH
 # ports and testssl.sh and sslscan on the TLS ports. Prints per planted
 # risk the truth, ajar's and nmap's verdicts, the totals (found, missed,
-# false alarms at high or above, false alarms on the hardened twins), the
-# wall times, and where ajar's TLS suites and SSH algorithms agree with
+# false alarms at high or above, false alarms on the hardened twins) as
+# zoo.JudgeAudit (TestAuditZoo's judge) counts them, the wall times, CPU
+# times and peak RSS, and where ajar's TLS suites and SSH algorithms agree with
 # those tools. The planted risks come from the zoo's code
 # (zoo.AuditTruth), so risks other checks add are scored too.
 #
@@ -30,6 +31,7 @@ fi
 for tool in nmap ssh-audit testssl sslscan; do
   command -v "$tool" >/dev/null || apt-get install -y --no-install-recommends nmap ssh-audit testssl.sh sslscan >/dev/null
 done
+[ -x /usr/bin/time ] || apt-get install -y --no-install-recommends time >/dev/null # GNU time: CPU and peak RSS
 scripts/zoo-deps.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -53,13 +55,13 @@ now() { date +%s.%N; }
 t0=$(now)
 # --audit-intrusive: the zoo plants an open relay, which only the
 # intrusive SMTP check (it stops before DATA) can find.
-"$tools/ajar" scan -sS -sU --audit-intrusive -p "$ports" -o jsonl -q "$target" > "$out/ajar.jsonl" 2> "$out/ajar.err" || true
+/usr/bin/time -f "%U %S %M" -o "$out/ajar.time" "$tools/ajar" scan -sS -sU --audit-intrusive -p "$ports" -o jsonl -q "$target" > "$out/ajar.jsonl" 2> "$out/ajar.err" || true
 t1=$(now)
 if [ -n "${FAST:-}" ]; then
   echo "$t0 $t1 $t1" > "$out/times"
   exit 0
 fi
-nmap -sS -sU -sV --script "(default or safe or vuln) and not (external or broadcast)" --script-timeout 60s \
+/usr/bin/time -f "%U %S %M" -o "$out/nmap.time" nmap -sS -sU -sV --script "(default or safe or vuln) and not (external or broadcast)" --script-timeout 60s \
   -p "$ports" -n -Pn "$target" -oX "$out/nmap.xml" > /dev/null 2> "$out/nmap.err"
 t2=$(now)
 echo "$t0 $t1 $t2" > "$out/times"
@@ -95,7 +97,7 @@ only=()
 if [ -n "${SKIP:-}" ]; then
   only=(-only "$("$tmp/auditcompare" -daemons-but "$SKIP")")
 fi
-rm -f "$out/nmap.xml"
+rm -f "$out/nmap.xml" "$out/nmap.time" "$out/ajar.time"
 FAST=${FAST:-} "$tmp/zoo" -set audit -start-timeout 4m "${only[@]}" -truth "$out/truth.json" -- "$tmp/run.sh" "{target}" "$out" "$tmp"
 read -r t0 t1 t2 < "$out/times"
 "$tmp/auditcompare" -truth "$out/truth.json" -dir "$out" \

@@ -202,6 +202,7 @@ func score(dir string, ss []service, ajarSec, nmapSec float64) error {
 	}
 	if !nmapRan {
 		fmt.Printf("wall time: ajar %.1f s\n", ajarSec)
+		printRusage(dir)
 		fmt.Println("nmap and the TLS and SSH tools did not run (FAST=1)")
 		return nil
 	}
@@ -210,10 +211,30 @@ func score(dir string, ss []service, ajarSec, nmapSec float64) error {
 		ratio = nmapSec / ajarSec
 	}
 	fmt.Printf("wall time: ajar %.1f s, nmap %.1f s (ajar takes 1/%.1f of nmap's time)\n", ajarSec, nmapSec, ratio)
+	printRusage(dir)
 	fmt.Println("nmap ran -sV --script \"(default or safe or vuln) and not (external or broadcast)\": vulners needs the internet, which the zoo does not have, so it finds nothing here")
 	tlsAgreement(dir, ss)
 	sshAgreement(dir, ss, scan.Findings)
 	return nil
+}
+
+// printRusage prints the CPU time and peak RSS GNU time wrote for ajar
+// and nmap ("user sys maxrss-KiB" in ajar.time and nmap.time), which
+// suffer less from a loaded machine than wall time.
+func printRusage(dir string) {
+	for _, tool := range []string{"ajar", "nmap"} {
+		b, err := os.ReadFile(filepath.Join(dir, tool+".time"))
+		if err != nil {
+			continue
+		}
+		var user, sys float64
+		var rss int
+		if _, err := fmt.Sscan(string(b), &user, &sys, &rss); err != nil {
+			fmt.Printf("%s: unreadable %s.time: %v\n", tool, tool, err)
+			continue
+		}
+		fmt.Printf("%s: CPU %.1f s (user %.1f, sys %.1f), peak RSS %.0f MiB\n", tool, user+sys, user, sys, float64(rss)/1024)
+	}
 }
 
 func pct(a, b int) float64 {
