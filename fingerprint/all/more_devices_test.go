@@ -75,3 +75,53 @@ func TestDeviceAnswersNameOnce(t *testing.T) {
 		})
 	}
 }
+
+// plcServer plays the snap7 server's frames (package s7comm's tests): it
+// confirms any COTP connection, acknowledges a setup job and answers an
+// SZL read, each with the request's PDU reference, and drops whatever is
+// not a TPKT packet, as a PLC does.
+func plcServer(t *testing.T) func(net.Conn) {
+	cc, _ := hex.DecodeString("0300001611d00001000100c0010ac1020100c2020101")
+	setup, _ := hex.DecodeString("0300001b02f080320300000000000800000000f0000001000101e0")
+	szl, _ := hex.DecodeString("0300009902f080320700000f00000c007c000112081284010000000000ff09007800110000001c0004" +
+		"000136455337203331352d32454831342d304142302000c00004000100063645533720333135" +
+		"2d32454831342d304142302000c0000400010007202020202020202020202020202020202020" +
+		"202000c0560302060081426f6f74204c6f61646572202020202020202020000041200909")
+	return func(c net.Conn) {
+		buf := make([]byte, 512)
+		for {
+			c.SetReadDeadline(time.Now().Add(3 * time.Second))
+			n, err := c.Read(buf)
+			if err != nil || n < 13 || buf[0] != 3 || buf[1] != 0 {
+				return
+			}
+			var out []byte
+			switch {
+			case buf[5] == 0xe0:
+				out = cc
+			case buf[7] == 0x32 && buf[8] == 1:
+				out = append([]byte(nil), setup...)
+			case buf[7] == 0x32 && buf[8] == 7:
+				out = append([]byte(nil), szl...)
+			default:
+				return
+			}
+			if buf[5] != 0xe0 {
+				out[11], out[12] = buf[11], buf[12]
+			}
+			c.Write(out)
+		}
+	}
+}
+
+// TestIdentifyPLCElsewhere runs the whole identification against an S7
+// PLC on a port that is not 102: S7comm names it, with its firmware, and
+// RDP, whose X.224 request it also confirms, does not.
+func TestIdentifyPLCElsewhere(t *testing.T) {
+	cfg := fingerprint.Config{Timeout: 15 * time.Second, ProbeTimeout: 700 * time.Millisecond, BannerWait: 300 * time.Millisecond}
+	addr := fptest.Serve(t, plcServer(t))
+	svc, err := cfg.Identify(context.Background(), fingerprint.Target{Addr: addr, Proto: portspec.TCP})
+	if err != nil || svc.Name != "s7comm" || svc.Version != "3.2.6" {
+		t.Errorf("named %+v, %v; want s7comm 3.2.6", svc, err)
+	}
+}

@@ -23,7 +23,7 @@ func init() { fingerprint.Register(plugin{}) }
 type plugin struct{}
 
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "enip", Proto: portspec.TCP, Ports: []uint16{44818}, Rarity: 7}
+	return fingerprint.Info{Name: "enip", Proto: portspec.TCP, Ports: []uint16{44818}, Rarity: 8}
 }
 
 const (

@@ -25,7 +25,7 @@ func init() { fingerprint.Register(plugin{}) }
 type plugin struct{}
 
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "omron-fins", Proto: portspec.TCP, Ports: []uint16{9600}, Rarity: 7}
+	return fingerprint.Info{Name: "omron-fins", Proto: portspec.TCP, Ports: []uint16{9600}, Rarity: 8}
 }
 
 const (

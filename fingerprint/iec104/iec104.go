@@ -20,7 +20,7 @@ func init() { fingerprint.Register(plugin{}) }
 type plugin struct{}
 
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "iec-104", Proto: portspec.TCP, Ports: []uint16{2404}, Rarity: 7}
+	return fingerprint.Info{Name: "iec-104", Proto: portspec.TCP, Ports: []uint16{2404}, Rarity: 8}
 }
 
 // The U format APDUs of the test procedure: start byte 0x68, length 4,

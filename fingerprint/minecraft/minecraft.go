@@ -27,7 +27,7 @@ func init() { fingerprint.Register(plugin{}) }
 type plugin struct{}
 
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "minecraft", Proto: portspec.TCP, Ports: []uint16{25565}, Rarity: 7}
+	return fingerprint.Info{Name: "minecraft", Proto: portspec.TCP, Ports: []uint16{25565}, Rarity: 8}
 }
 
 // maxAnswer bounds the status response, whose favicon may take tens of

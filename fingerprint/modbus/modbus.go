@@ -26,7 +26,7 @@ func init() { fingerprint.Register(plugin{}) }
 type plugin struct{}
 
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "modbus", Proto: portspec.TCP, Ports: []uint16{502}, Rarity: 7}
+	return fingerprint.Info{Name: "modbus", Proto: portspec.TCP, Ports: []uint16{502}, Rarity: 8}
 }
 
 const (

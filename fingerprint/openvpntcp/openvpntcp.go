@@ -22,7 +22,7 @@ func init() { fingerprint.Register(plugin{}) }
 type plugin struct{}
 
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "openvpn", Proto: portspec.TCP, Ports: []uint16{1194}, Rarity: 7}
+	return fingerprint.Info{Name: "openvpn", Proto: portspec.TCP, Ports: []uint16{1194}, Rarity: 8}
 }
 
 // maxPacket bounds the server's first packet (a hard reset is 26 bytes,

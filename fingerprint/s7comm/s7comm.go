@@ -25,10 +25,11 @@ func init() { fingerprint.Register(plugin{}) }
 
 type plugin struct{}
 
-// Rarity 6: before RDP, whose X.224 request an S7 PLC also confirms;
-// this plugin names nothing on a confirm alone.
+// Info: rare on most networks, so tried after the common protocols. This
+// plugin names nothing on a Connection Confirm alone, which other ISO
+// transport services (RDP's X.224) give too.
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "s7comm", Proto: portspec.TCP, Ports: []uint16{102}, Rarity: 6}
+	return fingerprint.Info{Name: "s7comm", Proto: portspec.TCP, Ports: []uint16{102}, Rarity: 8}
 }
 
 const (
