@@ -125,8 +125,8 @@ func (b *batch) add(seq int64, q *queued) {
 		c.findings+q.counts.findings, c.sockets+q.counts.sockets
 }
 
-func (b *batch) addRange(seq int64, a netip.Addr, k rangeKey, ports []uint16) {
-	b.ranges = append(b.ranges, []any{nil, seq, a.String(), k.proto.String(), k.state.String(), string(k.reason), formatRanges(ports)})
+func (b *batch) addRange(seq int64, a netip.Addr, k rangeKey, ports *portSet) {
+	b.ranges = append(b.ranges, []any{nil, seq, a.String(), k.proto.String(), k.state.String(), string(k.reason), ports.format()})
 	b.rows++
 }
 
@@ -139,11 +139,11 @@ type rangeKey struct {
 
 // closedPorts are a host's non-open ports, by protocol, state and reason.
 type closedPorts struct {
-	m map[rangeKey]*[]uint16
+	m map[rangeKey]*portSet
 	// lastKey and last are the group the last port went to: most of a
 	// host's ports are in one state, for one reason.
 	lastKey rangeKey
-	last    *[]uint16
+	last    *portSet
 }
 
 // closedPort is a non-open port as Write queues it: no pointers (the
@@ -185,15 +185,15 @@ func (c *closedPorts) add(p *closedPort) {
 	k := rangeKey{p.proto, p.state, reasons[p.reason]}
 	if c.last == nil || c.lastKey != k {
 		if c.m == nil {
-			c.m = map[rangeKey]*[]uint16{}
+			c.m = map[rangeKey]*portSet{}
 		}
 		if c.last = c.m[k]; c.last == nil {
-			c.last = new([]uint16)
+			c.last = new(portSet)
 			c.m[k] = c.last
 		}
 		c.lastKey = k
 	}
-	*c.last = append(*c.last, p.port)
+	c.last.add(p.port)
 }
 
 // maxRowsPerInsert bounds the rows of one INSERT (and its parameters).

@@ -273,7 +273,7 @@ func (k *Sink) flushHost(a netip.Addr) {
 		k.last = nil
 	}
 	for key, ports := range cp.m {
-		k.b.addRange(k.nextSeq(), a, key, *ports)
+		k.b.addRange(k.nextSeq(), a, key, ports)
 	}
 }
 
