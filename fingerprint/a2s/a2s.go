@@ -23,7 +23,7 @@ import (
 const (
 	name   = "a2s"
 	port   = 27015
-	rarity = 7
+	rarity = 8
 	// oob begins every connectionless packet; the answers' types follow.
 	oob           = "\xff\xff\xff\xff"
 	typeInfo      = 'I'

@@ -18,7 +18,7 @@ import (
 const (
 	name   = "bacnet"
 	port   = 47808 // 0xBAC0
-	rarity = 7
+	rarity = 8
 	// BVLC (Annex J.2): type BACnet/IP, Original-Unicast-NPDU.
 	bvlcType    = 0x81
 	bvlcUnicast = 0x0a

@@ -16,7 +16,7 @@ import (
 const (
 	name   = "bittorrent-dht"
 	port   = 6881
-	rarity = 6
+	rarity = 8
 	// nodeID is our node ID, 20 bytes; txID our transaction ID.
 	nodeID = "ajar-dht-node-id-000"
 	txID   = "ajdh"

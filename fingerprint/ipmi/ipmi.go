@@ -19,7 +19,7 @@ import (
 const (
 	name   = "ipmi"
 	port   = 623
-	rarity = 5
+	rarity = 6
 	// RMCP (ASF 2.0 §3.2.2.1): version 6, no RMCP ACK (sequence 0xff),
 	// class IPMI.
 	rmcpVersion  = 0x06

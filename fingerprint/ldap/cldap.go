@@ -11,7 +11,7 @@ import (
 // SearchResultDone of our message ID, comes back in one.
 
 func init() {
-	fingerprint.RegisterUDP(fingerprint.UDPProbe{Name: "ldap", Ports: []uint16{389}, Datagrams: [][]byte{CLDAPRequest()}, Rarity: 5}, ParseCLDAP)
+	fingerprint.RegisterUDP(fingerprint.UDPProbe{Name: "ldap", Ports: []uint16{389}, Datagrams: [][]byte{CLDAPRequest()}, Rarity: 6}, ParseCLDAP)
 }
 
 // cldapAttributes are the root DSE attributes asked over UDP: fewer than

@@ -19,7 +19,7 @@ const (
 	// browserName is the service's IANA name for udp/1434.
 	browserName   = "ms-sql-m"
 	browserPort   = 1434
-	browserRarity = 5
+	browserRarity = 6
 	// clntUcastEx asks one host for all its instances ([MC-SQLR]
 	// §2.2.2); svrResp begins the answer (§2.2.5).
 	clntUcastEx = 0x03

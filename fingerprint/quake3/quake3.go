@@ -17,7 +17,7 @@ import (
 const (
 	name   = "quake3"
 	port   = 27960
-	rarity = 7
+	rarity = 8
 	// oob begins every connectionless packet.
 	oob = "\xff\xff\xff\xff"
 	// challenge is ours: letters and digits, which every engine passes

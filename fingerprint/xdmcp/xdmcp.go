@@ -15,7 +15,7 @@ import (
 const (
 	name   = "xdmcp"
 	port   = 177
-	rarity = 6
+	rarity = 8
 	// version is XDMCP's protocol version; the opcodes are the
 	// specification's.
 	version      = 1
