@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/record"
@@ -43,6 +44,13 @@ type Info struct {
 	// decide from Conn.Banner alone, before writing anything, whether the
 	// peer speaks its protocol.
 	ServerFirst bool
+	// Linger is how much longer than the probe timeout the plugin waits
+	// for its answer (0: no longer). A server that reads each message
+	// whole, blocking on the partial ones (Knot DNS over TCP), is held up
+	// by the other probes of a wave whose first bytes look like a long
+	// message, and answers only when they give up and close: a plugin of
+	// such a protocol lingers past them.
+	Linger time.Duration
 	// Rarity orders the plugins tried on a port that none of them claims:
 	// 1 is tried first (HTTP), 9 last. Server-first plugins cost nothing
 	// to try and ignore it.

@@ -453,7 +453,7 @@ func (s *session) try(ctx context.Context, p Plugin) *record.Service {
 // call runs one plugin within the probe's time, and completes what it
 // found.
 func (s *session) call(ctx context.Context, p Plugin, c *Conn) *record.Service {
-	pctx, cancel := context.WithTimeout(ctx, s.cfg.ProbeTimeout)
+	pctx, cancel := context.WithTimeout(ctx, s.cfg.ProbeTimeout+p.Info().Linger)
 	defer cancel()
 	dl, _ := pctx.Deadline()
 	c.deadline = dl

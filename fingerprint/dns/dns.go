@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/rand/v2"
+	"time"
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/portspec"
@@ -32,7 +33,14 @@ func (p plugin) Info() fingerprint.Info {
 		// query; elsewhere DNS over TCP is rare.
 		rarity = 6
 	}
-	return fingerprint.Info{Name: "dns", Proto: p.proto, Ports: []uint16{53}, Rarity: rarity}
+	in := fingerprint.Info{Name: "dns", Proto: p.proto, Ports: []uint16{53}, Rarity: rarity}
+	if p.proto == portspec.TCP {
+		// Knot reads each TCP message whole, up to half a second a
+		// connection whose first bytes look like a long one: a wave of
+		// other protocols' probes holds it up until they close.
+		in.Linger = 500 * time.Millisecond
+	}
+	return in
 }
 
 // The names asked for, in order.
