@@ -32,6 +32,28 @@ type flight struct {
 	free       int32 // silent tries not counted (sent while the path lost packets)
 	localFails int32
 	plan       uint8
+	early      uint8 // earlyShort, earlyAgain, or 0
+}
+
+// A first try sent before the scan has any round-trip time (the warm-up)
+// waits earlyWait, not the initial timeout: the scan's first answers
+// come long before it on most paths, and a warm-up try to a silent port
+// would otherwise hold the whole scan for the initial timeout. When it
+// goes unanswered, it counts as a try, and the retry waits the timeout
+// known by then (the initial one while nothing has answered); but when
+// the scan has learnt a first timeout longer than earlyWait (a slow
+// path), it is sent again, not counted against the retries. With no
+// retries (Config.Retries < 0) there is nothing to recover a cut-short
+// try: warm-up tries wait the initial timeout.
+const (
+	earlyShort uint8 = 1 + iota // a warm-up try waiting earlyWait
+	earlyAgain                  // its second sending: no round-trip sample (Karn)
+)
+
+// earlyWait is how long a warm-up try waits: a quarter of the initial
+// timeout, at least the shortest timeout.
+func (e *Engine) earlyWait() time.Duration {
+	return max(e.cfg.InitialTimeout/4, e.cfg.MinTimeout)
 }
 
 // async runs an engine whose plans are all AsyncProbers: its probes in
@@ -239,6 +261,23 @@ func (a *async) settle(ctx context.Context, i int32, emit func(*record.PortResul
 			a.release(i) // the wait was cut short: nothing learnt
 			return
 		}
+		if f.early == earlyShort {
+			if !e.timing.learnt() || e.timing.timeout(f.host, 0) <= f.wait {
+				// It waited as long as a first try does now, or the
+				// path is still silent: a try, the retry waiting the
+				// timeout known by then (the initial one, unknown).
+				f.early = 0
+			} else {
+				// Cut short on a path not known to be that fast:
+				// again, with the timeout the scan knows now, its
+				// silence neither a try nor a loss.
+				f.early = earlyAgain
+				a.mu.Lock()
+				a.retries = append(a.retries, i)
+				a.mu.Unlock()
+				return
+			}
+		}
 		f.silent, f.silentWait = f.sent, f.wait
 		if f.free < maxFreeTries && e.pace.lossNear(a.at(f.sent)) {
 			f.free++ // sent while the path lost packets
@@ -262,7 +301,7 @@ func (a *async) settle(ctx context.Context, i int32, emit func(*record.PortResul
 		if f.silent != 0 && lossSignal(o.Reason) && o.RTT <= f.silentWait {
 			e.pace.loss(a.at(f.silent))
 		}
-		if o.RTT > 0 {
+		if o.RTT > 0 && f.early != earlyAgain {
 			e.timing.add(f.host, o.RTT)
 		}
 	}
@@ -447,6 +486,9 @@ func (a *async) start(ctx context.Context, i int32) {
 	}
 	f.sent = a.now()
 	f.wait = e.timing.timeout(f.host, int(f.attempt))
+	if f.attempt == 0 && f.early == 0 && f.free == 0 && e.cfg.Retries > 0 && !e.timing.learnt() && e.earlyWait() < f.wait {
+		f.wait, f.early = e.earlyWait(), earlyShort
+	}
 	a.mu.Lock()
 	a.inProber++
 	a.mu.Unlock()

@@ -76,8 +76,23 @@ func (t *timing) timeout(host uint64, attempt int) time.Duration {
 			return t.initial
 		}
 	}
-	rto = max(rto, t.min) << min(attempt, 6)
+	// The estimate backs off (RFC 6298, 5.5), the floor does not: the
+	// floor is already a wide margin over a path of a few milliseconds,
+	// and doubling it would make every retry to a silent port on such a
+	// path wait twice the floor for nothing.
+	rto = max(rto<<min(attempt, 6), t.min)
 	return min(rto, t.max)
+}
+
+// learnt reports whether any answer of the scan has set a round-trip
+// time yet.
+func (t *timing) learnt() bool {
+	select {
+	case <-t.warm:
+		return true
+	default:
+		return false
+	}
 }
 
 // first is the timeout of a first try to a host not heard from yet: how
