@@ -24,6 +24,8 @@ pkgs=(
   prometheus
   # The audit zoo's data stores (internal/zoo/audit_store.go).
   zookeeper docker.io
+  # The audit zoo's NFS servers, with rpcbind (internal/zoo/audit_nfs.go).
+  nfs-ganesha nfs-ganesha-mem
   # The second zoo (internal/zoo, Options.Set = Second): daemons the
   # first does not run. Keep in step with internal/zoo/second.go.
   lighttpd unbound beanstalkd stunnel4 varnish gearman-job-server privoxy
@@ -82,6 +84,7 @@ units=(ssh nginx apache2 vsftpd exim4 dovecot redis-server memcached
   rpcbind rpcbind.socket influxdb prometheus-node-exporter danted
   tinyproxy xrdp xrdp-sesman kamailio epmd epmd.socket prometheus
   zookeeper docker docker.socket containerd
+  nfs-ganesha nfs-ganesha-lock nfs-ganesha-config
   lighttpd unbound unbound-resolvconf beanstalkd stunnel4 varnish varnishncsa
   gearman-job-server privoxy dropbear gophernicus.socket oidentd coturn nsd
   webfs mini-httpd ziproxy cups cups.socket cups.path

@@ -32,7 +32,7 @@ type Risk struct {
 // AuditTruth is the audit zoo's truth table: every planted risk, and
 // every hardened twin's category that must stay clean.
 func AuditTruth() []Risk {
-	return slices.Concat(auditTruthFirst(), auditTruthStore(), auditTruthNet(), auditTruthNTP())
+	return slices.Concat(auditTruthFirst(), auditTruthStore(), auditTruthNet(), auditTruthNTP(), auditTruthNFS())
 }
 
 // auditTruthFirst is the truth of catalogAuditFirst.
@@ -99,7 +99,7 @@ func (z *Zoo) AuditCA() string { return z.Dir + "/" + auditCAFile }
 // hardened twin, from the same package. Keep the packages in step with
 // scripts/zoo-deps.sh.
 func catalogAudit() []*daemon {
-	return slices.Concat(catalogAuditFirst(), catalogAuditStore(), catalogAuditNet(), catalogAuditNTP())
+	return slices.Concat(catalogAuditFirst(), catalogAuditStore(), catalogAuditNet(), catalogAuditNTP(), catalogAuditNFS())
 }
 
 // catalogAuditFirst: the audit zoo's first daemons; data stores and

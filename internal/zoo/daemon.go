@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/user"
@@ -71,6 +72,11 @@ type daemon struct {
 	prepare func(ctx context.Context, in *instance) error
 	argv    func(in *instance) []string
 	env     func(in *instance) []string
+	// ready, when set, is asked from the scanner namespace once the
+	// daemon's ports answer, until it returns nil: for a daemon whose
+	// port opens before it serves (NFS-Ganesha registers with its
+	// rpcbind after rpcbind listens).
+	ready func(ctx context.Context, addr netip.Addr) error
 }
 
 // tmplData is what a template sees.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,6 +91,12 @@ const readyPoll = 50 * time.Millisecond
 // answer, a daemon exits, or ctx ends.
 func (z *Zoo) waitReady(ctx context.Context) error {
 	pending := z.Services(Usual)
+	var unready []*instance // their own readiness question, asked once their ports answer
+	for _, in := range z.daemons {
+		if in.def.ready != nil {
+			unready = append(unready, in)
+		}
+	}
 	return z.Bed.InScanner(func() error {
 		for {
 			var still []Service
@@ -100,7 +107,8 @@ func (z *Zoo) waitReady(ctx context.Context) error {
 					last[s.Daemon] = fmt.Errorf("%d/%s: %w", s.Port, s.Proto, err)
 				}
 			}
-			if pending = still; len(pending) == 0 {
+			unready = z.askReady(ctx, unready, last)
+			if pending = still; len(pending) == 0 && len(unready) == 0 {
 				return nil
 			}
 			if err := z.Check(); err != nil {
@@ -112,11 +120,36 @@ func (z *Zoo) waitReady(ctx context.Context) error {
 				for _, s := range pending {
 					msgs = append(msgs, s.Daemon+" "+last[s.Daemon].Error()+z.instance(s.Daemon).logs())
 				}
+				for _, in := range unready {
+					if !slices.ContainsFunc(pending, func(s Service) bool { return s.Daemon == in.def.name }) {
+						msgs = append(msgs, in.def.name+" "+last[in.def.name].Error()+in.logs())
+					}
+				}
 				return fmt.Errorf("zoo: not answering after start: %w:\n%s", ctx.Err(), strings.Join(msgs, "\n"))
 			case <-time.After(readyPoll):
 			}
 		}
 	})
+}
+
+// askReady asks each daemon's own readiness question (daemon.ready) once
+// its ports answer, and returns those not ready yet, with why in last.
+func (z *Zoo) askReady(ctx context.Context, unready []*instance, last map[string]error) []*instance {
+	var still []*instance
+	for _, in := range unready {
+		if _, waiting := last[in.def.name]; waiting {
+			still = append(still, in) // a port of its is not answering yet
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		err := in.def.ready(pctx, z.Addr())
+		cancel()
+		if err != nil {
+			still = append(still, in)
+			last[in.def.name] = fmt.Errorf("not ready: %w", err)
+		}
+	}
+	return still
 }
 
 func (z *Zoo) instance(name string) *instance {
