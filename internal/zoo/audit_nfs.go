@@ -15,6 +15,8 @@ import (
 func auditTruthNFS() []Risk {
 	return []Risk{
 		{"audit-ganesha-open", 111, "nfs-export-open", "no-auth", "high"},
+		// Its list names one client; its default access lets every other in.
+		{"audit-ganesha-default", 2111, "nfs-export-open", "no-auth", "high"},
 		// Its export is served to 192.0.2.10 (TEST-NET-1, never
 		// contacted) only, and Ganesha lists an export only to the
 		// clients it serves: the scanner gets an empty list.
@@ -25,13 +27,15 @@ func auditTruthNFS() []Risk {
 // AuditNFSTwinPort is the port of the hardened NFS twin's portmapper:
 // one network namespace has one port 111, and each NFS-Ganesha needs a
 // portmapper of its own (MOUNT version 3 over TCP is registered once per
-// portmapper), so the twin's rpcbind is told another port for "sunrpc"
-// (an /etc/services of its own, bind-mounted in its mount namespace).
+// portmapper), so the rpcbinds but the first are told another port for
+// "sunrpc" (an /etc/services of their own, bind-mounted in their mount
+// namespace).
 const AuditNFSTwinPort = 1111
 
 // catalogAuditNFS: NFS-Ganesha (FSAL_MEM: an in-memory file system, no
-// kernel nfsd) with an rpcbind of its own in one process group: the
-// planted server exports to every client, the twin to a TEST-NET
+// kernel nfsd) with an rpcbind of its own in one process group: one
+// planted server exports to every client, another names one client and
+// lets every other in by its default access, the twin serves a TEST-NET
 // address only. Each pair has its own /run (rpcbind's socket, by which
 // Ganesha registers) and its own /etc/services (rpcbind's port).
 func catalogAuditNFS() []*daemon {
@@ -54,6 +58,7 @@ func catalogAuditNFS() []*daemon {
 	}
 	return []*daemon{
 		ganesha("audit-ganesha-open", 111, 2049, 20048),
+		ganesha("audit-ganesha-default", 2111, 22049, 20050),
 		ganesha("audit-ganesha-restricted", AuditNFSTwinPort, 12049, 20049),
 	}
 }
