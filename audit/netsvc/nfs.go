@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -44,6 +45,7 @@ const (
 	procGetPort     = 3 // PMAPPROC_GETPORT, portmapper version 2
 	progMount       = 100005
 	procExport      = 5 // MOUNTPROC_EXPORT, versions 1 and 3
+	progNFS         = 100003
 	ipprotoTCP      = 6
 	maxExports      = 256 // exports read from one list
 	maxGroups       = 64  // clients read for one export
@@ -51,54 +53,78 @@ const (
 )
 
 func (nfsCheck) Run(ctx context.Context, t *audit.Target) ([]record.Finding, error) {
-	exports, err := ReadExports(ctx, t)
-	if err != nil {
+	exports, self, err := ReadExports(ctx, t)
+	if len(exports) == 0 && err != nil {
 		return nil, err
 	}
-	return JudgeExports(exports)
+	fs, jerr := JudgeExports(exports, self)
+	if jerr != nil {
+		return nil, jerr
+	}
+	// An NFSv4 failure leaves the list's findings standing, and is said.
+	return fs, err
 }
 
 // ReadExports asks the portmapper at t for MOUNT (version 3, then 1) over
-// TCP and that service, on t's host, for its export list. A portmapper
-// with no MOUNT registered is audit.ErrNotApplicable.
-func ReadExports(ctx context.Context, t *audit.Target) ([]Export, error) {
+// TCP and that service, on t's host, for its export list; self is the
+// scanner's address as the server saw it. When NFSv4 is registered too,
+// it asks which exports the server serves to the scanner (Served); an
+// error there comes with the list. A portmapper with no MOUNT registered
+// is audit.ErrNotApplicable.
+func ReadExports(ctx context.Context, t *audit.Target) (exports []Export, self netip.Addr, err error) {
 	c, err := t.DialPlain(ctx)
 	if err != nil {
-		return nil, err
+		return nil, self, err
 	}
 	defer c.Close()
-	port, vers, err := mountPort(c)
+	port, vers, err := getPort(c, progMount, 3, 1)
 	if err != nil {
-		return nil, fmt.Errorf("asking the portmapper for MOUNT: %w", err)
+		return nil, self, fmt.Errorf("asking the portmapper for MOUNT: %w", err)
 	}
 	if port == 0 {
-		return nil, audit.ErrNotApplicable // no MOUNT service: not an NFSv3 server
+		return nil, self, audit.ErrNotApplicable // no MOUNT service: not an NFSv3 server
 	}
-	// The same host, whatever the portmapper would say of addresses: a
-	// copy of the target (and its byte budget) at MOUNT's port.
-	mt := *t
-	mt.Addr = netip.AddrPortFrom(t.Addr.Addr(), port)
-	mc, err := mt.DialPlain(ctx)
+	nfsPort, _, err := getPort(c, progNFS, 4)
 	if err != nil {
-		return nil, fmt.Errorf("MOUNT v%d: %w", vers, err)
+		return nil, self, fmt.Errorf("asking the portmapper for NFSv4: %w", err)
+	}
+	mc, err := sameHost(t, port).DialPlain(ctx)
+	if err != nil {
+		return nil, self, fmt.Errorf("MOUNT v%d: %w", vers, err)
 	}
 	defer mc.Close()
+	if la, ok := mc.LocalAddr().(*net.TCPAddr); ok {
+		self = la.AddrPort().Addr().Unmap()
+	}
 	res, err := rpcExchange(mc, progMount, vers, procExport, nil, maxExportsReply)
 	if err == nil {
-		var exports []Export
-		if exports, err = ParseExports(res); err == nil {
-			return exports, nil
+		exports, err = ParseExports(res)
+	}
+	if err != nil {
+		return nil, self, fmt.Errorf("MOUNT v%d EXPORT at port %d: %w", vers, port, err)
+	}
+	if nfsPort != 0 && len(exports) > 0 {
+		if err := served(ctx, sameHost(t, nfsPort), exports); err != nil {
+			return exports, self, fmt.Errorf("NFSv4 at port %d: %w", nfsPort, err)
 		}
 	}
-	return nil, fmt.Errorf("MOUNT v%d EXPORT at port %d: %w", vers, port, err)
+	return exports, self, nil
 }
 
-// mountPort asks the portmapper for the TCP port of MOUNT version 3, then
-// version 1; port 0 means neither is registered.
-func mountPort(c *audit.Conn) (port uint16, vers uint32, err error) {
-	for _, vers := range []uint32{3, 1} {
+// sameHost is a copy of t, with its byte budget, at another port of the
+// same address, whatever a portmapper would say of addresses.
+func sameHost(t *audit.Target, port uint16) *audit.Target {
+	mt := *t
+	mt.Addr = netip.AddrPortFrom(t.Addr.Addr(), port)
+	return &mt
+}
+
+// getPort asks the portmapper for the TCP port of program prog, in the
+// versions given, first registered first; port 0 means none is.
+func getPort(c *audit.Conn, prog uint32, versions ...uint32) (port uint16, vers uint32, err error) {
+	for _, vers := range versions {
 		args := make([]byte, 0, 16)
-		for _, v := range []uint32{progMount, vers, ipprotoTCP, 0} {
+		for _, v := range []uint32{prog, vers, ipprotoTCP, 0} {
 			args = binary.BigEndian.AppendUint32(args, v)
 		}
 		res, err := rpcExchange(c, progPortmap, 2, procGetPort, args, 512)
@@ -121,6 +147,9 @@ func mountPort(c *audit.Conn) (port uint16, vers uint32, err error) {
 type Export struct {
 	Dir    string
 	Groups []string
+	// Served: an NFSv4 LOOKUP of Dir from the server's root gave the
+	// scanner a file handle (see served): the server serves it to us.
+	Served bool
 }
 
 // ParseExports reads the results of MOUNTPROC_EXPORT: an XDR optional
@@ -165,43 +194,38 @@ func OpenToAll(e Export) bool {
 	})
 }
 
-// JudgeExports judges an export list: nfs-export-open (no-auth, high)
-// when an export is open to every client, else nfs-exports-listed
-// (info-leak, info) for a list of named clients only. An empty list is
-// not applicable: nothing is exported.
-func JudgeExports(exports []Export) ([]record.Finding, error) {
+// JudgeExports judges an export list, as seen from self: nfs-export-open
+// (no-auth, high) when an export is open to every client, or is served
+// to the scanner although every client it names is an address or network
+// without self (NFS-Ganesha's EXPORT Access_Type is the access of every
+// client no CLIENT block names, and only the CLIENT blocks are listed);
+// else nfs-exports-listed (info-leak, info). An empty list is not
+// applicable: nothing is exported, or nothing to us (Ganesha lists an
+// export only to the clients it serves).
+func JudgeExports(exports []Export, self netip.Addr) ([]record.Finding, error) {
 	if len(exports) == 0 {
 		return nil, audit.ErrNotApplicable
 	}
-	var open, named []string
+	var open, beyond, named []string
+	confirmed := false
 	for _, e := range exports {
 		s := e.Dir + " (" + strings.Join(e.Groups, " ") + ")"
-		if len(e.Groups) == 0 {
-			s = e.Dir + " (no client named: all)"
-		}
-		if OpenToAll(e) {
+		switch {
+		case OpenToAll(e):
+			if len(e.Groups) == 0 {
+				s = e.Dir + " (no client named: all)"
+			}
 			open = append(open, s)
-		} else {
+			confirmed = confirmed || e.Served
+		case e.Served && self.IsValid() && !mayName(e.Groups, self):
+			beyond = append(beyond, s)
+			confirmed = true
+		default:
 			named = append(named, s)
 		}
 	}
-	if len(open) > 0 {
-		ev := fmt.Sprintf("exported to every client: %s", strings.Join(open, ", "))
-		if len(named) > 0 {
-			ev += fmt.Sprintf("; to named clients: %s", strings.Join(named, ", "))
-		}
-		return []record.Finding{{
-			ID: "nfs-export-open", Category: record.NoAuth, Severity: record.High,
-			Title:    "NFS server exports directories to every client: anyone who reaches it may mount them",
-			Evidence: audit.Evidence([]byte(ev)),
-			Remediation: "name the clients of each export instead of `*` or none: in /etc/exports " +
-				"`/srv/share 192.0.2.0/24(ro,root_squash)`, then `exportfs -ra`; in NFS-Ganesha `Access_Type = None` " +
-				"in the EXPORT and a `CLIENT { Clients = 192.0.2.0/24; Access_Type = RO; }` block; keep root squashing " +
-				"(`root_squash`, Ganesha's `Squash = root_squash`) and let only the clients reach rpcbind, mountd and 2049",
-			References: []string{"CWE-284", "RFC 1813 appendix I", "exports(5)", "ganesha-export-config(8)"},
-			// The server's own list says so; nothing was mounted.
-			Confidence: record.Likely,
-		}}, nil
+	if len(open)+len(beyond) > 0 {
+		return []record.Finding{openFinding(open, beyond, named, self, confirmed)}, nil
 	}
 	return []record.Finding{{
 		ID: "nfs-exports-listed", Category: record.InfoLeak, Severity: record.Info,
@@ -212,4 +236,33 @@ func JudgeExports(exports []Export) ([]record.Finding, error) {
 		References: []string{"CWE-200", "RFC 1813 appendix I"},
 		Confidence: record.Confirmed,
 	}}, nil
+}
+
+func openFinding(open, beyond, named []string, self netip.Addr, confirmed bool) record.Finding {
+	var ev []string
+	if len(open) > 0 {
+		ev = append(ev, "exported to every client: "+strings.Join(open, ", "))
+	}
+	if len(beyond) > 0 {
+		ev = append(ev, fmt.Sprintf("served to this scanner (%v), which its clients do not name: %s", self, strings.Join(beyond, ", ")))
+	}
+	if len(named) > 0 {
+		ev = append(ev, "to named clients: "+strings.Join(named, ", "))
+	}
+	conf := record.Likely // the server's own list says so
+	if confirmed {
+		conf = record.Confirmed // and NFSv4 gave us a file handle
+	}
+	return record.Finding{
+		ID: "nfs-export-open", Category: record.NoAuth, Severity: record.High,
+		Title:    "NFS server exports directories to every client: anyone who reaches it may mount them",
+		Evidence: audit.Evidence([]byte(strings.Join(ev, "; "))),
+		Remediation: "name the clients of each export instead of `*` or none: in /etc/exports " +
+			"`/srv/share 192.0.2.0/24(ro,root_squash)`, then `exportfs -ra`; in NFS-Ganesha `Access_Type = None` " +
+			"in the EXPORT itself (it is every unnamed client's) and a `CLIENT { Clients = 192.0.2.0/24; Access_Type = RO; }` " +
+			"block; keep root squashing (`root_squash`, Ganesha's `Squash = root_squash`) and let only the clients " +
+			"reach rpcbind, mountd and 2049",
+		References: []string{"CWE-284", "RFC 1813 appendix I", "RFC 7530", "exports(5)", "ganesha-export-config(8)"},
+		Confidence: conf,
+	}
 }

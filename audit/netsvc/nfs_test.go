@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -33,6 +34,11 @@ var (
 	exportsNamed = []byte("\x00\x00\x00\x01" + "\x00\x00\x00\x08/srv/zoo" +
 		"\x00\x00\x00\x01" + "\x00\x00\x00\x0d192.0.2.10/32\x00\x00\x00" +
 		"\x00\x00\x00\x01" + "\x00\x00\x00\x0c127.0.0.1/32" + "\x00\x00\x00\x00" + "\x00\x00\x00\x00")
+	// NFS-Ganesha 4.3, Access_Type = RW on the EXPORT and CLIENT {
+	// Clients = 192.0.2.10; }: every client may mount, the list names
+	// one.
+	exportsGanesha = []byte("\x00\x00\x00\x01" + "\x00\x00\x00\x08/srv/zoo" +
+		"\x00\x00\x00\x01" + "\x00\x00\x00\x0d192.0.2.10/32\x00\x00\x00" + "\x00\x00\x00\x00" + "\x00\x00\x00\x00")
 	// NFS-Ganesha 4.3, CLIENT { Clients = *; }.
 	exportsStar = []byte("\x00\x00\x00\x01" + "\x00\x00\x00\x08/srv/zoo" +
 		"\x00\x00\x00\x01" + "\x00\x00\x00\x01*\x00\x00\x00" + "\x00\x00\x00\x00" + "\x00\x00\x00\x00")
@@ -47,7 +53,7 @@ func TestParseExports(t *testing.T) {
 	}{
 		{"empty list", []byte("\x00\x00\x00\x00"), nil, false},
 		{"no groups", exportsNone, []Export{{Dir: "/srv/zoo"}}, false},
-		{"two", exportsTwo, []Export{{"/home", []string{"*"}}, {"/srv/a", []string{"192.0.2.10", "198.51.100.0/24"}}}, false},
+		{"two", exportsTwo, []Export{{Dir: "/home", Groups: []string{"*"}}, {Dir: "/srv/a", Groups: []string{"192.0.2.10", "198.51.100.0/24"}}}, false},
 		{"nothing", nil, nil, true},
 		{"cut in a name", exportsTwo[:30], nil, true},
 		{"no end", exportsNone[:len(exportsNone)-4], nil, true},
@@ -81,29 +87,81 @@ func TestParseExportsBounds(t *testing.T) {
 }
 
 func TestJudgeExports(t *testing.T) {
+	scanner := netip.MustParseAddr("10.0.202.1")
 	for _, tc := range []struct {
 		name     string
 		b        []byte
+		served   bool       // NFSv4 gave the scanner a handle for every export
+		self     netip.Addr // the scanner's address
 		want     string
 		evidence string
 	}{
-		{"nothing exported", []byte("\x00\x00\x00\x00"), "n/a", ""},
-		{"no client named", exportsNone, "nfs-export-open/high", "/srv/zoo (no client named: all)"},
-		{"star and named", exportsTwo, "nfs-export-open/high", "every client: /home (*); to named clients: /srv/a (192.0.2.10 198.51.100.0/24)"},
-		{"named only", exportsNamed, "nfs-exports-listed/info", "1 export(s): /srv/zoo (192.0.2.10/32 127.0.0.1/32)"},
-		{"ganesha star", exportsStar, "nfs-export-open/high", "every client: /srv/zoo (*)"},
+		{"nothing exported", []byte("\x00\x00\x00\x00"), false, scanner, "n/a", ""},
+		{"no client named", exportsNone, false, scanner, "nfs-export-open/high likely", "/srv/zoo (no client named: all)"},
+		{"no client named, served", exportsNone, true, scanner, "nfs-export-open/high confirmed", "/srv/zoo (no client named: all)"},
+		{"star and named", exportsTwo, false, scanner, "nfs-export-open/high likely",
+			"every client: /home (*); to named clients: /srv/a (192.0.2.10 198.51.100.0/24)"},
+		{"named only", exportsNamed, false, scanner, "nfs-exports-listed/info confirmed", "1 export(s): /srv/zoo (192.0.2.10/32 127.0.0.1/32)"},
+		{"ganesha star", exportsStar, false, scanner, "nfs-export-open/high likely", "every client: /srv/zoo (*)"},
+		// Ganesha's EXPORT Access_Type = RW with one CLIENT block: the
+		// list names 192.0.2.10, the server serves the scanner.
+		{"served beyond its clients", exportsGanesha, true, scanner, "nfs-export-open/high confirmed",
+			"served to this scanner (10.0.202.1), which its clients do not name: /srv/zoo (192.0.2.10/32)"},
+		// A named client scanning its own server.
+		{"served to a named client", exportsNamed, true, netip.MustParseAddr("127.0.0.1"), "nfs-exports-listed/info confirmed", "/srv/zoo"},
+		{"served, network names us", exportsTwo[32:], true, netip.MustParseAddr("198.51.100.7"), "nfs-exports-listed/info confirmed", "/srv/a"},
+		{"served, self unknown", exportsGanesha, true, netip.Addr{}, "nfs-exports-listed/info confirmed", "/srv/zoo"},
 	} {
 		ex, err := ParseExports(tc.b)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		fs, err := JudgeExports(ex)
-		if got := audittest.Summary(fs, err); got != tc.want {
+		for i := range ex {
+			ex[i].Served = tc.served
+		}
+		fs, err := JudgeExports(ex, tc.self)
+		got := audittest.Summary(fs, err)
+		if len(fs) == 1 {
+			got += " " + string(fs[0].Confidence)
+		}
+		if got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
 		}
 		if len(fs) == 1 && !strings.Contains(fs[0].Evidence, tc.evidence) {
 			t.Errorf("%s: evidence %q, want %q in it", tc.name, fs[0].Evidence, tc.evidence)
 		}
+	}
+}
+
+func TestMayName(t *testing.T) {
+	self := netip.MustParseAddr("10.0.202.1")
+	for groups, want := range map[string]bool{
+		"192.0.2.10/32": false, "192.0.2.10 198.51.100.0/24": false, "10.0.202.1": true, "10.0.202.1/32": true,
+		"10.0.0.0/8": true, "::ffff:10.0.202.1": true, "client.example.com": true, "@trusted": true, "*.example.com": true,
+		"192.0.2.0/255.255.255.0": true, // a netmask: not read, so maybe us
+	} {
+		if got := mayName(strings.Fields(groups), self); got != want {
+			t.Errorf("groups %q: may name %v: %v, want %v", groups, self, got, want)
+		}
+	}
+}
+
+// TestLookupCompound: the COMPOUND of the NFSv4 question, byte for byte.
+func TestLookupCompound(t *testing.T) {
+	args, ok := LookupCompound("/srv/zoo/")
+	want := "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04" + "\x00\x00\x00\x18" +
+		"\x00\x00\x00\x0f\x00\x00\x00\x03srv\x00" + "\x00\x00\x00\x0f\x00\x00\x00\x03zoo\x00" + "\x00\x00\x00\x0a"
+	if !ok || string(args) != want {
+		t.Errorf("LookupCompound(/srv/zoo/) = % x, %v", args, ok)
+	}
+	if args, ok := LookupCompound("/"); !ok || len(args) != 20 {
+		t.Errorf("LookupCompound(/) = % x, %v; want PUTROOTFH, GETFH", args, ok)
+	}
+	if _, ok := LookupCompound("/" + strings.Repeat("a", 256)); ok {
+		t.Error("a component of 256 bytes was taken")
+	}
+	if _, ok := LookupCompound(strings.Repeat("/a", 33)); ok {
+		t.Error("33 components were taken")
 	}
 }
 
