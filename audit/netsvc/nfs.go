@@ -21,18 +21,20 @@ func init() { audit.Register(nfsCheck{}) }
 // (PMAPPROC_GETPORT, RFC 1833 section 3.2) and asks that service, on the
 // same host and nowhere else, for its export list (MOUNTPROC_EXPORT, RFC
 // 1813 appendix I): the directories served and the clients each is
-// served to. It never mounts (MOUNTPROC_MNT would write the scanner into
-// the server's rmtab).
+// served to. Where NFSv4 is registered too, it asks for each export's
+// file handle (nfs4.go), which tells whether the server serves it to the
+// scanner. It never mounts (MOUNTPROC_MNT would write the scanner into
+// the server's rmtab) and makes no NFSv4 state.
 //
-// An export the list gives to every client is the finding: anyone who
-// reaches the server may mount it, and NFS's AUTH_SYS lets a client claim
-// any uid. An export list of named clients only is an info-leak at
-// severity info: every NFSv3 server answers EXPORT to anyone (Linux
-// mountd has no switch to hide it), so it is worth a line, not an alarm;
-// it tells a reader which paths and which trusted hosts exist. The
-// portmapper's own list of programs (PMAPPROC_DUMP) is no finding:
-// identification already shows it, and listing programs is what a
-// portmapper is for.
+// An export the list gives to every client, or one served to the
+// scanner beyond the clients its list names, is the finding (no-auth,
+// high): anyone who reaches the server may mount it, and NFS's AUTH_SYS
+// lets a client claim any uid. A list of named clients only is an
+// info-leak at severity info: Linux mountd answers EXPORT to anyone and
+// has no switch to hide it, so it is worth a line, not an alarm; it tells
+// a reader which paths and which trusted hosts exist. The portmapper's
+// own list of programs (PMAPPROC_DUMP) is no finding: identification
+// already shows it, and listing programs is what a portmapper is for.
 type nfsCheck struct{}
 
 func (nfsCheck) Info() audit.Info {
