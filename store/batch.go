@@ -140,6 +140,7 @@ type rangeKey struct {
 // closedPorts are a host's non-open ports, by protocol, state and reason.
 type closedPorts struct {
 	m map[rangeKey]*portSet
+	n int // ports added
 	// lastKey and last are the group the last port went to: most of a
 	// host's ports are in one state, for one reason.
 	lastKey rangeKey
@@ -194,6 +195,7 @@ func (c *closedPorts) add(p *closedPort) {
 		c.lastKey = k
 	}
 	c.last.add(p.port)
+	c.n++
 }
 
 // maxRowsPerInsert bounds the rows of one INSERT (and its parameters).

@@ -24,6 +24,12 @@ const (
 	// to the writer: fewer at the first Write after the writer's tick
 	// asked for them (want), and with any other record, handed at once.
 	chunkPorts = 4096
+	// maxHeld bounds the non-open ports the writer holds for hosts not
+	// finished: past it, every held host's ranges so far are written, and
+	// the host's later ports go in ranges of their own. A scan of many
+	// hosts at once (a group of 4,096 × 1,000 ports) would otherwise hold
+	// millions of ports, then write them all at the group's end.
+	maxHeld = 256 << 10
 )
 
 // chunk is what Write gathered since its last hand-over, in order: the
@@ -78,6 +84,7 @@ type Sink struct {
 	// fills, the non-open ports of hosts not finished, the row numbers.
 	b     batch
 	hosts map[netip.Addr]*closedPorts
+	held  int // ports in hosts
 	// last and lastAddr are the host the last non-open port was of: a
 	// scan often gives several ports of one host in a row.
 	last     *closedPorts
@@ -269,6 +276,7 @@ func (k *Sink) flushHost(a netip.Addr) {
 		return
 	}
 	delete(k.hosts, a)
+	k.held -= cp.n
 	if k.last == cp {
 		k.last = nil
 	}
@@ -321,6 +329,11 @@ func (k *Sink) gather(ps []closedPort) {
 			k.last, k.lastAddr, k.last4 = cp, p.addr, p.is4
 		}
 		cp.add(p)
+		if k.held++; k.held >= maxHeld {
+			for a := range k.hosts {
+				k.flushHost(a)
+			}
+		}
 	}
 }
 
