@@ -51,6 +51,12 @@ Tries sent while packets were being lost do not count against --retries.
 spaced, with bursts of a few milliseconds' worth at most. ajar says on stderr
 when it had to back off.
 
+Timeouts: a try waits the host's round-trip estimate (RFC 6298: smoothed
+time plus four deviations), at least --min-timeout (100ms) and at most
+--max-timeout (3s); a retry doubles the estimate, not the floor. Before
+anything has answered, the first probes wait a quarter of --initial-timeout
+(1s), and one cut short on a path found slower is sent again.
+
 Targets: addresses (192.0.2.1, 2001:db8::1), link-local addresses with the
 interface to reach them through (fe80::1%eth0), CIDR blocks (10.0.0.0/24),
 ranges (10.0.0.1-20, 10.0.0.1-10.0.1.5) and hostnames, on the command line
