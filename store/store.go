@@ -212,15 +212,21 @@ type Filter struct {
 	Kind Kind
 	// Limit, when above 0, keeps that many of the newest runs.
 	Limit int
+	// Since, when set, keeps runs started at or after it.
+	Since time.Time
 }
 
 // Runs lists the runs f chooses, oldest first.
 func (s *Store) Runs(ctx context.Context, f Filter) ([]Run, error) {
-	query := `SELECT ` + runCols + ` FROM runs`
+	query := `SELECT ` + runCols + ` FROM runs WHERE 1 = 1`
 	var args []any
 	if f.Kind != "" {
-		query += ` WHERE kind = ?`
+		query += ` AND kind = ?`
 		args = append(args, string(f.Kind))
+	}
+	if !f.Since.IsZero() {
+		query += ` AND started_us >= ?`
+		args = append(args, f.Since.UnixMicro())
 	}
 	query += ` ORDER BY id DESC`
 	if f.Limit > 0 {
@@ -261,31 +267,50 @@ func (s *Store) Run(ctx context.Context, id int64) (Run, error) {
 }
 
 // Resolve finds the run a user names: its number, "last" (the newest
-// run), or "last~N" (the Nth before the newest). With kind set, "last"
-// counts runs of that kind only.
+// run), "last~N" (the Nth before the newest), or "@WHEN" (the newest run
+// started at or before WHEN, read by ParseWhen: @tuesday, @2026-12-01,
+// @7d). With kind set, "last" and "@WHEN" count runs of that kind only.
 func (s *Store) Resolve(ctx context.Context, ref string, kind Kind) (Run, error) {
+	return s.resolve(ctx, ref, kind, time.Now())
+}
+
+// RefSyntax says what a run reference may be, for errors.
+const RefSyntax = "a run number, last, last~N or @WHEN (@tuesday, @2026-12-01, @7d)"
+
+func (s *Store) resolve(ctx context.Context, ref string, kind Kind, now time.Time) (Run, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil && id > 0 {
 		return s.Run(ctx, id)
 	}
+	query := `SELECT ` + runCols + ` FROM runs WHERE 1 = 1`
+	var args []any
+	if kind != "" {
+		query += ` AND kind = ?`
+		args = append(args, string(kind))
+	}
 	back := 0
-	if rest, ok := strings.CutPrefix(ref, "last"); ok {
+	if when, ok := strings.CutPrefix(ref, "@"); ok {
+		t, err := ParseWhen(when, now, true)
+		if err != nil {
+			return Run{}, fmt.Errorf("bad run %q: %w", ref, err)
+		}
+		query += ` AND started_us <= ?`
+		args = append(args, t.UnixMicro())
+	} else if rest, ok := strings.CutPrefix(ref, "last"); ok {
 		if rest != "" {
 			n, err := strconv.Atoi(strings.TrimPrefix(rest, "~"))
 			if !strings.HasPrefix(rest, "~") || err != nil || n < 0 {
-				return Run{}, fmt.Errorf("bad run %q: want a run number, last or last~N", ref)
+				return Run{}, fmt.Errorf("bad run %q: want %s", ref, RefSyntax)
 			}
 			back = n
 		}
 	} else {
-		return Run{}, fmt.Errorf("bad run %q: want a run number, last or last~N", ref)
+		return Run{}, fmt.Errorf("bad run %q: want %s", ref, RefSyntax)
 	}
-	query := `SELECT ` + runCols + ` FROM runs`
-	var args []any
-	if kind != "" {
-		query += ` WHERE kind = ?`
-		args = append(args, string(kind))
+	order := ` ORDER BY id DESC`
+	if strings.HasPrefix(ref, "@") {
+		order = ` ORDER BY started_us DESC, id DESC` // an import keeps its file's time
 	}
-	query += ` ORDER BY id DESC LIMIT 1 OFFSET ` + strconv.Itoa(back)
+	query += order + ` LIMIT 1 OFFSET ` + strconv.Itoa(back)
 	r, err := scanRun(s.db.QueryRowContext(ctx, s.q(query), args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, fmt.Errorf("run %s: %w", ref, ErrNotFound)

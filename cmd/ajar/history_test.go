@@ -45,12 +45,13 @@ func storing(t *testing.T, ns *netnstest.NS, dir string, args ...string) (string
 }
 
 type historyRun struct {
-	ID        int64  `json:"id"`
-	Kind      string `json:"kind"`
-	Status    string `json:"status"`
-	Targets   string `json:"targets"`
-	OpenPorts int    `json:"open_ports"`
-	HostsUp   int    `json:"hosts_up"`
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"`
+	Status    string    `json:"status"`
+	Targets   string    `json:"targets"`
+	OpenPorts int       `json:"open_ports"`
+	HostsUp   int       `json:"hosts_up"`
+	Started   time.Time `json:"started"`
 }
 
 func history(t *testing.T, dir string) []historyRun {
@@ -153,6 +154,7 @@ func TestHistoryAndDiff(t *testing.T) {
 	if _, _, code := storing(t, nil, dir, "diff", "2", "2", "--exit-code"); code != 0 {
 		t.Errorf("diff --exit-code of a run with itself: exit %d, want 0", code)
 	}
+	checkWhen(t, dir, runs, out)
 	// A third scan, 2002 open again: between runs 1 and 3 it flapped
 	// back (no change), 2003 opened and stayed open.
 	listenIn(t, ns, "127.0.0.1:2002")
@@ -260,5 +262,33 @@ func TestHistoryKilled(t *testing.T) {
 	}
 	if _, stderr, code := storing(t, nil, dir, "diff", "1", "last"); code != 0 {
 		t.Errorf("diff of the killed run: exit %d: %s", code, stderr)
+	}
+}
+
+// checkWhen: runs named by time. @WHEN is the newest run started at or
+// before WHEN, so the first run's start names it and the second's start
+// the second, and their diff is diff last~1 last's (byID); --since keeps
+// the runs started since; a time before any run is no run, a bad one a
+// usage error, each one line with exit 2.
+func checkWhen(t *testing.T, dir string, runs []historyRun, byID string) {
+	t.Helper()
+	at := func(r historyRun) string { return "@" + r.Started.Local().Format(time.RFC3339Nano) }
+	out, stderr, code := storing(t, nil, dir, "diff", at(runs[0]), at(runs[1]), "-o", "json")
+	if code != 0 || out != byID {
+		t.Errorf("diff %s %s: exit %d %s\n%s\nwant\n%s", at(runs[0]), at(runs[1]), code, stderr, out, byID)
+	}
+	out, stderr, code = storing(t, nil, dir, "history", "--since", runs[1].Started.Local().Format(time.RFC3339Nano), "-o", "json")
+	var since []historyRun
+	if err := json.Unmarshal([]byte(out), &since); code != 0 || err != nil || len(since) != 1 || since[0].ID != runs[1].ID {
+		t.Errorf("history --since the second run's start: exit %d %s %v\n%s", code, stderr, err, out)
+	}
+	for _, tc := range []struct{ ref, want string }{
+		{"@2000-01-01", "no such run"},
+		{"@someday", "want a date"},
+	} {
+		_, stderr, code := storing(t, nil, dir, "diff", tc.ref, "last")
+		if code != 2 || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("diff %s last: exit %d, stderr %q; want 2 and one line with %q", tc.ref, code, stderr, tc.want)
+		}
 	}
 }

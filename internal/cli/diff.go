@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -36,8 +37,11 @@ Changes are keyed on host, protocol and port, never on pids, times or
 formatting: a daemon restarted with a new pid is no change.
 
 A and B are stored runs (a number from 'ajar history', 'last', 'last~N': the
-Nth scan before the newest) or files: ajar JSON or JSON Lines, nmap XML (as
-nmap or ajar writes it), masscan JSON (-oJ) or list (-oL), naabu JSON.
+Nth scan before the newest, '@WHEN': the newest scan as of WHEN) or files:
+ajar JSON or JSON Lines, nmap XML (as nmap or ajar writes it), masscan JSON
+(-oJ) or list (-oL), naabu JSON. WHEN is a date (@2026-12-01: as of that
+day's end), a date and time (@2026-12-01T15:04), @today, @yesterday, a
+weekday (@tuesday: the last Tuesday before today) or an age (@36h, @7d, @2w).
 
 Between two stored scans of the same targets, each change is followed
 through the scans in between: a port that opened and closed again is
@@ -51,6 +55,7 @@ shape of ndiff's XML). --exit-code exits 1 when anything changed, for cron
 and CI.`,
 		Example: `  ajar diff last~1 last                    the last two scans
   ajar diff 12 last -o json                run 12 against the newest scan
+  ajar diff @tuesday last                  what changed since last Tuesday
   ajar diff monday.xml today.xml           two nmap XML files
   ajar diff last~3 last --settle 3         changes that held over three scans
   ajar scan -p- 10.0.0.0/24 -q -o table >/dev/null && ajar diff last~1 last --exit-code`,
@@ -61,7 +66,7 @@ and CI.`,
 	fl.StringVarP(&f.output, "output", "o", "text", "output `FORMAT`: text, json, jsonl or xml")
 	fl.IntVar(&f.settle, "settle", 0, "report a change only when the last `N` stored scans up to B agree on it")
 	fl.BoolVar(&f.exitCode, "exit-code", false, "exit 1 when anything changed, 0 when nothing did")
-	fl.StringVar(&f.kind, "kind", "scan", "the kind of run last and last~N count: scan, identify, sockets, audit, check or import")
+	fl.StringVar(&f.kind, "kind", "scan", "the kind of run last, last~N and @WHEN count: scan, identify, sockets, audit, check or import")
 	fl.StringVar(&f.db, "db", "", "read the history in `URL` (postgres://..., or a SQLite file) instead of the data directory's")
 	return cmd
 }
@@ -128,8 +133,8 @@ func (d *diffSources) side(ref string) (*diff.Scan, *store.Run, error) {
 		}
 		return diff.FromFile(ref, file), nil, nil
 	}
-	if _, err := strconv.ParseInt(ref, 10, 64); err != nil && !isLastRef(ref) {
-		return nil, nil, usageErrorf("%q is neither a file nor a run (a number, last or last~N; see 'ajar history')", ref)
+	if _, err := strconv.ParseInt(ref, 10, 64); err != nil && !isLastRef(ref) && !strings.HasPrefix(ref, "@") {
+		return nil, nil, usageErrorf("%q is neither a file nor a run (%s; see 'ajar history')", ref, store.RefSyntax)
 	}
 	if d.st == nil {
 		st, err := openStore(d.cmd.Context(), d.env, d.f.db)

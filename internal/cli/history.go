@@ -122,6 +122,7 @@ type historyFlags struct {
 	db     string
 	kind   string
 	limit  int
+	since  string
 	output string
 }
 
@@ -143,6 +144,7 @@ or naabu results, and 'ajar history prune --older-than 90d' to forget old
 runs.`,
 		Example: `  ajar history                     every run, oldest first
   ajar history -n 10 --kind scan   the last ten scans
+  ajar history --since tuesday     the runs since last Tuesday began
   ajar history -o json             as JSON, for scripts
   ajar history prune --older-than 90d
   ajar history --db postgres://ajar@db.example/ajar`,
@@ -153,6 +155,7 @@ runs.`,
 	fl.StringVar(&f.db, "db", "", "read the history in `URL` (postgres://..., or a SQLite file) instead of the data directory's")
 	cmd.Flags().StringVar(&f.kind, "kind", "", "only runs of `KIND`: scan, identify, sockets, audit, check or import")
 	cmd.Flags().IntVarP(&f.limit, "limit", "n", 0, "only the newest `N` runs")
+	cmd.Flags().StringVar(&f.since, "since", "", "only runs started since `WHEN`: 2026-12-01, 2026-12-01T15:04, yesterday, tuesday (each from the day's start), 7d")
 	cmd.Flags().StringVarP(&f.output, "output", "o", "table", "output `FORMAT`: table, json or jsonl")
 	cmd.AddCommand(newPruneCmd(env, &f))
 	return cmd
@@ -165,6 +168,14 @@ func runHistory(cmd *cobra.Command, env *Env, f *historyFlags) error {
 	default:
 		return usageErrorf("bad --kind %q: want scan, identify, sockets, audit, check or import", f.kind)
 	}
+	var since time.Time
+	if f.since != "" {
+		t, err := store.ParseWhen(f.since, time.Now(), false)
+		if err != nil {
+			return usageErrorf("bad --since %v", err)
+		}
+		since = t
+	}
 	if f.limit < 0 {
 		return usageErrorf("bad --limit %d: want 0 or more", f.limit)
 	}
@@ -176,7 +187,7 @@ func runHistory(cmd *cobra.Command, env *Env, f *historyFlags) error {
 		return failure(err)
 	}
 	defer st.Close()
-	runs, err := st.Runs(cmd.Context(), store.Filter{Kind: store.Kind(f.kind), Limit: f.limit})
+	runs, err := st.Runs(cmd.Context(), store.Filter{Kind: store.Kind(f.kind), Limit: f.limit, Since: since})
 	if err != nil {
 		return failure(err)
 	}
@@ -265,7 +276,7 @@ func newPruneCmd(env *Env, hf *historyFlags) *cobra.Command {
 			if older == "" {
 				return usageErrorf("give --older-than AGE, such as 90d (see 'ajar history prune --help')")
 			}
-			age, err := parseAge(older)
+			age, err := store.ParseAge(older)
 			if err != nil {
 				return usageErrorf("bad --older-than: %v", err)
 			}
@@ -284,30 +295,6 @@ func newPruneCmd(env *Env, hf *historyFlags) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&older, "older-than", "", "forget runs started more than `AGE` ago: 90d, 2w, 36h, 30m")
 	return cmd
-}
-
-// parseAge reads an age: a number of days (d) or weeks (w), or a Go
-// duration (36h, 90m).
-func parseAge(s string) (time.Duration, error) {
-	unit := time.Duration(0)
-	switch {
-	case strings.HasSuffix(s, "d"):
-		unit = 24 * time.Hour
-	case strings.HasSuffix(s, "w"):
-		unit = 7 * 24 * time.Hour
-	}
-	if unit != 0 {
-		n, err := strconv.ParseFloat(s[:len(s)-1], 64)
-		if err != nil || n < 0 || n > 1e5 {
-			return 0, fmt.Errorf("%q: want an age such as 90d, 2w or 36h", s)
-		}
-		return time.Duration(n * float64(unit)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q: want an age such as 90d, 2w or 36h", s)
-	}
-	return d, nil
 }
 
 // errNoHistory explains an empty history to show and diff.

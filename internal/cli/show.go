@@ -32,8 +32,9 @@ func newShowCmd(env *Env) *cobra.Command {
 		Long: `Print a run from the history (see 'ajar history') as the scan printed it, in
 any output format: -o xml gives nmap XML that nmap's tools read (ndiff,
 xsltproc), -o jsonl JSON Lines for scripts. RUN is a run's number, 'last'
-(the newest run) or 'last~N' (the Nth before it). A socket listing prints
-as 'ajar sockets' did.`,
+(the newest run), 'last~N' (the Nth before it) or '@WHEN' (the newest run
+as of WHEN: @2026-12-01, @tuesday, @7d; see 'ajar diff --help'). A socket
+listing prints as 'ajar sockets' did.`,
 		Example: `  ajar show last                  the newest run, as a table
   ajar show 12 -o xml > scan.xml  run 12 as nmap XML
   ndiff old.xml scan.xml
