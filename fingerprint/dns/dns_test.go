@@ -1,6 +1,7 @@
 package dns
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -217,4 +218,20 @@ func TestIdentifyLiveTCP(t *testing.T) {
 	fptest.MustNotMatch(t, tcp, http)
 	silent := fptest.HangUp(t)
 	fptest.MustNotMatch(t, tcp, silent)
+}
+
+// TestIdentifyTCPLingers: a server over TCP that answers only a while
+// after the probe timeout, as Knot does when other probes' connections
+// held it until they gave up, is still named: DNS over TCP lingers.
+func TestIdentifyTCPLingers(t *testing.T) {
+	cfg := fingerprint.Config{Timeout: 5 * time.Second, ProbeTimeout: 400 * time.Millisecond, BannerWait: 200 * time.Millisecond}
+	serve := serveTCPDNS(t, "9.18.28-1~deb12u2-Debian")
+	addr := fptest.Serve(t, func(c net.Conn) {
+		time.Sleep(cfg.ProbeTimeout + 250*time.Millisecond) // the query waits in the socket
+		serve(c)
+	})
+	svc, err := cfg.Identify(context.Background(), fingerprint.Target{Addr: addr, Proto: portspec.TCP})
+	if err != nil || svc.Name != "dns" {
+		t.Errorf("an answer 250 ms past the probe timeout: %+v, %v; want dns", svc, err)
+	}
 }

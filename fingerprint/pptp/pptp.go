@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ajarsec/ajar/fingerprint"
 	"github.com/ajarsec/ajar/fingerprint/internal/banner"
@@ -23,7 +24,13 @@ func init() { fingerprint.Register(plugin{}) }
 type plugin struct{}
 
 func (plugin) Info() fingerprint.Info {
-	return fingerprint.Info{Name: "pptp", Proto: portspec.TCP, Ports: []uint16{1723}, Rarity: 7}
+	// pptpd's main process reads each new connection's first message
+	// before it hands the connection on, one connection at a time: a
+	// silent connection of another probe of the wave holds our SCCRQ
+	// until that probe gives up and closes (measured on Debian's pptpd
+	// 1.4: answered 10 ms after the close), the moment ours would.
+	return fingerprint.Info{Name: "pptp", Proto: portspec.TCP, Ports: []uint16{1723}, Rarity: 7,
+		Linger: 500 * time.Millisecond}
 }
 
 const (
