@@ -141,14 +141,7 @@ func (a *async) grow() {
 	base := int32(a.made)
 	n := min(chunkSize, a.e.par-a.made)
 	for j := range n {
-		i := base + int32(j)
-		c.cb[j] = func(o Outcome) {
-			c.fl[j].out = o
-			a.mu.Lock()
-			a.done = append(a.done, i)
-			a.mu.Unlock()
-			kick(a.kickLoop)
-		}
+		c.cb[j] = a.doneFunc(base + int32(j))
 	}
 	a.chunks[base/chunkSize] = c
 	a.made += n
@@ -157,6 +150,19 @@ func (a *async) grow() {
 		a.idle = append(a.idle, base+int32(j))
 	}
 	a.mu.Unlock()
+}
+
+// doneFunc is slot i's done callback, made once: it keeps the try's
+// outcome and queues the slot for loop. It holds a and i only (24
+// bytes), not the chunk too.
+func (a *async) doneFunc(i int32) func(Outcome) {
+	return func(o Outcome) {
+		a.flight(i).out = o
+		a.mu.Lock()
+		a.done = append(a.done, i)
+		a.mu.Unlock()
+		kick(a.kickLoop)
+	}
 }
 
 func kick(ch chan struct{}) {

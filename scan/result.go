@@ -6,9 +6,10 @@
 // What holds a probe in flight depends on the prober. When every plan's
 // prober is an AsyncProber (SYN: syn.Prober; on Linux, TCP connect:
 // connect.Async, and UDP: udp.Async), a probe in flight is data: a slot
-// of the engine's table (async.go; 168 bytes, made a chunk at a time up
-// to the parallelism) and the prober's own record of it (SYN: a worker of
-// under 400 bytes, its deadline on a timing wheel; connect and UDP: a
+// of the engine's table (async.go; 168 bytes and a 24-byte done
+// callback, made a chunk at a time up to the parallelism) and the
+// prober's own record of it (SYN: a worker of 256 bytes, its deadline on
+// a timing wheel, 16 bytes; connect and UDP: a
 // worker with its non-blocking socket, registered once with the prober's
 // epoll instance (scan/internal/evloop), and its deadline on a wheel).
 // A fixed set of goroutines runs the scan, however many probes are in

@@ -19,12 +19,13 @@ func (p *prober) start(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 		w.abandon(scan.Outcome{Err: errClosed})
 		return
 	}
-	if o, ok := w.prepare(dst); !ok {
+	to, o, ok := w.prepare(dst)
+	if !ok {
 		w.abandon(o)
 		return
 	}
 	w.watch(ctx)
-	gen, ok := w.arm(ctx.Done())
+	gen, ok := w.arm(to, ctx.Done())
 	if !ok {
 		w.abandon(scan.Outcome{Err: errClosed})
 		return
@@ -81,12 +82,14 @@ func (w *worker) abandon(o scan.Outcome) {
 // does. It looks routes up on the prober's shared netlink sockets only:
 // one sender starts every probe, and thousands of slots must not open a
 // socket each.
-type asyncWorker struct{ w *worker }
+// It is the worker itself, under another method set: an interface value
+// holding it allocates nothing more.
+type asyncWorker worker
 
 func (p *prober) newAsyncWorker() scan.AsyncWorker {
 	w := p.freeWorker()
 	w.owned = true
-	return &asyncWorker{w}
+	return (*asyncWorker)(w)
 }
 
 // Start implements scan.AsyncWorker: the SYN goes out before it returns.
@@ -101,18 +104,19 @@ func (a *asyncWorker) StartHeld(ctx context.Context, dst netip.AddrPort, timeout
 }
 
 func (a *asyncWorker) start(ctx context.Context, dst netip.AddrPort, timeout time.Duration, done func(scan.Outcome), held bool) {
-	w := a.w
+	w := (*worker)(a)
 	w.cb, w.actx = done, ctx
 	if w.p.closed.Load() {
 		done(scan.Outcome{Err: errClosed})
 		return
 	}
-	if o, ok := w.prepare(dst); !ok {
+	to, o, ok := w.prepare(dst)
+	if !ok {
 		done(o)
 		return
 	}
 	w.watch(ctx)
-	gen, ok := w.arm(ctx.Done())
+	gen, ok := w.arm(to, ctx.Done())
 	if !ok {
 		done(scan.Outcome{Err: errClosed})
 		return
@@ -131,7 +135,7 @@ func (a *asyncWorker) start(ctx context.Context, dst netip.AddrPort, timeout tim
 // Close puts the worker back on the prober's free list; its last probe
 // is settled.
 func (a *asyncWorker) Close() error {
-	w := a.w
+	w := (*worker)(a)
 	w.p.watch.Leave(&w.ck)
 	w.owned, w.cb, w.actx = false, nil, nil
 	w.refs.Store(1)

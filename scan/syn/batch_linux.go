@@ -48,7 +48,7 @@ func (b *txBatch) init() { b.sendmmsg = b.sendmmsgFd }
 func (p *prober) queue(w *worker, gen uint32, timeout time.Duration) {
 	b := &p.tx
 	fam := 0
-	if !w.dst.Addr().Is4() {
+	if !w.armed.Addr().Is4() {
 		fam = 1
 	}
 	b.mu.Lock()

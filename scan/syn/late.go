@@ -13,7 +13,14 @@ import (
 // answer is a checked reply, handed by the receiver to the probe it
 // answers.
 type answer struct {
-	from               netip.AddrPort
+	from netip.AddrPort
+	heard
+}
+
+// heard is what an answer says, kept by the probe it settles (a worker's
+// result) or by the late table, which know whom it is from: 16 bytes,
+// where the answer with its address is 48.
+type heard struct {
 	at                 int64 // when it was read, on the prober's clock
 	kind               replyKind
 	icmpType, icmpCode uint8
@@ -23,7 +30,7 @@ type answer struct {
 
 // outcome is the port's state the answer tells, sent the SYN it answers
 // at sent.
-func (a *answer) outcome(sent int64) scan.Outcome {
+func (a *heard) outcome(sent int64) scan.Outcome {
 	rtt := max(time.Duration(a.at-sent), time.Nanosecond) // the clock is monotonic: never 0 for an answer
 	switch a.kind {
 	case replySynAck:
@@ -64,7 +71,7 @@ type lateTable struct {
 }
 
 const (
-	// lateSize is the number of destinations remembered (about 1.5 MB).
+	// lateSize is the number of destinations remembered (1.2 MB).
 	lateSize = 1 << 14
 	// lateLocks stripes the table's locks: every probe looks in it.
 	lateLocks = 64
@@ -79,7 +86,7 @@ type lateEntry struct {
 	sent    int64 // when the SYN that went unanswered was sent
 	expires int64
 	has     bool // ans is set
-	ans     answer
+	ans     heard
 }
 
 // gaveUp remembers that the probe of dst sent at sent gave up waiting at
@@ -105,7 +112,7 @@ func (t *lateTable) answered(a *answer) bool {
 	if e.dst != a.from || e.has || a.at > e.expires {
 		return false
 	}
-	e.ans, e.has = *a, true
+	e.ans, e.has = a.heard, true
 	t.kept.Add(1)
 	return true
 }
@@ -113,21 +120,21 @@ func (t *lateTable) answered(a *answer) bool {
 // take returns, and forgets, an answer kept for dst, with when the try
 // that gave up was sent: the answer's round-trip time counts from it (a
 // lower bound, should the answer be to an earlier try still).
-func (t *lateTable) take(dst netip.AddrPort, now int64) (answer, int64, bool) {
+func (t *lateTable) take(dst netip.AddrPort, now int64) (heard, int64, bool) {
 	if t.kept.Load() == 0 {
-		return answer{}, 0, false
+		return heard{}, 0, false
 	}
 	i := lateIndex(dst)
 	e := &t.e[i]
 	t.mu[i%lateLocks].Lock()
 	defer t.mu[i%lateLocks].Unlock()
 	if e.dst != dst || !e.has {
-		return answer{}, 0, false
+		return heard{}, 0, false
 	}
 	if now > e.expires {
 		*e = lateEntry{}
 		t.kept.Add(-1)
-		return answer{}, 0, false
+		return heard{}, 0, false
 	}
 	a, sent := e.ans, e.sent
 	*e = lateEntry{}

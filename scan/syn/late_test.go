@@ -13,7 +13,7 @@ func TestLateTable(t *testing.T) {
 	dst := netip.MustParseAddrPort("192.0.2.1:80")
 	other := netip.MustParseAddrPort("192.0.2.1:81")
 	ms := int64(time.Millisecond)
-	rst := answer{from: dst, at: 250 * ms, kind: replyReset}
+	rst := answer{from: dst, heard: heard{at: 250 * ms, kind: replyReset}}
 
 	if lt.answered(&rst) {
 		t.Error("kept an answer no probe gave up on")
@@ -22,7 +22,7 @@ func TestLateTable(t *testing.T) {
 	if _, _, ok := lt.take(dst, 210*ms); ok {
 		t.Error("took an answer before one came")
 	}
-	if a := (answer{from: other, at: 250 * ms, kind: replyReset}); lt.answered(&a) {
+	if a := (answer{from: other, heard: heard{at: 250 * ms, kind: replyReset}}); lt.answered(&a) {
 		t.Error("kept an answer from another port")
 	}
 	if !lt.answered(&rst) {
@@ -49,7 +49,7 @@ func TestLateTable(t *testing.T) {
 
 	// Too late: after lateKeep.
 	lt.gaveUp(dst, 0, 0)
-	late := answer{from: dst, at: lateKeep + 1, kind: replyReset}
+	late := answer{from: dst, heard: heard{at: lateKeep + 1, kind: replyReset}}
 	if lt.answered(&late) {
 		t.Error("kept an answer after lateKeep")
 	}

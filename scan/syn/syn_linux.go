@@ -434,8 +434,8 @@ func (p *prober) handle(b []byte, at int64) {
 		return // not an answer to a SYN of ours
 	}
 	p.matched.Add(1)
-	a := answer{from: r.remote, at: at, kind: r.kind, icmpType: r.icmpType, icmpCode: r.icmpCode, icmpV6: r.icmpV6,
-		tag: uint8(r.seq & seqTagMask)}
+	a := answer{from: r.remote, heard: heard{at: at, kind: r.kind, icmpType: r.icmpType, icmpCode: r.icmpCode,
+		icmpV6: r.icmpV6, tag: uint8(r.seq & seqTagMask)}}
 	s := &p.slots[p.homeOf(int(port-p.lo), uint32(a.tag))]
 	var to *worker
 	s.mu.Lock()

@@ -28,20 +28,26 @@ var errClosed = errors.New("syn: prober closed")
 // channel of its own: no timer, no select over channels every worker
 // shares.
 type worker struct {
-	p     *prober
-	port  uint16
-	slot  *portSlot
-	wake  chan struct{}  // one token per probe, from whoever settles it; nil for Start's workers, which are called back
-	tx    *txSender      // its own packet, for a SYN sent at once (transmit); nil until one is
-	dst   netip.AddrPort // the probe's destination, without zone
-	local netip.AddrPort // and its source
-	seq   uint32         // its sequence number
-	zone  uint32         // its scope (link-local IPv6), else 0
-	nl    *nlSock        // route lookups, when it has its own socket
-	asked int            // route lookups it made on shared sockets
-	gen   uint32         // probes sent so far
-	home  int            // index of the worker's own port (port) among the prober's
-	try   uint32         // the probe's try of its destination, counted from 0, as its tag
+	p    *prober
+	wake chan struct{} // one token per probe, from whoever settles it; nil for Start's workers, which are called back
+	tx   *txSender     // its own packet, for a SYN sent at once (transmit); nil until one is
+	nl   *nlSock       // route lookups, when it has its own socket
+
+	// The probe prepare made ready, for build, written and read by the
+	// worker's own goroutine: its source address (the port is
+	// tryPort(home, tag)), sequence number and scope (link-local IPv6,
+	// else 0). Its destination is armed.
+	src  netip.Addr
+	seq  uint32
+	zone uint32
+	gen  uint32 // probes sent so far
+	home int32  // index of the worker's own port among the prober's (slot)
+	try  uint8  // the next probe's try of its destination, from prepare to arm
+
+	asked uint8 // route lookups it made on shared sockets
+	// owned: the worker is an engine slot's (asyncWorker), not on the
+	// free list while it carries probes: no refs are counted.
+	owned bool
 
 	// ck is the worker's place in the prober's watch of the contexts
 	// whose cancellation settles its probes.
@@ -53,28 +59,30 @@ type worker struct {
 	cb   func(scan.Outcome)
 	actx context.Context
 	refs atomic.Int32
-	// owned: the worker is an engine slot's (asyncWorker), not on the
-	// free list while it carries probes: no refs are counted.
-	owned bool
 
-	// Guarded by slot.mu: the probe under way, read by whoever settles
-	// it, and the previous one, whose late answers may still come.
-	armed    netip.AddrPort
+	// Guarded by slot().mu: the probe under way, read by whoever settles
+	// it, and the previous one, whose late answers may still come. Only
+	// the worker's own goroutine writes armed (in arm), and reads it
+	// without the lock.
 	active   bool
-	cur      uint32 // gen of the probe under way
-	tag      uint8  // its try, as tagged in its sequence number
-	sent     int64  // when it was sent
+	tag      uint8          // its try, as tagged in its sequence number
+	prevTag  uint8          // the previous probe's tag
+	cur      uint32         // gen of the probe under way
+	armed    netip.AddrPort // its destination, without zone
+	sent     int64          // when it was sent
 	done     <-chan struct{}
 	res      result
 	prevDst  netip.AddrPort
 	prevSent int64
-	prevTag  uint8
 }
+
+// slot is the table entry of the worker's own port.
+func (w *worker) slot() *portSlot { return &w.p.slots[w.home] }
 
 // result is how a probe was settled.
 type result struct {
 	kind  resultKind
-	ans   answer
+	ans   heard
 	sent  int64 // for answers: when the SYN they answer was sent
 	errno unix.Errno
 }
@@ -92,10 +100,11 @@ const (
 func (p *prober) newWorker() *worker {
 	i := (p.next.Add(1) - 1) % uint32(len(p.slots))
 	w := p.allocWorker()
-	*w = worker{p: p, port: p.lo + uint16(i), home: int(i), slot: &p.slots[i]}
-	w.slot.mu.Lock()
-	w.slot.ws = append(w.slot.ws, w)
-	w.slot.mu.Unlock()
+	*w = worker{p: p, home: int32(i)}
+	s := w.slot()
+	s.mu.Lock()
+	s.ws = append(s.ws, w)
+	s.mu.Unlock()
 	return w
 }
 
@@ -125,7 +134,7 @@ func (w *worker) Close() error {
 		w.nl.Close()
 		w.nl = nil
 	}
-	s := w.slot
+	s := w.slot()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, o := range s.ws {
@@ -144,11 +153,12 @@ func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 	if w.p.closed.Load() {
 		return scan.Outcome{Err: errClosed}
 	}
-	if o, ok := w.prepare(dst); !ok {
+	to, o, ok := w.prepare(dst)
+	if !ok {
 		return o
 	}
 	w.watch(ctx)
-	gen, ok := w.arm(ctx.Done())
+	gen, ok := w.arm(to, ctx.Done())
 	if !ok {
 		return scan.Outcome{Err: errClosed}
 	}
@@ -167,7 +177,7 @@ func (w *worker) Probe(ctx context.Context, dst netip.AddrPort, timeout time.Dur
 // wheel; a send the kernel refuses settles the probe with the error.
 func (w *worker) transmit(gen uint32, timeout time.Duration) {
 	sock := w.p.send4
-	if !w.dst.Addr().Is4() {
+	if !w.armed.Addr().Is4() {
 		sock = w.p.send6
 	}
 	if w.tx == nil {
@@ -204,21 +214,23 @@ type txSender struct {
 	send func(fd uintptr)
 }
 
-// build writes the SYN prepare made ready into pk.
+// build writes the SYN of the probe armed into pk.
 func (w *worker) build(pk *txPacket) {
-	pk.n = buildSYN(pk.buf[:], w.local, w.dst, w.seq)
-	pk.setName(w.dst.Addr(), w.zone)
+	local := netip.AddrPortFrom(w.src, w.p.tryPort(int(w.home), uint32(w.tag)))
+	pk.n = buildSYN(pk.buf[:], local, w.armed, w.seq)
+	pk.setName(w.armed.Addr(), w.zone)
 }
 
-// prepare makes the SYN to dst ready (its addresses, sequence number and
-// scope), for build; when it cannot, the outcome says why.
-func (w *worker) prepare(dst netip.AddrPort) (scan.Outcome, bool) {
+// prepare makes the SYN to dst ready (its source, sequence number and
+// scope), for build, and returns the destination to arm; when it cannot,
+// the outcome says why.
+func (w *worker) prepare(dst netip.AddrPort) (netip.AddrPort, scan.Outcome, bool) {
 	addr := dst.Addr().Unmap()
 	ifindex := 0
 	if z := addr.Zone(); z != "" {
 		i, err := netInterfaceIndex(z)
 		if err != nil {
-			return scan.Outcome{Err: err}, false
+			return netip.AddrPort{}, scan.Outcome{Err: err}, false
 		}
 		ifindex, addr = i, addr.WithZone("")
 	}
@@ -231,13 +243,13 @@ func (w *worker) prepare(dst netip.AddrPort) (scan.Outcome, bool) {
 		}
 	}
 	if err != nil {
-		return unreachable(err), false
+		return netip.AddrPort{}, unreachable(err), false
 	}
 	if rt.src.Is4() != addr.Is4() {
-		return scan.Outcome{Err: errors.New("syn: route source of another address family")}, false
+		return netip.AddrPort{}, scan.Outcome{Err: errors.New("syn: route source of another address family")}, false
 	}
 	if !addr.Is4() && w.p.send6 == nil {
-		return scan.Outcome{Err: errors.New("syn: no IPv6 on this machine")}, false
+		return netip.AddrPort{}, scan.Outcome{Err: errors.New("syn: no IPv6 on this machine")}, false
 	}
 	to := netip.AddrPortFrom(addr, dst.Port())
 	// Another try of the same destination goes out from another port:
@@ -248,28 +260,27 @@ func (w *worker) prepare(dst netip.AddrPort) (scan.Outcome, bool) {
 	// receiver whose port it is (tryPort).
 	w.try = 0
 	if w.cur != 0 && to == w.armed { // armed is written only by this goroutine
-		w.try = (uint32(w.tag) + 1) & seqTagMask
+		w.try = (w.tag + 1) & seqTagMask
 	}
-	w.dst = to
-	w.local = netip.AddrPortFrom(rt.src, w.p.tryPort(w.home, w.try))
+	w.src = rt.src
 	w.gen++
-	w.seq = w.p.key.seq(w.local, w.dst)&^seqTagMask | w.try
+	w.seq = w.p.key.seq(netip.AddrPortFrom(rt.src, w.p.tryPort(int(w.home), uint32(w.try))), to)&^seqTagMask | uint32(w.try)
 	w.zone = 0
 	if addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast() {
 		w.zone = uint32(max(ifindex, rt.ifindex))
 	}
-	return scan.Outcome{}, true
+	return to, scan.Outcome{}, true
 }
 
-// arm publishes the probe to w.dst under way, to whoever may settle it.
-// It fails once the prober is closed.
-func (w *worker) arm(done <-chan struct{}) (uint32, bool) {
+// arm publishes the probe to dst, made ready by prepare, under way, to
+// whoever may settle it. It fails once the prober is closed.
+func (w *worker) arm(dst netip.AddrPort, done <-chan struct{}) (uint32, bool) {
 	select {
 	case <-w.wake: // never left by a settled probe; harmless
 	default:
 	}
 	now := w.p.clock()
-	s := w.slot
+	s := w.slot()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if w.p.closed.Load() {
@@ -278,14 +289,14 @@ func (w *worker) arm(done <-chan struct{}) (uint32, bool) {
 	if w.cur != 0 {
 		w.prevDst, w.prevSent, w.prevTag = w.armed, w.sent, w.tag
 	}
-	w.armed, w.active, w.cur, w.tag, w.sent, w.done = w.dst, true, w.gen, uint8(w.try), now, done
+	w.armed, w.active, w.cur, w.tag, w.sent, w.done = dst, true, w.gen, w.try, now, done
 	return w.gen, true
 }
 
 // keptAnswer settles probe gen with an answer to an earlier probe of dst
 // that came after that probe gave up, if the prober kept one.
 func (w *worker) keptAnswer(gen uint32) bool {
-	a, sent, ok := w.p.late.take(w.dst, w.p.clock())
+	a, sent, ok := w.p.late.take(w.armed, w.p.clock())
 	if !ok {
 		return false
 	}
@@ -296,7 +307,7 @@ func (w *worker) keptAnswer(gen uint32) bool {
 // settle ends probe gen with r and wakes its worker, unless it is over
 // already; it reports whether it did.
 func (w *worker) settle(gen uint32, r result) bool {
-	s := w.slot
+	s := w.slot()
 	s.mu.Lock()
 	if !w.active || w.cur != gen {
 		s.mu.Unlock()
@@ -334,14 +345,14 @@ func (w *worker) deliver(a *answer) {
 	if a.tag != w.tag && a.tag == w.prevTag && w.prevDst == a.from {
 		sent = w.prevSent
 	}
-	w.active, w.res = false, result{kind: resAnswer, ans: *a, sent: sent}
+	w.active, w.res = false, result{kind: resAnswer, ans: a.heard, sent: sent}
 }
 
 // expire ends probe gen, silent until its deadline, at now; the
 // caller is the expirer. The prober remembers it gave up, under the
 // port's lock, so that an answer to it never falls between the two.
 func (w *worker) expire(gen uint32, now int64) {
-	s := w.slot
+	s := w.slot()
 	s.mu.Lock()
 	if !w.active || w.cur != gen {
 		s.mu.Unlock()
