@@ -14,6 +14,11 @@
 #         nmap -sS --min-rate 100000, masscan --rate 100000 (it reports
 #         open ports only, and waits 10 s after its last packet: its wall
 #         time includes that);
+#   silent  all ports of a target namespace over a veth pair that drops
+#         every TCP packet (nothing open, nothing answers): ajar at default
+#         settings (before, after), nmap -sS --min-rate 100000; what the
+#         in-flight probes cost, the parallelism's worth of them waiting
+#         out their timeouts;
 #   slash8  -Pn --top-ports 1000 over 10.0.0.0/8 in a namespace with no
 #         route (every probe fails at once: what the engine costs per
 #         probe, and whether memory grows with the target set), stopped
@@ -21,7 +26,7 @@
 #         (nmap and masscan need an interface with a route to start).
 #
 # A round is correct when ajar reports the listeners open, every other
-# port closed (lo, bed 1-19999) or filtered (bed 20000-65535); nmap's and
+# port closed (lo, bed 1-19999) or filtered (bed 20000-65535, silent); nmap's and
 # masscan's open ports are checked (their other states are not parsed).
 #
 # Binaries: AFTER (default: build the working tree) and BEFORE (a git
@@ -37,7 +42,7 @@ ROUNDS=${ROUNDS:-3}
 MASSCAN_ROUNDS=${MASSCAN_ROUNDS:-$ROUNDS}
 NMAP_ROUNDS=${NMAP_ROUNDS:-$ROUNDS}
 SLASH8_S=${SLASH8_S:-6}
-SCENARIOS=${SCENARIOS:-lo bed slash8}
+SCENARIOS=${SCENARIOS:-lo bed silent slash8}
 BEFORE=${BEFORE-100fd56}
 CMD_TIMEOUT=${CMD_TIMEOUT:-180}
 READY_TIMEOUT=30
@@ -93,7 +98,7 @@ check() {
   python3 - "$@" "$LISTEN_BASE" "$LISTENERS" <<'EOF'
 import json, re, sys
 kind, path, ffrom, base, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-want_open = set(range(base, base + n))
+want_open = set(range(base, base + n)) if ffrom != 1 else set()
 text = open(path, errors="replace").read()
 if kind == "ajar":
     got = {}
@@ -174,6 +179,20 @@ if [[ " $SCENARIOS " == *" bed "* ]]; then
   rounds "$NMAP_ROUNDS" "bed nmap -sS --min-rate 100000" nmap 0 ip netns exec "$SNS" nmap -sS -p- -n -Pn --min-rate 100000 -oX - "$TADDR"
   rounds "$MASSCAN_ROUNDS" "bed masscan --rate 100000" masscan 0 \
     "$here/masscan.sh" "$SNS" "$TNS" "$SLINK" "$SADDR" "$TADDR" 1-65535 100000 10
+fi
+
+if [[ " $SCENARIOS " == *" silent "* ]]; then
+  bed_up cost-q csq
+  ip netns exec "$TNS" nft add table inet cost
+  ip netns exec "$TNS" nft add chain inet cost in '{ type filter hook input priority 0; }'
+  ip netns exec "$TNS" nft add rule inet cost in meta l4proto tcp drop
+  echo "silent: all ports of $TADDR, every one dropped" >&2
+  for ((r = 0; r < ROUNDS; r++)); do
+    for b in "${bins[@]}"; do
+      measure "silent ajar-$b (default: SYN)" ajar 1 ip netns exec "$SNS" "$tmp/ajar-$b" scan -p- --all-ports -o jsonl -q "$TADDR"
+    done
+  done
+  rounds "$NMAP_ROUNDS" "silent nmap -sS --min-rate 100000" nmap 1 ip netns exec "$SNS" nmap -sS -p- -n -Pn --min-rate 100000 -oX - "$TADDR"
 fi
 
 if [[ " $SCENARIOS " == *" slash8 "* ]]; then

@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/ajarsec/ajar/internal/cli"
 	"github.com/ajarsec/ajar/scan"
 )
+
+// gcPercent is the collector's target heap growth (GOGC) when the
+// environment does not set one.
+const gcPercent = 50
 
 // version is set at link time: -ldflags "-X main.version=v1.2.3".
 var version string
@@ -21,6 +26,14 @@ func main() {
 	// once here, never inside a library call.
 	if err := scan.RaiseOpenFileLimit(); err != nil {
 		fmt.Fprintf(os.Stderr, "ajar: warning: cannot raise the open-file limit: %v\n", err)
+	}
+	// A scan's live heap is small and steady (tables sized by its
+	// parallelism, buffers sized by its batches) while it makes garbage
+	// fast (a result a port): collecting at 50 % growth rather than Go's
+	// 100 % keeps its peak at about 1.5 times what is live, not 2, for a
+	// few per cent more CPU. GOGC, when set, decides.
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(gcPercent)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// The first Ctrl-C stops the work cleanly; a second one kills at once.
