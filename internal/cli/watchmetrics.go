@@ -11,8 +11,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/ajarsec/ajar/record"
-	"github.com/ajarsec/ajar/run"
 	"github.com/ajarsec/ajar/watch"
 )
 
@@ -82,15 +80,4 @@ func withMetrics(fl *pflag.FlagSet, f *watchFlags, audit bool, sink watch.Sink, 
 		return nil, nil, err
 	}
 	return countingSink{Sink: sink, m: m}, srv, nil
-}
-
-// tallySink counts a rescan's open ports and findings for the metrics.
-type tallySink struct {
-	run.Sink
-	t *watch.Tally
-}
-
-func (s tallySink) Write(r record.Record) error {
-	s.t.Add(r)
-	return s.Sink.Write(r)
 }

@@ -8,8 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ajarsec/ajar/diff"
-	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/run"
 	"github.com/ajarsec/ajar/store"
 	"github.com/ajarsec/ajar/watch"
@@ -76,7 +74,7 @@ func watchRounds(cmd *cobra.Command, env *Env, sf *scanFlags, f *watchFlags, w *
 		return err
 	}
 	defer msrv.stop()
-	err = rounds(cmd.Context(), env, sf, w, cfg, targets, sink, msrv)
+	err = rescans(cmd.Context(), env, sf, w, targets, msrv).Run(cmd.Context(), cfg, sink)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if cerr := sink.Close(ctx); cerr != nil {
@@ -88,53 +86,22 @@ func watchRounds(cmd *cobra.Command, env *Env, sf *scanFlags, f *watchFlags, w *
 	return scanError(cmd, err, nil)
 }
 
-func rounds(ctx context.Context, env *Env, sf *scanFlags, w *watchScanFlags, cfg run.Config, targets []string, sink watch.Sink, msrv *metricsServer) error {
-	var prev *diff.Scan
-	for round := 1; w.rounds == 0 || round <= w.rounds; round++ {
-		start := time.Now()
-		cur := diff.NewScan(fmt.Sprintf("round %d", round), start)
-		var tally watch.Tally
-		var rs run.Sink = &diffSink{scan: cur}
-		if msrv != nil {
-			rs = tallySink{Sink: rs, t: &tally}
-		}
-		if err := run.Scan(ctx, cfg, recorded(ctx, env, &sf.store, store.KindScan, targets, rs)); err != nil {
-			return err
-		}
-		end := time.Now()
-		if msrv != nil {
-			msrv.m.Scanned(&tally, start, end)
-		}
-		if prev == nil {
-			fmt.Fprintf(env.Stderr, "ajar: round 1 done in %v: %d hosts seen; changes follow, a scan every %v\n",
-				end.Sub(start).Round(time.Millisecond), cur.Hosts(), w.every)
-		}
-		if prev != nil {
-			for _, c := range diff.Compare(prev, cur) {
-				if err := sink.Send(watch.ScanEvent{Time: end, Round: round, Change: c}); err != nil {
-					return err
-				}
+// rescans is the watch's scan in rounds: each round recorded in the
+// history, its tally given to the metrics, the first one announced.
+func rescans(ctx context.Context, env *Env, sf *scanFlags, w *watchScanFlags, targets []string, msrv *metricsServer) watch.Rescans {
+	return watch.Rescans{
+		Every: w.every, Rounds: w.rounds,
+		Tee: func(s run.Sink) run.Sink {
+			return recorded(ctx, env, &sf.store, store.KindScan, targets, s)
+		},
+		Done: func(r watch.Round) {
+			if msrv != nil {
+				msrv.m.Scanned(r.Tally, r.Start, r.End)
 			}
-		}
-		prev = cur
-		if w.rounds != 0 && round == w.rounds {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Until(start.Add(w.every))):
-		}
+			if r.N == 1 {
+				fmt.Fprintf(env.Stderr, "ajar: round 1 done in %v: %d hosts seen; changes follow, a scan every %v\n",
+					r.End.Sub(r.Start).Round(time.Millisecond), r.Scan.Hosts(), w.every)
+			}
+		},
 	}
-	return nil
 }
-
-// diffSink gathers a round's records into a diff.Scan.
-type diffSink struct{ scan *diff.Scan }
-
-func (d *diffSink) Begin(run.Info) error { return nil }
-func (d *diffSink) Write(r record.Record) error {
-	d.scan.Add(r)
-	return nil
-}
-func (d *diffSink) End(run.Summary) error { return nil }
