@@ -172,6 +172,21 @@ func (p *Policy) Spec() portspec.Spec {
 	return s
 }
 
+// Needs says what a scan must learn besides port states for the policy
+// to judge it: services, when an entry allows a port only to a service or
+// product; findings (the audit), when the policy or a host sets a
+// findings threshold.
+func (p *Policy) Needs() (services, findings bool) {
+	findings = p.Findings != record.SeverityUnknown
+	for _, h := range p.Hosts {
+		findings = findings || h.Findings != record.SeverityUnknown
+		for _, a := range h.Allow {
+			services = services || a.Service != "" || a.Product != ""
+		}
+	}
+	return services, findings
+}
+
 // Targets are the addresses, networks and hostnames the policy's host
 // entries name (groups expanded), for a check given no targets: as
 // target syntax ("10.0.0.5", "10.0.0.0/24", "web1.example.com").

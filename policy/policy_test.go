@@ -197,3 +197,24 @@ func TestManyEntries(t *testing.T) {
 	}
 	t.Logf("refused in %v", time.Since(start))
 }
+
+// TestNeeds: a check identifies services only where an entry names a
+// service or product, and audits only where a findings threshold is set,
+// the policy's or a host's.
+func TestNeeds(t *testing.T) {
+	for _, c := range []struct {
+		name, src          string
+		services, findings bool
+	}{
+		{"ports only", minimal, false, false},
+		{"a service", "version: 1\nhosts:\n  - match: 10.0.0.5\n    allow:\n      - port: tcp/53\n        service: domain\n", true, false},
+		{"a product", "version: 1\nhosts:\n  - match: 10.0.0.5\n    allow:\n      - port: tcp/80\n        product: nginx\n", true, false},
+		{"the policy's threshold", "version: 1\nfindings: high\nhosts:\n  - match: 10.0.0.5\n    allow:\n      - port: tcp/22\n", false, true},
+		{"a host's threshold", "version: 1\nhosts:\n  - match: 10.0.0.5\n    findings: medium\n    allow:\n      - port: tcp/22\n", false, true},
+	} {
+		services, findings := mustParse(t, c.src).Needs()
+		if services != c.services || findings != c.findings {
+			t.Errorf("%s: Needs() = %v, %v; want %v, %v", c.name, services, findings, c.services, c.findings)
+		}
+	}
+}

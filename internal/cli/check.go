@@ -284,13 +284,7 @@ func checkScanConfig(ctx context.Context, p *policy.Policy, args []string, spec 
 	if connect {
 		cfg.TCP = run.Connect
 	}
-	wantID, wantAudit := false, p.Findings != record.SeverityUnknown
-	for _, h := range p.Hosts {
-		wantAudit = wantAudit || h.Findings != record.SeverityUnknown
-		for _, a := range h.Allow {
-			wantID = wantID || a.Service != "" || a.Product != ""
-		}
-	}
+	wantID, wantAudit := p.Needs()
 	if wantID || wantAudit {
 		cfg.Identify = &run.Identify{}
 	}
