@@ -128,3 +128,38 @@ func Listeners(socks []record.Socket) []Listener {
 	})
 	return out
 }
+
+// Exposures finds the listener behind each port a local audit probed,
+// to weigh that port's findings by who can reach the listener.
+type Exposures struct {
+	by map[exposureKey]Listener
+}
+
+type exposureKey struct {
+	addr  netip.AddrPort
+	proto record.Proto
+}
+
+// NewExposures indexes ls by the address each is reached at.
+func NewExposures(ls []Listener) *Exposures {
+	e := &Exposures{by: make(map[exposureKey]Listener, len(ls))}
+	for _, l := range ls {
+		e.by[exposureKey{l.Addr, l.Proto}] = l
+	}
+	return e
+}
+
+// Weigh weighs each of p's findings by the socket of the listener
+// behind p, sorts them worst first, and returns that listener; with none
+// behind p, it leaves p as it is and returns false.
+func (e *Exposures) Weigh(p *record.PortResult) (Listener, bool) {
+	l, ok := e.by[exposureKey{netip.AddrPortFrom(p.Host, p.Port), p.Proto}]
+	if !ok {
+		return Listener{}, false
+	}
+	for i := range p.Findings {
+		Weigh(&p.Findings[i], &l.Socket)
+	}
+	Sort(p.Findings)
+	return l, true
+}

@@ -73,3 +73,45 @@ func TestListeners(t *testing.T) {
 		t.Errorf("Listeners:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestExposures: a port's findings are weighed by the socket of the
+// listener reached at that address and protocol, and sorted worst first;
+// a port no listener is behind (another protocol, another port) is left
+// as it was.
+func TestExposures(t *testing.T) {
+	sock := func(addr string, e record.Exposure) record.Socket {
+		return record.Socket{Proto: record.TCP, Local: netip.MustParseAddrPort(addr), State: record.SocketListen, Exposure: e}
+	}
+	ex := NewExposures(Listeners([]record.Socket{
+		sock("127.0.0.1:6379", record.ExposureLoopback),
+		sock("0.0.0.0:21", record.ExposureAll),
+	}))
+	findings := func() []record.Finding {
+		return []record.Finding{
+			{ID: "b", Category: record.InfoLeak, Severity: record.Low},
+			{ID: "a", Category: record.NoAuth, Severity: record.Critical},
+		}
+	}
+	lo := netip.MustParseAddr("127.0.0.1")
+	redis := record.PortResult{Host: lo, Port: 6379, Proto: record.TCP, Findings: findings()}
+	l, ok := ex.Weigh(&redis)
+	if !ok || l.Socket.Local.Port() != 6379 {
+		t.Fatalf("redis: listener %+v, %v", l, ok)
+	}
+	if f := redis.Findings; f[0].ID != "a" || f[0].Severity != record.Medium || f[0].Exposure != record.ExposureLoopback ||
+		f[1].ID != "b" || f[1].Severity != record.Info {
+		t.Errorf("redis findings: %+v", f)
+	}
+	ftp := record.PortResult{Host: lo, Port: 21, Proto: record.TCP, Findings: findings()}
+	if _, ok := ex.Weigh(&ftp); !ok || ftp.Findings[0].Severity != record.Critical || ftp.Findings[0].Exposure != record.ExposureAll {
+		t.Errorf("ftp on every address: %+v", ftp.Findings)
+	}
+	for _, p := range []record.PortResult{
+		{Host: lo, Port: 6379, Proto: record.UDP, Findings: findings()},
+		{Host: lo, Port: 6380, Proto: record.TCP, Findings: findings()},
+	} {
+		if _, ok := ex.Weigh(&p); ok || p.Findings[0].ID != "b" || p.Findings[1].Severity != record.Critical || p.Findings[1].SeverityReason != "" {
+			t.Errorf("%v/%v, no listener behind it: %v, %+v", p.Port, p.Proto, ok, p.Findings)
+		}
+	}
+}

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"net/netip"
-
 	"github.com/ajarsec/ajar/audit"
 	"github.com/ajarsec/ajar/record"
 	"github.com/ajarsec/ajar/report"
@@ -21,27 +19,19 @@ func (errSaidType) Error() string { return "" }
 // writes the record: to the one-screen summary (table), or to the
 // formats of the record stream.
 type auditSink struct {
-	byAddr map[auditKey]audit.Listener
-	table  bool
-	env    *Env
-	style  report.Style
-	out    *outputs // the stream's formats; nil for the table
-	items  []report.LocalFinding
-	sum    report.LocalSummary
-	worst  record.Severity
-}
-
-type auditKey struct {
-	addr  netip.AddrPort
-	proto record.Proto
+	exposures *audit.Exposures
+	table     bool
+	env       *Env
+	style     report.Style
+	out       *outputs // the stream's formats; nil for the table
+	items     []report.LocalFinding
+	sum       report.LocalSummary
+	worst     record.Severity
 }
 
 func newAuditSink(env *Env, f *auditFlags, ls []audit.Listener) (*auditSink, error) {
-	s := &auditSink{byAddr: map[auditKey]audit.Listener{}, env: env,
+	s := &auditSink{exposures: audit.NewExposures(ls), env: env,
 		style: report.Style{Verbose: f.verbose, Color: colorWanted(env.Stdout)}}
-	for _, l := range ls {
-		s.byAddr[auditKey{l.Addr, l.Proto}] = l
-	}
 	s.sum.Listeners = len(ls)
 	format, err := report.ParseScanFormat(f.output)
 	if err != nil {
@@ -65,13 +55,7 @@ func (s *auditSink) Begin(info run.Info) error {
 func (s *auditSink) Write(r record.Record) error {
 	p, ok := r.(*record.PortResult)
 	if ok {
-		l, known := s.byAddr[auditKey{netip.AddrPortFrom(p.Host, p.Port), p.Proto}]
-		if known {
-			for i := range p.Findings {
-				audit.Weigh(&p.Findings[i], &l.Socket)
-			}
-			audit.Sort(p.Findings)
-		}
+		l, _ := s.exposures.Weigh(p)
 		s.worst = max(s.worst, record.Worst(p.Findings))
 		if p.Service != nil && p.Service.Method != "port-table" {
 			s.sum.Identified++
