@@ -1,18 +1,16 @@
 package cli
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ajarsec/ajar/diff"
 	"github.com/ajarsec/ajar/policy"
 	"github.com/ajarsec/ajar/portspec"
 	"github.com/ajarsec/ajar/record"
@@ -81,7 +79,7 @@ func newPolicyInitCmd(env *Env) *cobra.Command {
 starts from a blank page: from this machine's listening sockets (the
 default; --netns for a namespace's), from a scan of TARGET... (the 1000
 usual ports, or -p), or from a stored result (--results: ajar's JSON or
-JSON Lines). Read it, remove what should not be open, and commit it.`,
+JSON Lines, nmap -oX, masscan -oJ/-oL, naabu -json). Read it, remove what should not be open, and commit it.`,
 		Example: `  ajar policy init > policy.yaml
   ajar policy init --netns blue -o policy.yaml
   ajar policy init -p- 10.0.0.5 > policy.yaml
@@ -89,7 +87,7 @@ JSON Lines). Read it, remove what should not be open, and commit it.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runPolicyInit(cmd, env, &f, args) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.results, "results", "", "read open ports from `FILE`, ajar's JSON or JSON Lines output")
+	fl.StringVar(&f.results, "results", "", "read open ports from `FILE`: ajar's JSON or JSON Lines, nmap XML, masscan or naabu output")
 	fl.StringVar(&f.netns, "netns", "", "the sockets of network namespace `NAME`")
 	fl.StringVarP(&f.ports, "ports", "p", "", "with targets: scan these ports (default: the 1000 usual ones)")
 	fl.StringVarP(&f.out, "output", "o", "-", "write the policy to `FILE` (a new file)")
@@ -177,81 +175,19 @@ func writeNewFile(env *Env, path, text string) error {
 	return failure(errors.Join(err, fh.Close()))
 }
 
-// maxResultLine bounds one line of a stored result file.
-const maxResultLine = 4 << 20
-
-// resultJSON is the part of ajar's JSON port record that init reads.
-type resultJSON struct {
-	Host     netip.Addr `json:"host"`
-	Hostname string     `json:"hostname"`
-	Port     *uint16    `json:"port"`
-	Proto    string     `json:"proto"`
-	State    string     `json:"state"`
-	Service  *struct {
-		Name, Product, Method string
-	} `json:"service"`
-}
-
-// readResults reads the port records of ajar's JSON (an array) or JSON
-// Lines output; other records (hosts) are skipped.
+// readResults reads the port records of a results file, in any format
+// ajar diff reads: ajar's JSON or JSON Lines, nmap XML, masscan's or
+// naabu's output. Other records (hosts) are skipped.
 func readResults(path string) ([]record.PortResult, error) {
-	fh, err := os.Open(path)
+	f, err := diff.ReadFile(path)
 	if err != nil {
-		return nil, usageErrorf("cannot read results: %v", err)
-	}
-	defer fh.Close()
-	br := bufio.NewReader(fh)
-	dec := json.NewDecoder(io.LimitReader(br, 1<<30))
-	var items []resultJSON
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, usageErrorf("%s: not ajar's JSON or JSON Lines output: %v", path, err)
-	}
-	if d, ok := tok.(json.Delim); ok && d == '[' {
-		for dec.More() {
-			var r resultJSON
-			if err := dec.Decode(&r); err != nil {
-				return nil, usageErrorf("%s: %v", path, err)
-			}
-			items = append(items, r)
-		}
-	} else {
-		// JSON Lines: start again, a line at a time.
-		if _, err := fh.Seek(0, io.SeekStart); err != nil {
-			return nil, failure(err)
-		}
-		sc := bufio.NewScanner(fh)
-		sc.Buffer(make([]byte, 0, 64<<10), maxResultLine)
-		for n := 1; sc.Scan(); n++ {
-			if strings.TrimSpace(sc.Text()) == "" {
-				continue
-			}
-			var r resultJSON
-			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-				return nil, usageErrorf("%s:%d: not a JSON record: %v", path, n, err)
-			}
-			items = append(items, r)
-		}
-		if err := sc.Err(); err != nil {
-			return nil, usageErrorf("%s: %v", path, err)
-		}
+		return nil, usageErrorf("cannot read results: %s", oneLine(err.Error()))
 	}
 	var out []record.PortResult
-	for _, r := range items {
-		if r.Port == nil || !r.Host.IsValid() {
-			continue
+	for _, r := range f.Records {
+		if p, ok := r.(*record.PortResult); ok {
+			out = append(out, *p)
 		}
-		pr := record.PortResult{Host: r.Host, Hostname: r.Hostname, Port: *r.Port}
-		if err := pr.Proto.UnmarshalText([]byte(r.Proto)); err != nil {
-			return nil, usageErrorf("%s: %v", path, err)
-		}
-		if err := pr.State.UnmarshalText([]byte(r.State)); err != nil {
-			return nil, usageErrorf("%s: %v", path, err)
-		}
-		if r.Service != nil {
-			pr.Service = &record.Service{Name: r.Service.Name, Product: r.Service.Product, Method: r.Service.Method}
-		}
-		out = append(out, pr)
 	}
 	return out, nil
 }

@@ -61,14 +61,24 @@ func TestFirewallPrint(t *testing.T) {
 }
 
 // TestPolicyInitResults: policy init reads ajar's JSON Lines and JSON
-// output, and what it writes passes lint and a check of the same ports.
+// output and nmap's XML, and what it writes passes lint and a check of the same ports.
 func TestPolicyInitResults(t *testing.T) {
 	lines := `{"host":"192.0.2.7","hostname":"db1","port":22,"proto":"tcp","state":"open","reason":"syn-ack","rtt_ms":0.2,"service":{"name":"ssh","product":"OpenSSH","confidence":10,"method":"probe"}}
 {"host":"192.0.2.7","hostname":"db1","status":"up","reason":"user-set","rtt_ms":null,"mac":null}
 {"host":"192.0.2.8","hostname":null,"port":53,"proto":"udp","state":"open","reason":"udp-response","rtt_ms":1,"service":null}
 `
+	// The same scan as nmap -oX writes it.
+	xml := `<?xml version="1.0" encoding="UTF-8"?>
+<nmaprun scanner="nmap" args="nmap -sSU -sV 192.0.2.7-8" start="1700000000" version="7.94">
+<host><status state="up" reason="user-set"/><address addr="192.0.2.7" addrtype="ipv4"/>
+<hostnames><hostname name="db1" type="user"/></hostnames>
+<ports><port protocol="tcp" portid="22"><state state="open" reason="syn-ack"/><service name="ssh" product="OpenSSH" method="probed" conf="10"/></port></ports></host>
+<host><status state="up" reason="user-set"/><address addr="192.0.2.8" addrtype="ipv4"/>
+<ports><port protocol="udp" portid="53"><state state="open" reason="udp-response"/></port></ports></host>
+</nmaprun>
+`
 	dir := t.TempDir()
-	for name, text := range map[string]string{"scan.jsonl": lines, "scan.json": "[\n  " + strings.Join(strings.Split(strings.TrimSpace(lines), "\n"), ",\n  ") + "\n]\n"} {
+	for name, text := range map[string]string{"scan.jsonl": lines, "scan.json": "[\n  " + strings.Join(strings.Split(strings.TrimSpace(lines), "\n"), ",\n  ") + "\n]\n", "scan.xml": xml} {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, []byte(text), 0o644)
 		out := filepath.Join(dir, name+".policy.yaml")
